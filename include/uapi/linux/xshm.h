@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Xen static shared memory regions: /dev/xshm<N> user ABI.
+ */
+#ifndef _UAPI_LINUX_XSHM_H
+#define _UAPI_LINUX_XSHM_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Longest xen,id accepted, without the terminating NUL. */
+#define XSHM_ID_MAX		128
+
+/* xshm_region_info.flags */
+#define XSHM_INFO_HAS_ID	(1U << 0)	/* node has a xen,id */
+#define XSHM_INFO_HAS_OFFSET	(1U << 1)	/* node has a xen,offset */
+#define XSHM_INFO_NO_MAP	(1U << 2)	/* node has no-map */
+
+/**
+ * struct xshm_region_info - description of one region
+ * @argsz:	in: bytes of this structure user space provides;
+ *		out: bytes the kernel knows of (fields past the smaller of
+ *		the two are neither read nor written).  Newer kernels only
+ *		append fields, so old binaries keep working.
+ * @flags:	XSHM_INFO_* bits
+ * @size:	region size in bytes
+ * @phys_addr:	guest-physical base address
+ * @offset:	xen,offset (0 when absent)
+ * @index:	N of /dev/xshm<N>
+ * @reserved:	zero
+ * @name:	xen,id, NUL-terminated ("" when absent)
+ */
+struct xshm_region_info {
+	__u32 argsz;
+	__u32 flags;
+	__u64 size;
+	__u64 phys_addr;
+	__u64 offset;
+	__u32 index;
+	__u32 reserved;
+	char name[XSHM_ID_MAX + 8];
+};
+
+#define XSHM_IOC_MAGIC		0xB9
+#define XSHM_IOC_INFO		_IO(XSHM_IOC_MAGIC, 0x00)
+
+#endif /* _UAPI_LINUX_XSHM_H */

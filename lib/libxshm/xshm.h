@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libxshm - communication channels over Xen static shared memory.
+ *
+ * A region is a block of memory shared with another domain (/dev/xshm<N>,
+ * a region found by its xen,id name, or any plain file).  It holds a
+ * versioned layout header and named channels: SPSC rings (fixed slots or
+ * variable-length records) and seqlock-protected values.
+ *
+ * Conventions
+ *  - Every call returning int returns 0 (or a count) on success and a
+ *    negative errno value on failure; xshm_strerror() explains it.
+ *    -EAGAIN      ring empty/full, try again
+ *    -ENOBUFS     ring full, record dropped and counted (XSHM_FULL_DROP)
+ *    -ETIMEDOUT   a *_wait call timed out
+ *    -EBADMSG     shared memory holds a corrupt/hostile value; nothing
+ *                 outside the region was touched; counted in stats
+ *    -ENODATA     region holds no initialised layout (garbage or zero)
+ *    -EPROTO      layout from an incompatible format version
+ *    -ESTALE      the peer re-initialised the layout; re-attach
+ *    -EBUSY       seqlock writer stalled mid-update (or killed)
+ *    -ENOENT      no channel of that name, or no such region
+ *    -EMSGSIZE    record larger than the channel allows
+ *  - Handles are owned by the caller and freed by the matching close or
+ *    detach call.  Channel handles borrow their region: detach every
+ *    channel before closing the region.
+ *  - Each handle is used by one thread at a time.  A ring has at most one
+ *    producer and one consumer at a time, in any processes or domains.
+ *  - Memory returned by xshm_ring_reserve() and xshm_ring_peek() is inside
+ *    the shared region.  Peeked data can still be changed by a hostile
+ *    peer: copy it before parsing it.
+ *
+ * The byte layout is documented in Documentation/wire-format.md; a
+ * freestanding producer/writer for RTOS or bare-metal peers lives in
+ * xshm-peer.h.
+ */
+#ifndef XSHM_H
+#define XSHM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Regions ---------------------------------------------------------- */
+
+struct xshm_region;
+
+/* flags for xshm_region_open*() */
+#define XSHM_OPEN_RDONLY	0x1u	/* map read-only (readers only) */
+#define XSHM_OPEN_CREATE	0x2u	/* plain file: create/extend to size */
+
+/*
+ * Open a region by spec: "3" or "/dev/xshm3" (device number), "name:<id>"
+ * or a bare name without '/' that matches a xen,id in sysfs, or a path to
+ * a plain file.  size is used only with XSHM_OPEN_CREATE (0 otherwise).
+ */
+int xshm_region_open(const char *spec, unsigned int flags, size_t size,
+		     struct xshm_region **out);
+int xshm_region_open_index(unsigned int index, unsigned int flags,
+			   struct xshm_region **out);
+int xshm_region_open_name(const char *xen_id, unsigned int flags,
+			  struct xshm_region **out);
+int xshm_region_open_path(const char *path, unsigned int flags, size_t size,
+			  struct xshm_region **out);
+void xshm_region_close(struct xshm_region *r);
+
+void *xshm_region_base(const struct xshm_region *r);
+size_t xshm_region_size(const struct xshm_region *r);
+/* xen,id of a driver region, else the path; never NULL */
+const char *xshm_region_name(const struct xshm_region *r);
+
+/* ---- Layout ------------------------------------------------------------ */
+
+enum xshm_chan_type {
+	XSHM_CHAN_RING_FIXED = 1,	/* fixed-size slots */
+	XSHM_CHAN_RING_VAR = 2,		/* variable-length records */
+	XSHM_CHAN_SEQLOCK = 3,		/* single writer, one copy */
+	XSHM_CHAN_LATCH = 4,		/* single writer, two copies */
+	XSHM_CHAN_LWW = 5,		/* N writers, latest value wins */
+};
+
+enum xshm_full_policy {
+	XSHM_FULL_FAIL = 0,		/* push/reserve returns -EAGAIN */
+	XSHM_FULL_DROP = 1,		/* record dropped and counted */
+	XSHM_FULL_OVERWRITE = 2,	/* oldest records overwritten */
+};
+
+#define XSHM_NAME_MAX	31		/* channel name, without NUL */
+#define XSHM_CHAN_MAX	32		/* channels per region */
+
+struct xshm_chan_spec {
+	const char *name;
+	uint32_t type;		/* enum xshm_chan_type */
+	uint32_t policy;	/* rings: enum xshm_full_policy */
+	/*
+	 * RING_FIXED: bytes per slot.  RING_VAR: largest record payload
+	 * (0 = capacity / 4).  SEQLOCK/LATCH/LWW: value size in bytes.
+	 */
+	uint32_t elem_size;
+	/*
+	 * RING_FIXED: slot count; RING_VAR: data bytes; both powers of two.
+	 * LWW: number of writers.  SEQLOCK/LATCH: 0.
+	 */
+	uint32_t capacity;
+};
+
+/* flags for xshm_layout_init() */
+#define XSHM_INIT_FORCE	0x1u	/* wipe and re-initialise even if valid */
+
+/*
+ * The one-time initialiser.  If the region already holds a valid layout
+ * describing exactly these channels, it is kept (so a restarted side
+ * resumes) and 1 is returned; with XSHM_INIT_FORCE, or if the region holds
+ * garbage, it is (re)initialised with a new generation and 0 is returned.
+ * A valid but different layout gives -EEXIST unless XSHM_INIT_FORCE.
+ */
+int xshm_layout_init(struct xshm_region *r, const struct xshm_chan_spec *chans,
+		     unsigned int nchans, unsigned int flags);
+/* 0 if the region holds a valid, compatible layout; else -ENODATA/-EPROTO/-EBADMSG */
+int xshm_layout_check(const struct xshm_region *r);
+/* wait (polling) until a valid layout appears; timeout_ms < 0 waits forever */
+int xshm_layout_wait(const struct xshm_region *r, int timeout_ms);
+/* generation of the current layout (changes on every (re)initialisation) */
+uint64_t xshm_layout_generation(const struct xshm_region *r);
+
+struct xshm_chan_info {
+	char name[XSHM_NAME_MAX + 1];
+	uint32_t type, policy, elem_size, capacity;
+	uint64_t offset, size;	/* where the channel lives in the region */
+};
+/* number of channels (>= 0) and, if info != NULL, up to max descriptions */
+int xshm_layout_list(const struct xshm_region *r, struct xshm_chan_info *info,
+		     unsigned int max);
+
+/* ---- Waiting ----------------------------------------------------------- */
+
+/*
+ * There is no notification between domains: waits poll.  A wait spins
+ * spin_iters times, then sleeps starting at 1 us and doubling up to
+ * max_sleep_us (bounding the added latency), until the timeout.
+ */
+struct xshm_wait_policy {
+	uint32_t spin_iters;	/* default 1000 */
+	uint32_t max_sleep_us;	/* default 1000 */
+};
+
+/* ---- SPSC rings -------------------------------------------------------- */
+
+struct xshm_ring;
+
+enum xshm_role { XSHM_PRODUCER = 1, XSHM_CONSUMER = 2 };
+
+/*
+ * Attach one side of a ring.  The ring's cursor in shared memory is the
+ * resume point: a side that restarts and re-attaches continues where its
+ * previous incarnation stopped (records released/committed before the
+ * crash are not seen again; nothing committed is lost).
+ */
+int xshm_ring_attach(struct xshm_region *r, const char *name,
+		     enum xshm_role role, struct xshm_ring **out);
+void xshm_ring_detach(struct xshm_ring *ring);
+void xshm_ring_set_wait(struct xshm_ring *ring,
+			const struct xshm_wait_policy *wp);
+
+/* fixed-slot rings: each slot is elem_size bytes */
+int xshm_ring_push(struct xshm_ring *ring, const void *slot);
+/* returns the number pushed (all or, with XSHM_FULL_FAIL, fewer) */
+int xshm_ring_push_batch(struct xshm_ring *ring, const void *slots,
+			 unsigned int n);
+int xshm_ring_pop(struct xshm_ring *ring, void *slot);
+/* returns the number popped, 0..max */
+int xshm_ring_pop_batch(struct xshm_ring *ring, void *slots, unsigned int max);
+int xshm_ring_pop_wait(struct xshm_ring *ring, void *slot, int timeout_ms);
+
+/* variable-length records */
+struct xshm_record {
+	const void *data;	/* in shared memory: copy before parsing */
+	uint32_t len;
+	uint32_t seq;		/* producer's record number */
+	uint64_t lost;		/* records lost (dropped/overwritten) just before this one */
+};
+
+/*
+ * Zero-copy: reserve room for len bytes and fill *buf; several reserves
+ * may precede one commit, which publishes them all (batching).
+ */
+int xshm_ring_reserve(struct xshm_ring *ring, size_t len, void **buf);
+int xshm_ring_commit(struct xshm_ring *ring);
+/* reserve + copy + commit */
+int xshm_ring_send(struct xshm_ring *ring, const void *data, size_t len);
+
+/*
+ * Peek at the next unreleased record (successive peeks walk forward);
+ * release frees every record peeked so far.  In overwrite mode a record
+ * may be overwritten while held: release then returns -ESTALE and the
+ * loss is counted.
+ */
+int xshm_ring_peek(struct xshm_ring *ring, struct xshm_record *rec);
+int xshm_ring_peek_wait(struct xshm_ring *ring, struct xshm_record *rec,
+			int timeout_ms);
+int xshm_ring_release(struct xshm_ring *ring);
+/*
+ * Copy the next record out and release it; returns its length, or
+ * -EMSGSIZE (record left in place) if cap is too small.  rec may be NULL;
+ * if not, rec->data points to buf.
+ */
+ssize_t xshm_ring_recv(struct xshm_ring *ring, void *buf, size_t cap,
+		       struct xshm_record *rec);
+
+/* producer's next record number (resume point after a restart) */
+uint32_t xshm_ring_next_seq(const struct xshm_ring *ring);
+
+struct xshm_ring_stats {
+	uint64_t capacity;	/* slots or data bytes */
+	uint64_t fill;		/* slots or bytes in use, validated */
+	uint64_t produced;	/* records committed (shared counter) */
+	uint64_t dropped;	/* records dropped by the producer (shared) */
+	uint64_t overwritten;	/* records lost to overwrite (shared) */
+	uint64_t corrupt;	/* invalid values seen by this handle */
+};
+int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st);
+
+/* ---- Seqlocks ---------------------------------------------------------- */
+
+struct xshm_seqlock;
+
+/*
+ * Attach to a SEQLOCK, LATCH or LWW channel.  Writers of an LWW channel
+ * pass their slot (0..capacity-1); everyone else passes 0.
+ */
+int xshm_seqlock_attach(struct xshm_region *r, const char *name,
+			enum xshm_role role, unsigned int writer_slot,
+			struct xshm_seqlock **out);
+void xshm_seqlock_detach(struct xshm_seqlock *sl);
+
+/*
+ * LWW: stamp orders values across writers (0 = one more than the newest
+ * stamp present).  Other types ignore stamp.
+ */
+int xshm_seqlock_write(struct xshm_seqlock *sl, const void *val, size_t len,
+		       uint64_t stamp);
+
+struct xshm_value_info {
+	uint64_t stamp;		/* LWW stamp, else the write count */
+	uint32_t writer;	/* LWW slot that supplied the value */
+	uint32_t retries;	/* attempts that saw a concurrent write */
+};
+/*
+ * Copy a consistent value into val (len must equal elem_size).  Never
+ * returns a torn value.  If a writer stays mid-update for longer than
+ * timeout_ms, returns -EBUSY (writer stalled); LATCH readers always get
+ * the last complete value instead.
+ */
+int xshm_seqlock_read(struct xshm_seqlock *sl, void *val, size_t len,
+		      struct xshm_value_info *info, int timeout_ms);
+
+/* ---- Misc ----------------------------------------------------------------- */
+
+const char *xshm_strerror(int err);
+/* library version as "MAJOR.MINOR.PATCH" */
+const char *xshm_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XSHM_H */
