@@ -21,6 +21,9 @@
  *    -EBUSY       seqlock writer stalled mid-update (or killed)
  *    -ENOENT      no channel of that name, or no such region
  *    -EMSGSIZE    record larger than the channel allows
+ *    -EPERM       call not for this side (e.g. push on a consumer handle)
+ *    -EINVAL      bad argument, or call not for this channel type
+ *    -EACCES      region opened XSHM_OPEN_RDONLY but the call writes
  *  - Handles are owned by the caller and freed by the matching close or
  *    detach call.  Channel handles borrow their region: detach every
  *    channel before closing the region.
@@ -120,6 +123,11 @@ struct xshm_chan_spec {
  */
 int xshm_layout_init(struct xshm_region *r, const struct xshm_chan_spec *chans,
 		     unsigned int nchans, unsigned int flags);
+/*
+ * The one-time initialiser may also fail with -EINVAL (bad channel
+ * parameters: see Documentation/wire-format.md), -ENOSPC (region too
+ * small) or -EACCES (read-only region).
+ */
 /* 0 if the region holds a valid, compatible layout; else -ENODATA/-EPROTO/-EBADMSG */
 int xshm_layout_check(const struct xshm_region *r);
 /* wait (polling) until a valid layout appears; timeout_ms < 0 waits forever */
@@ -168,7 +176,11 @@ void xshm_ring_set_wait(struct xshm_ring *ring,
 
 /* fixed-slot rings: each slot is elem_size bytes */
 int xshm_ring_push(struct xshm_ring *ring, const void *slot);
-/* returns the number pushed (all or, with XSHM_FULL_FAIL, fewer) */
+/*
+ * One release store for the whole batch.  Returns the number written
+ * into the ring: XSHM_FULL_FAIL stops when full (the rest is not taken),
+ * XSHM_FULL_DROP drops and counts the rest, XSHM_FULL_OVERWRITE takes all.
+ */
 int xshm_ring_push_batch(struct xshm_ring *ring, const void *slots,
 			 unsigned int n);
 int xshm_ring_pop(struct xshm_ring *ring, void *slot);
@@ -186,7 +198,12 @@ struct xshm_record {
 
 /*
  * Zero-copy: reserve room for len bytes and fill *buf; several reserves
- * may precede one commit, which publishes them all (batching).
+ * may precede one commit, which publishes them all (batching) and returns
+ * how many it published.  Nothing reserved is visible before the commit
+ * (a producer killed in between leaves no trace).  reserve returns
+ * -EAGAIN also when the uncommitted batch would exceed the ring.  In
+ * XSHM_FULL_OVERWRITE mode *buf is a private staging buffer copied into
+ * the ring at commit (the consumer may be reading the bytes it replaces).
  */
 int xshm_ring_reserve(struct xshm_ring *ring, size_t len, void **buf);
 int xshm_ring_commit(struct xshm_ring *ring);
@@ -195,9 +212,10 @@ int xshm_ring_send(struct xshm_ring *ring, const void *data, size_t len);
 
 /*
  * Peek at the next unreleased record (successive peeks walk forward);
- * release frees every record peeked so far.  In overwrite mode a record
- * may be overwritten while held: release then returns -ESTALE and the
- * loss is counted.
+ * release frees every record peeked so far.  In overwrite mode peek hands
+ * out a validated private copy (the producer may overwrite the ring bytes
+ * at any time), so held records stay intact; up to capacity bytes can be
+ * held that way, then peek returns -ENOBUFS until release.
  */
 int xshm_ring_peek(struct xshm_ring *ring, struct xshm_record *rec);
 int xshm_ring_peek_wait(struct xshm_ring *ring, struct xshm_record *rec,
@@ -219,7 +237,7 @@ struct xshm_ring_stats {
 	uint64_t fill;		/* slots or bytes in use, validated */
 	uint64_t produced;	/* records committed (shared counter) */
 	uint64_t dropped;	/* records dropped by the producer (shared) */
-	uint64_t overwritten;	/* records lost to overwrite (shared) */
+	uint64_t overwritten;	/* records the consumer lost to overwrite (shared) */
 	uint64_t corrupt;	/* invalid values seen by this handle */
 };
 int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st);
@@ -238,8 +256,9 @@ int xshm_seqlock_attach(struct xshm_region *r, const char *name,
 void xshm_seqlock_detach(struct xshm_seqlock *sl);
 
 /*
- * LWW: stamp orders values across writers (0 = one more than the newest
- * stamp present).  Other types ignore stamp.
+ * len must equal the channel's elem_size.  LWW: stamp orders values
+ * across writers (0 = one more than the newest stamp present).  Other
+ * types ignore stamp.
  */
 int xshm_seqlock_write(struct xshm_seqlock *sl, const void *val, size_t len,
 		       uint64_t stamp);
@@ -251,9 +270,12 @@ struct xshm_value_info {
 };
 /*
  * Copy a consistent value into val (len must equal elem_size).  Never
- * returns a torn value.  If a writer stays mid-update for longer than
- * timeout_ms, returns -EBUSY (writer stalled); LATCH readers always get
- * the last complete value instead.
+ * returns a torn value (val is untouched on error).  If a writer stays
+ * mid-update for longer than timeout_ms (< 0: forever), returns -EBUSY
+ * (writer stalled); LATCH readers always get the last complete value
+ * instead.  LWW returns the newest value among the slots that read
+ * consistently (-EBUSY only if every written slot is stalled).  -ENODATA
+ * if nothing was ever written.
  */
 int xshm_seqlock_read(struct xshm_seqlock *sl, void *val, size_t len,
 		      struct xshm_value_info *info, int timeout_ms);

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libxshm private definitions shared by the library's source files.
+ */
+#ifndef XSHM_INTERNAL_H
+#define XSHM_INTERNAL_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "xshm.h"
+#include "xshm-peer.h"
+
+/*
+ * GCC's TSan does not model atomic_thread_fence and warns about it; every
+ * access the fences order is itself atomic, so TSan has nothing to miss.
+ */
+#if defined(__SANITIZE_THREAD__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
+
+/* visibility: only symbols in libxshm.map are exported */
+#define XSHM_API __attribute__((visibility("default")))
+
+struct xshm_region {
+	int fd;
+	unsigned char *base;
+	size_t size;
+	unsigned int flags;
+	char *name;
+};
+
+/* a validated local copy of the header and channel table */
+struct xshm_layout_copy {
+	struct xshm_wire_header hdr;
+	struct xshm_wire_chan chan[XSHM_WIRE_CHAN_MAX];
+};
+
+int xshm__layout_read(const struct xshm_region *r,
+		     struct xshm_layout_copy *out);
+int xshm__layout_find(const struct xshm_region *r, const char *name,
+		     struct xshm_wire_chan *chan, uint64_t *generation);
+
+static inline int xshm__stale(const struct xshm_region *r, uint64_t gen)
+{
+	return xshm_wire_layout_current(r->base, gen);
+}
+
+/* polling with spin, then exponentially growing sleeps, then timeout */
+struct xshm_waiter {
+	struct xshm_wait_policy wp;
+	uint64_t deadline_ns;	/* 0: wait forever */
+	uint32_t spins;
+	uint32_t sleep_us;
+};
+
+extern const struct xshm_wait_policy xshm__default_wait;
+uint64_t xshm__now_ns(void);
+void xshm__waiter_start(struct xshm_waiter *w, const struct xshm_wait_policy *wp,
+		       int timeout_ms);
+/* 0: poll again; -ETIMEDOUT once the deadline passed */
+int xshm__waiter_next(struct xshm_waiter *w);
+void xshm__cpu_relax(void);
+
+struct xshm_ring {
+	struct xshm_region *region;
+	enum xshm_role role;
+	struct xshm_wire_chan chan;
+	uint64_t generation;
+	struct xshm_wait_policy wait;
+
+	/* producer side: the freestanding implementation */
+	struct xshm_peer_ring p;
+
+	/* consumer side */
+	struct xshm_wire_ring_prod *prod;
+	struct xshm_wire_ring_cons *cons;
+	unsigned char *data;
+	uint64_t cap, mask;
+	uint32_t stride;
+	uint64_t tail;		/* released position (private copy) */
+	uint64_t peek_pos;	/* var: end of the records peeked */
+	uint64_t head_cache;	/* producer head last read */
+	uint32_t expect_seq;	/* var: seq expected after the tail */
+	uint32_t peek_seq;	/* var: seq expected after peek_pos */
+	uint64_t peek_lost;	/* losses seen by unreleased peeks */
+	uint64_t lost;		/* private copy of cons->lost */
+	uint64_t corrupt;
+	/* OVERWRITE var rings: peeked records are copied here */
+	unsigned char *copy;
+	uint64_t copy_used;
+};
+
+/*
+ * OVERWRITE rings: read head and the producer's frontier as a consistent
+ * pair and validate them; -EBADMSG if no honest producer could have
+ * written them.
+ */
+int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
+			   uint64_t *oldest);
+
+int xshm__ring_var_peek(struct xshm_ring *ring, struct xshm_record *rec);
+
+#endif /* XSHM_INTERNAL_H */

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * Build check for xshm-peer.h: a minimal RTOS-style peer compiled with
+ * -ffreestanding -nostdlib.  `make peer-check` verifies that the object
+ * needs nothing from a C library but memcpy/memset.
+ */
+#include "xshm-peer.h"
+
+static unsigned char staging[4096];
+
+int peer_log(void *base, uint64_t size, const void *msg, size_t len);
+int peer_log(void *base, uint64_t size, const void *msg, size_t len)
+{
+	struct xshm_peer_layout lay;
+	struct xshm_peer_ring log;
+	int err;
+
+	err = xshm_peer_layout_attach(&lay, base, size);
+	if (!err)
+		err = xshm_peer_ring_attach(&lay, "log", &log);
+	if (err)
+		return err;
+	xshm_peer_ring_set_staging(&log, staging, sizeof(staging));
+	return xshm_peer_ring_send(&log, msg, len);
+}
+
+int peer_slots(void *base, uint64_t size, const void *slots, unsigned int n);
+int peer_slots(void *base, uint64_t size, const void *slots, unsigned int n)
+{
+	struct xshm_peer_layout lay;
+	struct xshm_peer_ring ring;
+	int err;
+
+	err = xshm_peer_layout_attach(&lay, base, size);
+	if (!err)
+		err = xshm_peer_ring_attach(&lay, "slots", &ring);
+	if (err)
+		return err;
+	err = xshm_peer_ring_push(&ring, slots);
+	if (err)
+		return err;
+	if (xshm_peer_layout_stale(&lay))
+		return -XSHM_PEER_ESTALE;
+	return xshm_peer_ring_push_batch(&ring, slots, n);
+}
+
+int peer_value(void *base, uint64_t size, const void *val, size_t len);
+int peer_value(void *base, uint64_t size, const void *val, size_t len)
+{
+	struct xshm_peer_layout lay;
+	struct xshm_peer_value v;
+	void *buf;
+	int err;
+
+	err = xshm_peer_layout_attach(&lay, base, size);
+	if (!err)
+		err = xshm_peer_value_attach(&lay, "state", 1, &v);
+	if (err)
+		return err;
+	err = xshm_peer_value_write(&v, val, len, 0);
+	if (err)
+		return err;
+	(void)buf;
+	return 0;
+}
+
+int peer_reserve(struct xshm_peer_ring *r, size_t len, void **buf);
+int peer_reserve(struct xshm_peer_ring *r, size_t len, void **buf)
+{
+	int err = xshm_peer_ring_reserve(r, len, buf);
+
+	return err ? err : xshm_peer_ring_commit(r);
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Consumer side of fixed-slot rings.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* how many times a lapping OVERWRITE producer may make us start over */
+#define OVERWRITE_RETRIES 64
+
+static int consumer_check(struct xshm_ring *ring)
+{
+	if (!ring)
+		return -EINVAL;
+	if (ring->role != XSHM_CONSUMER)
+		return -EPERM;
+	if (ring->chan.type != XSHM_WIRE_RING_FIXED)
+		return -EINVAL;
+	return xshm__stale(ring->region, ring->generation);
+}
+
+static void publish_tail(struct xshm_ring *ring)
+{
+	atomic_store_explicit(&ring->cons->tail, ring->tail,
+			      memory_order_release);
+}
+
+/* FAIL/DROP: slots between tail and head are ours until we move tail */
+static int pop_plain(struct xshm_ring *ring, unsigned char *dst,
+		     unsigned int max)
+{
+	uint64_t avail = ring->head_cache - ring->tail, head;
+	uint32_t elem = ring->chan.elem_size;
+	unsigned int i, n;
+
+	if (avail < max) {
+		head = atomic_load_explicit(&ring->prod->head,
+					    memory_order_acquire);
+		if (head - ring->tail > ring->cap) {
+			ring->corrupt++;	/* XSA-86: never follow it */
+			return -EBADMSG;
+		}
+		ring->head_cache = head;
+		avail = head - ring->tail;
+	}
+	if (avail == 0)
+		return -EAGAIN;
+	n = avail < max ? (unsigned int)avail : max;
+	for (i = 0; i < n; i++)
+		memcpy(dst + (size_t)i * elem,
+		       ring->data + ((ring->tail + i) & ring->mask) *
+		       ring->stride, elem);
+	ring->tail += n;
+	publish_tail(ring);
+	return (int)n;
+}
+
+/*
+ * OVERWRITE: the producer may be rewriting the slots we copy.  It
+ * publishes its frontier before overwriting, so: copy (relaxed word
+ * loads), acquire fence, re-read the frontier; if it passed our position
+ * the copy may be torn and is thrown away, and the slots skipped are
+ * counted as lost.
+ */
+static int pop_overwrite(struct xshm_ring *ring, unsigned char *dst,
+			 unsigned int max)
+{
+	uint32_t elem = ring->chan.elem_size;
+	uint64_t head, oldest, avail, lost = 0;
+	unsigned int i, n = 0, k, tries;
+	int err = 0;
+
+	for (tries = 0; n < max && tries < OVERWRITE_RETRIES; tries++) {
+		err = xshm__overwrite_bounds(ring, &head, &oldest);
+		if (err)
+			break;
+		if ((int64_t)(oldest - ring->tail) > 0) {
+			lost += oldest - ring->tail;
+			ring->tail = oldest;
+		}
+		if ((int64_t)(head - ring->tail) <= 0)
+			break;
+		avail = head - ring->tail;
+		k = avail < max - n ? (unsigned int)avail : max - n;
+		for (i = 0; i < k; i++)
+			xshm_wire_load_words(dst + (size_t)(n + i) * elem,
+					     ring->data + ((ring->tail + i) &
+					     ring->mask) * ring->stride, elem);
+		atomic_thread_fence(memory_order_acquire);
+		oldest = atomic_load_explicit(&ring->prod->oldest,
+					      memory_order_relaxed);
+		if ((int64_t)(oldest - ring->tail) > 0)
+			continue;	/* torn: retry from the frontier */
+		ring->tail += k;
+		n += k;
+	}
+	if (lost) {
+		ring->lost += lost;
+		atomic_store_explicit(&ring->cons->lost, ring->lost,
+				      memory_order_relaxed);
+	}
+	if (n || lost)
+		publish_tail(ring);
+	if (n)
+		return (int)n;
+	return err ? err : -EAGAIN;
+}
+
+XSHM_API int xshm_ring_pop_batch(struct xshm_ring *ring, void *slots,
+				 unsigned int max)
+{
+	int err = consumer_check(ring);
+
+	if (err)
+		return err;
+	if (!slots || max > 0x7fffffffu)
+		return -EINVAL;
+	if (max == 0)
+		return 0;
+	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
+		err = pop_overwrite(ring, slots, max);
+	else
+		err = pop_plain(ring, slots, max);
+	return err == -EAGAIN ? 0 : err;
+}
+
+XSHM_API int xshm_ring_pop(struct xshm_ring *ring, void *slot)
+{
+	int err = consumer_check(ring);
+
+	if (err)
+		return err;
+	if (!slot)
+		return -EINVAL;
+	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
+		err = pop_overwrite(ring, slot, 1);
+	else
+		err = pop_plain(ring, slot, 1);
+	return err < 0 ? err : 0;
+}
+
+XSHM_API int xshm_ring_pop_wait(struct xshm_ring *ring, void *slot,
+				int timeout_ms)
+{
+	struct xshm_waiter w;
+	int err;
+
+	err = xshm_ring_pop(ring, slot);
+	if (err != -EAGAIN)
+		return err;
+	xshm__waiter_start(&w, &ring->wait, timeout_ms);
+	for (;;) {
+		if (xshm__waiter_next(&w))
+			return -ETIMEDOUT;
+		err = xshm_ring_pop(ring, slot);
+		if (err != -EAGAIN)
+			return err;
+	}
+}

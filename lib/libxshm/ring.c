@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Ring handles: attach/detach, the producer side (the freestanding
+ * implementation from xshm-peer.h, so library and peers behave the same)
+ * and statistics.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int attach_consumer(struct xshm_ring *ring)
+{
+	const struct xshm_wire_chan *c = &ring->chan;
+	uint64_t head, tail, oldest;
+	bool var = c->type == XSHM_WIRE_RING_VAR;
+
+	head = atomic_load_explicit(&ring->prod->head, memory_order_acquire);
+	oldest = atomic_load_explicit(&ring->prod->oldest,
+				      memory_order_relaxed);
+	tail = atomic_load_explicit(&ring->cons->tail, memory_order_relaxed);
+	if (var && ((head | tail | oldest) & 7))
+		return -EBADMSG;
+	if (c->policy == XSHM_WIRE_FULL_OVERWRITE) {
+		/* a lapped consumer resumes at the frontier later */
+		if ((int64_t)(head - tail) < 0)
+			return -EBADMSG;
+	} else if (head - tail > ring->cap) {
+		return -EBADMSG;
+	}
+	ring->tail = tail;
+	ring->peek_pos = tail;
+	ring->head_cache = tail;
+	ring->expect_seq = atomic_load_explicit(&ring->cons->next_seq,
+						memory_order_relaxed);
+	ring->peek_seq = ring->expect_seq;
+	ring->lost = atomic_load_explicit(&ring->cons->lost,
+					  memory_order_relaxed);
+	if (var && c->policy == XSHM_WIRE_FULL_OVERWRITE) {
+		ring->copy = malloc(ring->cap);
+		if (!ring->copy)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+XSHM_API int xshm_ring_attach(struct xshm_region *r, const char *name,
+			      enum xshm_role role, struct xshm_ring **out)
+{
+	struct xshm_ring *ring;
+	unsigned char *blk;
+	int err;
+
+	if (!r || !name || !out ||
+	    (role != XSHM_PRODUCER && role != XSHM_CONSUMER))
+		return -EINVAL;
+	if (r->flags & XSHM_OPEN_RDONLY)
+		return -EACCES;	/* both sides write their positions */
+	ring = calloc(1, sizeof(*ring));
+	if (!ring)
+		return -ENOMEM;
+	err = xshm__layout_find(r, name, &ring->chan, &ring->generation);
+	if (err)
+		goto err_free;
+	if (ring->chan.type != XSHM_WIRE_RING_FIXED &&
+	    ring->chan.type != XSHM_WIRE_RING_VAR) {
+		err = -EINVAL;
+		goto err_free;
+	}
+	ring->region = r;
+	ring->role = role;
+	ring->wait = xshm__default_wait;
+	blk = r->base + ring->chan.offset;
+	ring->prod = (struct xshm_wire_ring_prod *)(void *)blk;
+	ring->cons = (struct xshm_wire_ring_cons *)(void *)(blk +
+							      XSHM_WIRE_BLOCK);
+	ring->data = blk + 2 * XSHM_WIRE_BLOCK;
+	ring->cap = ring->chan.capacity;
+	ring->mask = ring->cap - 1;
+	ring->stride = (uint32_t)xshm_wire_slot_stride(ring->chan.elem_size);
+
+	if (role == XSHM_CONSUMER) {
+		err = attach_consumer(ring);
+	} else {
+		err = xshm_peer_ring_attach_chan(&ring->p, r->base, &ring->chan);
+		if (!err && ring->chan.type == XSHM_WIRE_RING_VAR &&
+		    ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE) {
+			ring->p.staging = malloc(ring->cap);
+			ring->p.staging_size = ring->cap;
+			if (!ring->p.staging)
+				err = -ENOMEM;
+		}
+	}
+	if (err)
+		goto err_free;
+	/* the positions read above belong to this generation's layout */
+	atomic_thread_fence(memory_order_acquire);
+	if (xshm__stale(r, ring->generation)) {
+		err = -ESTALE;
+		goto err_free;
+	}
+	*out = ring;
+	return 0;
+
+err_free:
+	free(ring->copy);
+	free(ring->p.staging);
+	free(ring);
+	return err;
+}
+
+XSHM_API void xshm_ring_detach(struct xshm_ring *ring)
+{
+	if (!ring)
+		return;
+	free(ring->copy);
+	free(ring->p.staging);
+	free(ring);
+}
+
+XSHM_API void xshm_ring_set_wait(struct xshm_ring *ring,
+				 const struct xshm_wait_policy *wp)
+{
+	if (ring)
+		ring->wait = wp ? *wp : xshm__default_wait;
+}
+
+/* common entry checks: handle, role, channel type, layout generation */
+static int producer_check(struct xshm_ring *ring, uint32_t type)
+{
+	if (!ring)
+		return -EINVAL;
+	if (ring->role != XSHM_PRODUCER)
+		return -EPERM;
+	if (ring->chan.type != type)
+		return -EINVAL;
+	return xshm__stale(ring->region, ring->generation);
+}
+
+XSHM_API int xshm_ring_push(struct xshm_ring *ring, const void *slot)
+{
+	int err = producer_check(ring, XSHM_WIRE_RING_FIXED);
+
+	if (err)
+		return err;
+	if (!slot)
+		return -EINVAL;
+	return xshm_peer_ring_push(&ring->p, slot);
+}
+
+XSHM_API int xshm_ring_push_batch(struct xshm_ring *ring, const void *slots,
+				  unsigned int n)
+{
+	int err = producer_check(ring, XSHM_WIRE_RING_FIXED);
+
+	if (err)
+		return err;
+	if (!slots && n)
+		return -EINVAL;
+	return xshm_peer_ring_push_batch(&ring->p, slots, n);
+}
+
+XSHM_API int xshm_ring_reserve(struct xshm_ring *ring, size_t len, void **buf)
+{
+	int err = producer_check(ring, XSHM_WIRE_RING_VAR);
+
+	if (err)
+		return err;
+	if (!buf)
+		return -EINVAL;
+	return xshm_peer_ring_reserve(&ring->p, len, buf);
+}
+
+XSHM_API int xshm_ring_commit(struct xshm_ring *ring)
+{
+	int err = producer_check(ring, XSHM_WIRE_RING_VAR);
+
+	if (err)
+		return err;
+	return xshm_peer_ring_commit(&ring->p);
+}
+
+XSHM_API int xshm_ring_send(struct xshm_ring *ring, const void *data,
+			    size_t len)
+{
+	int err = producer_check(ring, XSHM_WIRE_RING_VAR);
+
+	if (err)
+		return err;
+	if (!data && len)
+		return -EINVAL;
+	return xshm_peer_ring_send(&ring->p, data, len);
+}
+
+XSHM_API uint32_t xshm_ring_next_seq(const struct xshm_ring *ring)
+{
+	if (!ring)
+		return 0;
+	if (ring->role == XSHM_PRODUCER)
+		return ring->p.next_seq;
+	return atomic_load_explicit(&ring->prod->next_seq,
+				    memory_order_relaxed);
+}
+
+XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
+{
+	uint64_t head, tail, oldest, fill;
+	int err;
+
+	if (!ring || !st)
+		return -EINVAL;
+	err = xshm__stale(ring->region, ring->generation);
+	if (err)
+		return err;
+	memset(st, 0, sizeof(*st));
+	head = atomic_load_explicit(&ring->prod->head, memory_order_acquire);
+	tail = atomic_load_explicit(&ring->cons->tail, memory_order_acquire);
+	oldest = atomic_load_explicit(&ring->prod->oldest,
+				      memory_order_relaxed);
+	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE &&
+	    (int64_t)(oldest - tail) > 0)
+		tail = oldest;
+	fill = head - tail;
+	if (fill > ring->cap) {
+		/* not a state an honest peer can produce */
+		ring->corrupt++;
+		fill = 0;
+	}
+	st->capacity = ring->cap;
+	st->fill = fill;
+	st->produced = atomic_load_explicit(&ring->prod->produced,
+					    memory_order_relaxed);
+	st->dropped = atomic_load_explicit(&ring->prod->dropped,
+					   memory_order_relaxed);
+	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
+		st->overwritten = atomic_load_explicit(&ring->cons->lost,
+						       memory_order_relaxed);
+	st->corrupt = ring->corrupt + ring->p.corrupt;
+	return 0;
+}
+
+int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
+			   uint64_t *oldest)
+{
+	uint64_t h, o;
+	bool var = ring->chan.type == XSHM_WIRE_RING_VAR;
+
+	h = atomic_load_explicit(&ring->prod->head, memory_order_acquire);
+	o = atomic_load_explicit(&ring->prod->oldest, memory_order_relaxed);
+	/*
+	 * The frontier never passes the head committed when it was stored,
+	 * but that head may be newer than ours: look again before calling
+	 * it corrupt.  It is never older than the head we read minus the
+	 * capacity, since it only grows.
+	 */
+	if ((int64_t)(o - h) > 0)
+		h = atomic_load_explicit(&ring->prod->head,
+					 memory_order_acquire);
+	if ((int64_t)(o - h) > 0 || h - o > ring->cap ||
+	    (var && ((h | o) & 7))) {
+		ring->corrupt++;
+		return -EBADMSG;
+	}
+	*head = h;
+	*oldest = o;
+	return 0;
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Value channels: SEQLOCK (one copy), LATCH (two copies: readers never
+ * wait for a writer) and LWW (one seqlock per writer, newest stamp wins).
+ * Writers are the freestanding ones from xshm-peer.h; readers copy into a
+ * private buffer and hand out only a copy that passed the sequence check.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct xshm_seqlock {
+	struct xshm_region *region;
+	uint64_t generation;
+	enum xshm_role role;
+	struct xshm_wire_chan chan;
+	struct xshm_peer_value v;	/* layout of the channel; writer state */
+	unsigned char *scratch;		/* 2 * span: candidate and best */
+};
+
+XSHM_API int xshm_seqlock_attach(struct xshm_region *r, const char *name,
+				 enum xshm_role role, unsigned int writer_slot,
+				 struct xshm_seqlock **out)
+{
+	struct xshm_seqlock *sl;
+	int err;
+
+	if (!r || !name || !out ||
+	    (role != XSHM_PRODUCER && role != XSHM_CONSUMER))
+		return -EINVAL;
+	if (role == XSHM_PRODUCER && (r->flags & XSHM_OPEN_RDONLY))
+		return -EACCES;
+	if (role == XSHM_CONSUMER && writer_slot)
+		return -EINVAL;
+	sl = calloc(1, sizeof(*sl));
+	if (!sl)
+		return -ENOMEM;
+	err = xshm__layout_find(r, name, &sl->chan, &sl->generation);
+	if (err)
+		goto err_free;
+	err = xshm_peer_value_attach_chan(&sl->v, r->base, &sl->chan,
+					  writer_slot);
+	if (err)
+		goto err_free;
+	sl->region = r;
+	sl->role = role;
+	if (role == XSHM_PRODUCER) {
+		xshm_peer_value_repair(&sl->v);
+	} else {
+		sl->scratch = malloc(2 * sl->v.span);
+		if (!sl->scratch) {
+			err = -ENOMEM;
+			goto err_free;
+		}
+	}
+	atomic_thread_fence(memory_order_acquire);
+	err = xshm__stale(r, sl->generation);
+	if (err)
+		goto err_free;
+	*out = sl;
+	return 0;
+
+err_free:
+	free(sl);
+	return err;
+}
+
+XSHM_API void xshm_seqlock_detach(struct xshm_seqlock *sl)
+{
+	if (!sl)
+		return;
+	free(sl->scratch);
+	free(sl);
+}
+
+XSHM_API int xshm_seqlock_write(struct xshm_seqlock *sl, const void *val,
+				size_t len, uint64_t stamp)
+{
+	int err;
+
+	if (!sl || !val)
+		return -EINVAL;
+	if (sl->role != XSHM_PRODUCER)
+		return -EPERM;
+	err = xshm__stale(sl->region, sl->generation);
+	if (err)
+		return err;
+	return xshm_peer_value_write(&sl->v, val, len, stamp);
+}
+
+/*
+ * One attempt at a consistent copy of the value protected by the sequence
+ * at blk.  0 and *seq on success; -EBUSY if a write is in progress (odd);
+ * -EAGAIN if a write happened while we copied.
+ */
+static int try_read(const struct xshm_seqlock *sl, unsigned char *blk,
+		    unsigned char *dst, uint64_t *seq, uint64_t *stamp)
+{
+	_Atomic uint64_t *sp = xshm_wire_u64(blk, XSHM_WIRE_SEQ_OFF);
+	uint64_t s0, s1, copy = 0;
+
+	s0 = atomic_load_explicit(sp, memory_order_acquire);
+	if (sl->v.type == XSHM_WIRE_LATCH)
+		copy = s0 & 1;	/* odd: copy 0 is being written */
+	else if (s0 & 1)
+		return -EBUSY;
+	*stamp = atomic_load_explicit(xshm_wire_u64(blk, XSHM_WIRE_STAMP_OFF),
+				      memory_order_relaxed);
+	xshm_wire_load_words(dst, blk + XSHM_WIRE_BLOCK + copy * sl->v.span,
+			     sl->v.span);
+	atomic_thread_fence(memory_order_acquire);
+	s1 = atomic_load_explicit(sp, memory_order_relaxed);
+	if (s0 != s1)
+		return -EAGAIN;
+	*seq = s0;
+	return 0;
+}
+
+/* retry one seqlock until it reads consistently or the deadline passes */
+static int read_slot(const struct xshm_seqlock *sl, unsigned char *blk,
+		     unsigned char *dst, uint64_t *seq, uint64_t *stamp,
+		     uint32_t *retries, int timeout_ms)
+{
+	struct xshm_waiter w;
+	int err;
+
+	xshm__waiter_start(&w, &xshm__default_wait, timeout_ms);
+	for (;;) {
+		err = try_read(sl, blk, dst, seq, stamp);
+		if (!err)
+			return 0;
+		(*retries)++;
+		if (xshm__waiter_next(&w))
+			return -EBUSY;	/* writer stalled or never quiet */
+	}
+}
+
+XSHM_API int xshm_seqlock_read(struct xshm_seqlock *sl, void *val, size_t len,
+			       struct xshm_value_info *info, int timeout_ms)
+{
+	struct xshm_value_info vi = { 0 };
+	unsigned char *cand, *best, *tmp;
+	uint64_t seq, stamp, best_stamp = 0;
+	bool found = false, stalled = false;
+	uint32_t i;
+	int err;
+
+	if (!sl || !val)
+		return -EINVAL;
+	if (sl->role != XSHM_CONSUMER)
+		return -EPERM;
+	if (len != sl->chan.elem_size)
+		return -EINVAL;
+	err = xshm__stale(sl->region, sl->generation);
+	if (err)
+		return err;
+	cand = sl->scratch;
+	best = sl->scratch + sl->v.span;
+	for (i = 0; i < sl->v.nslots; i++) {
+		err = read_slot(sl, sl->v.lww_base + i * sl->v.slot_size,
+				cand, &seq, &stamp, &vi.retries, timeout_ms);
+		if (err) {
+			stalled = true;
+			continue;
+		}
+		if (seq / 2 == 0)
+			continue;	/* never written */
+		if (sl->v.type != XSHM_WIRE_LWW)
+			stamp = seq / 2;
+		if (found && stamp <= best_stamp)
+			continue;
+		found = true;
+		best_stamp = stamp;
+		vi.stamp = stamp;
+		vi.writer = i;
+		tmp = best;
+		best = cand;
+		cand = tmp;
+	}
+	/* the layout may have been replaced while we read */
+	err = xshm__stale(sl->region, sl->generation);
+	if (err)
+		return err;
+	if (!found)
+		return stalled ? -EBUSY : -ENODATA;
+	memcpy(val, best, len);
+	if (info)
+		*info = vi;
+	return 0;
+}

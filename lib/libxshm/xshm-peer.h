@@ -1,0 +1,1017 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * xshm-peer.h - the xshm wire format and a freestanding producer/writer.
+ *
+ * This header is the single definition of the bytes libxshm puts in a
+ * shared region (see Documentation/wire-format.md); libxshm includes it so
+ * the library and a peer built from it cannot drift apart.  It also holds
+ * everything a small RTOS or bare-metal peer needs to play the producer of
+ * a ring (fixed slots or variable-length records, every full policy) or the
+ * writer of a SEQLOCK, LATCH or LWW value on a layout that Linux created:
+ *
+ *	struct xshm_peer_layout lay;
+ *	struct xshm_peer_ring log;
+ *	if (xshm_peer_layout_attach(&lay, base, size) == 0 &&
+ *	    xshm_peer_ring_attach(&lay, "log", &log) == 0)
+ *		xshm_peer_ring_send(&log, msg, len);
+ *
+ * Freestanding: no libc calls, no allocation, only <stddef.h>, <stdint.h>
+ * and <stdatomic.h> (GCC and Clang may still emit calls to memcpy, as they
+ * do in any freestanding build).  Functions return 0 or a count on success
+ * and a negative Linux errno value (XSHM_PEER_E*) on failure.
+ *
+ * Everything read from shared memory is read once into a local, validated
+ * and only then used: the other side may be buggy or hostile.
+ */
+#ifndef XSHM_PEER_H
+#define XSHM_PEER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
+	       "xshm needs lock-free 64-bit atomics");
+_Static_assert(sizeof(long long) == 8, "xshm needs 64-bit long long");
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the xshm wire format is little-endian; this port needs byte swaps"
+#endif
+
+/* Linux errno values (identical on x86 and arm64) without <errno.h> */
+#define XSHM_PEER_ENOENT	2
+#define XSHM_PEER_EAGAIN	11
+#define XSHM_PEER_EBUSY		16
+#define XSHM_PEER_EINVAL	22
+#define XSHM_PEER_ENODATA	61
+#define XSHM_PEER_EPROTO	71
+#define XSHM_PEER_EBADMSG	74
+#define XSHM_PEER_EMSGSIZE	90
+#define XSHM_PEER_ENOBUFS	105
+#define XSHM_PEER_ESTALE	116
+
+/* GCC's TSan does not model fences; every access they order is atomic */
+#if defined(__SANITIZE_THREAD__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wtsan"
+#define XSHM_PEER_TSAN_PRAGMA
+#endif
+
+#ifdef __GNUC__
+#define XSHM_PEER_MEMCPY(d, s, n) __builtin_memcpy((d), (s), (n))
+#define XSHM_PEER_UNUSED __attribute__((unused))
+#else
+#define XSHM_PEER_MEMCPY(d, s, n) xshm_wire_bytecopy((d), (s), (n))
+#define XSHM_PEER_UNUSED
+#endif
+
+/* ---- Wire constants ---------------------------------------------------- */
+
+#define XSHM_WIRE_MAGIC		0x4d485358u	/* "XSHM" in memory */
+#define XSHM_WIRE_STATE_INIT	0x54494e49u	/* "INIT": being written */
+#define XSHM_WIRE_STATE_READY	0x59444552u	/* "REDY": valid layout */
+#define XSHM_WIRE_VERSION_MAJOR	1u
+#define XSHM_WIRE_VERSION_MINOR	0u
+
+#define XSHM_WIRE_BLOCK		128u	/* alignment of every shared block */
+#define XSHM_WIRE_HDR_SIZE	64u	/* struct xshm_wire_header */
+#define XSHM_WIRE_CHAN_SIZE	64u	/* struct xshm_wire_chan */
+#define XSHM_WIRE_CHECKSUM_FROM	16u	/* CRC32C covers [16, header_size) */
+#define XSHM_WIRE_NAME_LEN	32u	/* channel name incl. NUL */
+#define XSHM_WIRE_CHAN_MAX	32u
+
+/* channel types and full policies (the values of enum xshm_chan_type etc.) */
+#define XSHM_WIRE_RING_FIXED	1u
+#define XSHM_WIRE_RING_VAR	2u
+#define XSHM_WIRE_SEQLOCK	3u
+#define XSHM_WIRE_LATCH		4u
+#define XSHM_WIRE_LWW		5u
+#define XSHM_WIRE_FULL_FAIL	0u
+#define XSHM_WIRE_FULL_DROP	1u
+#define XSHM_WIRE_FULL_OVERWRITE 2u
+
+/* limits that keep every size computation far from overflow */
+#define XSHM_WIRE_ELEM_MAX	(1u << 24)	/* slot/value bytes */
+#define XSHM_WIRE_SLOTS_MAX	(1u << 30)	/* fixed ring slots */
+#define XSHM_WIRE_VAR_MIN	64u		/* var ring data bytes */
+#define XSHM_WIRE_VAR_MAX	(1u << 30)
+#define XSHM_WIRE_LWW_MAX	256u		/* LWW writers */
+
+/* variable-length record header: u32 len_flags, u32 seq; 8-byte aligned */
+#define XSHM_WIRE_REC_HDR	8u
+#define XSHM_WIRE_REC_PAD	0x80000000u	/* padding up to the ring end */
+#define XSHM_WIRE_REC_LEN_MASK	0x7fffffffu
+
+/* ---- Wire structures (all little-endian, offsets in comments) ---------- */
+
+/* at offset 0 of the region */
+struct xshm_wire_header {
+	uint32_t magic;		/*  0: XSHM_WIRE_MAGIC */
+	uint32_t state;		/*  4: atomic; INIT while written, then READY */
+	uint32_t checksum;	/*  8: CRC32C of [16, header_size) */
+	uint32_t reserved0;	/* 12: 0 */
+	uint16_t version_major;	/* 16 */
+	uint16_t version_minor;	/* 18 */
+	uint32_t header_size;	/* 20: 64 + 64 * nchans */
+	uint32_t nchans;	/* 24: 1..32 */
+	uint32_t flags;		/* 28: 0 */
+	uint64_t layout_size;	/* 32: bytes used from offset 0 */
+	uint64_t generation;	/* 40: new value on every initialisation */
+	uint64_t reserved[2];	/* 48: 0 */
+};
+
+/* channel table entry, the table follows the header at offset 64 */
+struct xshm_wire_chan {
+	char name[XSHM_WIRE_NAME_LEN];	/*  0: NUL-terminated, not empty */
+	uint32_t type;			/* 32: XSHM_WIRE_RING_FIXED.. */
+	uint32_t policy;		/* 36: rings: XSHM_WIRE_FULL_*; else 0 */
+	uint32_t elem_size;		/* 40 */
+	uint32_t capacity;		/* 44 */
+	uint64_t offset;		/* 48: from region start, 128-aligned */
+	uint64_t size;			/* 56: xshm_wire_chan_size() */
+};
+
+/* ring: producer block at offset+0, consumer block at offset+128, data */
+struct xshm_wire_ring_prod {
+	_Atomic uint64_t head;		/*  0: release after data */
+	_Atomic uint64_t oldest;	/*  8: OVERWRITE frontier */
+	_Atomic uint64_t produced;	/* 16: records committed */
+	_Atomic uint64_t dropped;	/* 24: records dropped (DROP) */
+	_Atomic uint32_t next_seq;	/* 32: next record's seq (var) */
+	uint32_t pad0;
+	uint8_t pad[88];
+};
+
+struct xshm_wire_ring_cons {
+	_Atomic uint64_t tail;		/*  0: release after copying */
+	_Atomic uint64_t lost;		/*  8: losses the consumer saw */
+	_Atomic uint32_t next_seq;	/* 16: seq the consumer expects */
+	uint32_t pad0;
+	uint8_t pad[104];
+};
+
+_Static_assert(sizeof(struct xshm_wire_header) == XSHM_WIRE_HDR_SIZE, "");
+_Static_assert(sizeof(struct xshm_wire_chan) == XSHM_WIRE_CHAN_SIZE, "");
+_Static_assert(sizeof(struct xshm_wire_ring_prod) == XSHM_WIRE_BLOCK, "");
+_Static_assert(sizeof(struct xshm_wire_ring_cons) == XSHM_WIRE_BLOCK, "");
+_Static_assert(sizeof(_Atomic uint64_t) == 8, "");
+_Static_assert(sizeof(_Atomic uint32_t) == 4, "");
+
+/*
+ * Value channels.  Every control block is 128 bytes; P is the payload
+ * size rounded up to 8 and then to 128.
+ *   SEQLOCK: [0] u64 seq, payload at +128                 size 128 + P
+ *   LATCH:   [0] u64 seq, copy 0 at +128, copy 1 at +128+P size 128 + 2P
+ *   LWW:     capacity slots of 128 + P bytes; slot: [0] u64 seq,
+ *            [8] u64 stamp (written inside the seqlock), payload at +128
+ */
+#define XSHM_WIRE_SEQ_OFF	0u
+#define XSHM_WIRE_STAMP_OFF	8u
+
+/* ---- Small helpers ------------------------------------------------------ */
+
+static inline XSHM_PEER_UNUSED void
+xshm_wire_bytecopy(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = (unsigned char *)dst;
+	const unsigned char *s = (const unsigned char *)src;
+
+	while (n--)
+		*d++ = *s++;
+}
+
+static inline uint64_t xshm_wire_round_up(uint64_t v, uint64_t align)
+{
+	return (v + align - 1) & ~(align - 1);
+}
+
+static inline int xshm_wire_is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static inline _Atomic uint64_t *xshm_wire_u64(void *base, uint64_t off)
+{
+	return (_Atomic uint64_t *)(void *)((unsigned char *)base + off);
+}
+
+static inline _Atomic uint32_t *xshm_wire_u32(void *base, uint64_t off)
+{
+	return (_Atomic uint32_t *)(void *)((unsigned char *)base + off);
+}
+
+/*
+ * Copy into/out of shared memory with relaxed 64-bit atomic accesses: used
+ * wherever the other side may access the same bytes concurrently (seqlock
+ * payloads, overwritten ring data), so that the copy is not a C11 data
+ * race.  The shared side must be 8-byte aligned; len may be any size (the
+ * last word is written whole, the excess bytes as zero).
+ */
+static inline void xshm_wire_store_words(void *shared, const void *src,
+					 size_t len)
+{
+	_Atomic uint64_t *w = (_Atomic uint64_t *)shared;
+	const unsigned char *s = (const unsigned char *)src;
+	uint64_t v;
+
+	for (; len >= 8; len -= 8, s += 8, w++) {
+		XSHM_PEER_MEMCPY(&v, s, 8);
+		atomic_store_explicit(w, v, memory_order_relaxed);
+	}
+	if (len) {
+		v = 0;
+		XSHM_PEER_MEMCPY(&v, s, len);
+		atomic_store_explicit(w, v, memory_order_relaxed);
+	}
+}
+
+static inline void xshm_wire_load_words(void *dst, const void *shared,
+					size_t len)
+{
+	const _Atomic uint64_t *w = (const _Atomic uint64_t *)shared;
+	unsigned char *d = (unsigned char *)dst;
+	uint64_t v;
+
+	for (; len >= 8; len -= 8, d += 8, w++) {
+		v = atomic_load_explicit(w, memory_order_relaxed);
+		XSHM_PEER_MEMCPY(d, &v, 8);
+	}
+	if (len) {
+		v = atomic_load_explicit(w, memory_order_relaxed);
+		XSHM_PEER_MEMCPY(d, &v, len);
+	}
+}
+
+/* CRC32C (Castagnoli, reflected 0x82f63b78), bitwise: no table needed */
+static inline uint32_t xshm_wire_crc32c(uint32_t crc, const void *buf,
+					size_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	int k;
+
+	crc = ~crc;
+	while (len--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+/* ---- Layout validation (shared by the library and peers) --------------- */
+
+/* payload bytes of one value copy, with its 128-byte rounding */
+static inline uint64_t xshm_wire_value_span(uint32_t elem_size)
+{
+	return xshm_wire_round_up(xshm_wire_round_up(elem_size, 8),
+				  XSHM_WIRE_BLOCK);
+}
+
+/* fixed ring slot stride: elem_size rounded up to 8 */
+static inline uint64_t xshm_wire_slot_stride(uint32_t elem_size)
+{
+	return xshm_wire_round_up(elem_size, 8);
+}
+
+/* largest var record (header + payload, aligned) the ring accepts */
+static inline uint64_t xshm_wire_rec_size(uint64_t len)
+{
+	return XSHM_WIRE_REC_HDR + xshm_wire_round_up(len, 8);
+}
+
+/*
+ * Check a channel's parameters and compute the bytes it occupies.  The
+ * parameter rules are the wire format's: anything else is refused.
+ */
+static inline int xshm_wire_chan_size(uint32_t type, uint32_t policy,
+				      uint32_t elem_size, uint32_t capacity,
+				      uint64_t *size)
+{
+	uint64_t data;
+
+	if (elem_size == 0 || elem_size > XSHM_WIRE_ELEM_MAX)
+		return -XSHM_PEER_EINVAL;
+	switch (type) {
+	case XSHM_WIRE_RING_FIXED:
+		if (policy > XSHM_WIRE_FULL_OVERWRITE ||
+		    !xshm_wire_is_pow2(capacity) ||
+		    capacity > XSHM_WIRE_SLOTS_MAX)
+			return -XSHM_PEER_EINVAL;
+		data = (uint64_t)capacity * xshm_wire_slot_stride(elem_size);
+		*size = 2 * XSHM_WIRE_BLOCK +
+			xshm_wire_round_up(data, XSHM_WIRE_BLOCK);
+		return 0;
+	case XSHM_WIRE_RING_VAR:
+		if (policy > XSHM_WIRE_FULL_OVERWRITE ||
+		    !xshm_wire_is_pow2(capacity) ||
+		    capacity < XSHM_WIRE_VAR_MIN ||
+		    capacity > XSHM_WIRE_VAR_MAX ||
+		    xshm_wire_rec_size(elem_size) > capacity / 2)
+			return -XSHM_PEER_EINVAL;
+		*size = 2 * XSHM_WIRE_BLOCK +
+			xshm_wire_round_up(capacity, XSHM_WIRE_BLOCK);
+		return 0;
+	case XSHM_WIRE_SEQLOCK:
+	case XSHM_WIRE_LATCH:
+		if (policy != 0 || capacity != 0)
+			return -XSHM_PEER_EINVAL;
+		*size = XSHM_WIRE_BLOCK + xshm_wire_value_span(elem_size) *
+			(type == XSHM_WIRE_LATCH ? 2 : 1);
+		return 0;
+	case XSHM_WIRE_LWW:
+		if (policy != 0 || capacity == 0 ||
+		    capacity > XSHM_WIRE_LWW_MAX)
+			return -XSHM_PEER_EINVAL;
+		*size = (uint64_t)capacity *
+			(XSHM_WIRE_BLOCK + xshm_wire_value_span(elem_size));
+		return 0;
+	default:
+		return -XSHM_PEER_EINVAL;
+	}
+}
+
+/* first byte channels may use, after the header and the table */
+static inline uint64_t xshm_wire_data_start(uint32_t header_size)
+{
+	return xshm_wire_round_up(header_size, XSHM_WIRE_BLOCK);
+}
+
+/*
+ * Validate a local copy of one channel entry against the header's bounds:
+ * a name, known parameters, the exact size they imply, and a 128-aligned
+ * extent inside [data_start, layout_size).
+ */
+static inline int xshm_wire_chan_check(const struct xshm_wire_chan *c,
+				       uint64_t data_start,
+				       uint64_t layout_size)
+{
+	uint64_t size;
+	unsigned int i;
+
+	if (c->name[0] == '\0')
+		return -XSHM_PEER_EBADMSG;
+	for (i = 0; i < XSHM_WIRE_NAME_LEN && c->name[i]; i++)
+		;
+	if (i == XSHM_WIRE_NAME_LEN)
+		return -XSHM_PEER_EBADMSG;
+	if (xshm_wire_chan_size(c->type, c->policy, c->elem_size, c->capacity,
+				&size))
+		return -XSHM_PEER_EBADMSG;
+	if (size != c->size || c->offset % XSHM_WIRE_BLOCK ||
+	    c->offset < data_start || c->offset > layout_size ||
+	    c->size > layout_size - c->offset)
+		return -XSHM_PEER_EBADMSG;
+	return 0;
+}
+
+/*
+ * Validate a local copy of the header (bytes 16..63 as read; magic and
+ * state are checked by the caller) against the mapped size.
+ */
+static inline int xshm_wire_header_check(const struct xshm_wire_header *h,
+					 uint64_t mapped_size)
+{
+	if (h->version_major != XSHM_WIRE_VERSION_MAJOR)
+		return -XSHM_PEER_EPROTO;
+	if (h->nchans == 0 || h->nchans > XSHM_WIRE_CHAN_MAX ||
+	    h->header_size != XSHM_WIRE_HDR_SIZE +
+			      h->nchans * XSHM_WIRE_CHAN_SIZE ||
+	    h->layout_size > mapped_size ||
+	    h->layout_size < xshm_wire_data_start(h->header_size) ||
+	    h->generation == 0)
+		return -XSHM_PEER_EBADMSG;
+	return 0;
+}
+
+/* does the region still hold the layout of this generation? */
+static inline int xshm_wire_layout_current(void *base, uint64_t generation)
+{
+	uint32_t state = atomic_load_explicit(
+		xshm_wire_u32(base, 4), memory_order_acquire);
+	uint64_t gen = atomic_load_explicit(
+		xshm_wire_u64(base, 40), memory_order_relaxed);
+
+	if (state != XSHM_WIRE_STATE_READY || gen != generation)
+		return -XSHM_PEER_ESTALE;
+	return 0;
+}
+
+/* ---- Attaching to a layout ---------------------------------------------- */
+
+struct xshm_peer_layout {
+	unsigned char *base;
+	uint64_t mapped_size;
+	uint64_t layout_size;
+	uint64_t generation;
+	uint32_t header_size;
+	uint32_t nchans;
+};
+
+/*
+ * Attach to the layout Linux initialised in [base, base + size).  Returns
+ * -ENODATA (not initialised yet: poll again later), -EPROTO (incompatible
+ * version), -EBADMSG (checksum or bounds wrong) or -EAGAIN (re-initialised
+ * while we read it).
+ */
+static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
+					  void *base, uint64_t size)
+{
+	struct xshm_wire_header h;
+	uint64_t w, off;
+	uint32_t crc = 0, stored;
+	int err;
+
+	if (!base || ((uintptr_t)base & 7) || size < XSHM_WIRE_HDR_SIZE)
+		return -XSHM_PEER_EINVAL;
+	if (atomic_load_explicit(xshm_wire_u32(base, 4),
+				 memory_order_acquire) != XSHM_WIRE_STATE_READY ||
+	    atomic_load_explicit(xshm_wire_u32(base, 0),
+				 memory_order_relaxed) != XSHM_WIRE_MAGIC)
+		return -XSHM_PEER_ENODATA;
+	xshm_wire_load_words((unsigned char *)&h + 8,
+			     (unsigned char *)base + 8, XSHM_WIRE_HDR_SIZE - 8);
+	err = xshm_wire_header_check(&h, size);
+	if (err)
+		return err;
+	stored = h.checksum;
+	for (off = XSHM_WIRE_CHECKSUM_FROM; off < h.header_size; off += 8) {
+		w = atomic_load_explicit(xshm_wire_u64(base, off),
+					 memory_order_relaxed);
+		crc = xshm_wire_crc32c(crc, &w, 8);
+	}
+	atomic_thread_fence(memory_order_acquire);
+	if (xshm_wire_layout_current(base, h.generation))
+		return -XSHM_PEER_EAGAIN;
+	if (crc != stored)
+		return -XSHM_PEER_EBADMSG;
+	l->base = (unsigned char *)base;
+	l->mapped_size = size;
+	l->layout_size = h.layout_size;
+	l->generation = h.generation;
+	l->header_size = h.header_size;
+	l->nchans = h.nchans;
+	return 0;
+}
+
+/* -ESTALE once the layout was re-initialised (attach again) */
+static inline int xshm_peer_layout_stale(const struct xshm_peer_layout *l)
+{
+	return xshm_wire_layout_current(l->base, l->generation);
+}
+
+/* find a channel by name; *out is a validated local copy */
+static inline int xshm_peer_layout_find(const struct xshm_peer_layout *l,
+					const char *name,
+					struct xshm_wire_chan *out)
+{
+	struct xshm_wire_chan c;
+	unsigned int i, k;
+
+	for (i = 0; i < l->nchans; i++) {
+		xshm_wire_load_words(&c, l->base + XSHM_WIRE_HDR_SIZE +
+				     (uint64_t)i * XSHM_WIRE_CHAN_SIZE,
+				     sizeof(c));
+		for (k = 0; k < XSHM_WIRE_NAME_LEN; k++)
+			if (c.name[k] != name[k] || !name[k])
+				break;
+		if (k == XSHM_WIRE_NAME_LEN || c.name[k] != name[k])
+			continue;
+		atomic_thread_fence(memory_order_acquire);
+		if (xshm_peer_layout_stale(l))
+			return -XSHM_PEER_ESTALE;
+		if (xshm_wire_chan_check(&c, xshm_wire_data_start(
+					 l->header_size), l->layout_size))
+			return -XSHM_PEER_EBADMSG;
+		*out = c;
+		return 0;
+	}
+	return -XSHM_PEER_ENOENT;
+}
+
+/* ---- Ring producer ------------------------------------------------------ */
+
+struct xshm_peer_ring {
+	struct xshm_wire_ring_prod *prod;	/* shared */
+	struct xshm_wire_ring_cons *cons;	/* shared */
+	unsigned char *data;			/* shared */
+	uint32_t type, policy, elem_size;
+	uint32_t stride;	/* fixed: slot bytes in the ring */
+	uint64_t capacity;	/* slots (fixed) or data bytes (var) */
+	uint64_t mask;
+	uint64_t head;		/* last published head */
+	uint64_t pos;		/* var: end of the reservations */
+	uint64_t oldest;	/* OVERWRITE frontier, private copy */
+	uint64_t tail_cache;	/* consumer tail last read */
+	uint64_t produced, dropped;
+	uint64_t corrupt;	/* invalid shared values seen */
+	uint32_t next_seq;
+	uint32_t pending;	/* var: records reserved, not committed */
+	/* OVERWRITE var rings: records are staged here until commit */
+	unsigned char *staging;
+	uint64_t staging_size;
+};
+
+/*
+ * Attach as the producer of ring channel c at base (a validated channel
+ * from xshm_peer_layout_find()).  The shared positions are the resume
+ * point and are validated: -EBADMSG if they are inconsistent.
+ */
+static inline int xshm_peer_ring_attach_chan(struct xshm_peer_ring *r,
+					     void *base,
+					     const struct xshm_wire_chan *c)
+{
+	unsigned char *blk = (unsigned char *)base + c->offset;
+	uint64_t head, tail, oldest;
+
+	if (c->type != XSHM_WIRE_RING_FIXED && c->type != XSHM_WIRE_RING_VAR)
+		return -XSHM_PEER_EINVAL;
+	*r = (struct xshm_peer_ring){ 0 };
+	r->prod = (struct xshm_wire_ring_prod *)(void *)blk;
+	r->cons = (struct xshm_wire_ring_cons *)(void *)(blk + XSHM_WIRE_BLOCK);
+	r->data = blk + 2 * XSHM_WIRE_BLOCK;
+	r->type = c->type;
+	r->policy = c->policy;
+	r->elem_size = c->elem_size;
+	r->stride = (uint32_t)xshm_wire_slot_stride(c->elem_size);
+	r->capacity = c->capacity;
+	r->mask = r->capacity - 1;
+
+	head = atomic_load_explicit(&r->prod->head, memory_order_relaxed);
+	oldest = atomic_load_explicit(&r->prod->oldest, memory_order_relaxed);
+	tail = atomic_load_explicit(&r->cons->tail, memory_order_acquire);
+	if (c->type == XSHM_WIRE_RING_VAR && ((head | oldest | tail) & 7))
+		return -XSHM_PEER_EBADMSG;
+	if (r->policy == XSHM_WIRE_FULL_OVERWRITE) {
+		if (head - oldest > r->capacity)
+			return -XSHM_PEER_EBADMSG;
+	} else if (head - tail > r->capacity) {
+		return -XSHM_PEER_EBADMSG;
+	}
+	r->head = head;
+	r->pos = head;
+	r->oldest = oldest;
+	r->tail_cache = tail;
+	r->produced = atomic_load_explicit(&r->prod->produced,
+					   memory_order_relaxed);
+	r->dropped = atomic_load_explicit(&r->prod->dropped,
+					  memory_order_relaxed);
+	r->next_seq = atomic_load_explicit(&r->prod->next_seq,
+					   memory_order_relaxed);
+	return 0;
+}
+
+static inline int xshm_peer_ring_attach(const struct xshm_peer_layout *l,
+					const char *name,
+					struct xshm_peer_ring *r)
+{
+	struct xshm_wire_chan c;
+	int err = xshm_peer_layout_find(l, name, &c);
+
+	return err ? err : xshm_peer_ring_attach_chan(r, l->base, &c);
+}
+
+/*
+ * OVERWRITE var rings need a staging buffer of at least capacity bytes
+ * for xshm_peer_ring_reserve() (send/push work without one).
+ */
+static inline void xshm_peer_ring_set_staging(struct xshm_peer_ring *r,
+					      void *buf, uint64_t size)
+{
+	r->staging = (unsigned char *)buf;
+	r->staging_size = size;
+}
+
+/* re-read the consumer's tail; -EBADMSG if it is not in [head-cap, head] */
+static inline int xshm_peer__refresh_tail(struct xshm_peer_ring *r)
+{
+	uint64_t tail = atomic_load_explicit(&r->cons->tail,
+					     memory_order_acquire);
+
+	if (r->head - tail > r->capacity ||
+	    (r->type == XSHM_WIRE_RING_VAR && (tail & 7))) {
+		r->corrupt++;
+		return -XSHM_PEER_EBADMSG;
+	}
+	r->tail_cache = tail;
+	return 0;
+}
+
+static inline void xshm_peer__count_drop(struct xshm_peer_ring *r)
+{
+	r->dropped++;
+	atomic_store_explicit(&r->prod->dropped, r->dropped,
+			      memory_order_relaxed);
+	if (r->type == XSHM_WIRE_RING_VAR) {
+		r->next_seq++;
+		atomic_store_explicit(&r->prod->next_seq, r->next_seq,
+				      memory_order_relaxed);
+	}
+}
+
+/* publish the OVERWRITE frontier before any store that may overwrite */
+static inline void xshm_peer__publish_oldest(struct xshm_peer_ring *r)
+{
+	atomic_store_explicit(&r->prod->oldest, r->oldest,
+			      memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+}
+
+/*
+ * Push one fixed-size slot (elem_size bytes from slot).  FAIL: -EAGAIN
+ * when full; DROP: -ENOBUFS, counted; OVERWRITE: never fails.
+ */
+static inline int xshm_peer_ring_push(struct xshm_peer_ring *r,
+				      const void *slot)
+{
+	unsigned char *dst;
+	int err;
+
+	if (r->type != XSHM_WIRE_RING_FIXED)
+		return -XSHM_PEER_EINVAL;
+	dst = r->data + (r->head & r->mask) * r->stride;
+	if (r->policy == XSHM_WIRE_FULL_OVERWRITE) {
+		if (r->head - r->oldest >= r->capacity) {
+			r->oldest = r->head - r->capacity + 1;
+			xshm_peer__publish_oldest(r);
+		}
+		xshm_wire_store_words(dst, slot, r->elem_size);
+	} else {
+		if (r->head - r->tail_cache >= r->capacity) {
+			err = xshm_peer__refresh_tail(r);
+			if (err)
+				return err;
+		}
+		if (r->head - r->tail_cache >= r->capacity) {
+			if (r->policy == XSHM_WIRE_FULL_FAIL)
+				return -XSHM_PEER_EAGAIN;
+			xshm_peer__count_drop(r);
+			return -XSHM_PEER_ENOBUFS;
+		}
+		XSHM_PEER_MEMCPY(dst, slot, r->elem_size);
+	}
+	r->head++;
+	r->produced++;
+	atomic_store_explicit(&r->prod->produced, r->produced,
+			      memory_order_relaxed);
+	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
+	return 0;
+}
+
+/*
+ * Push up to n slots with one release store.  Returns the number written
+ * into the ring: FAIL stops when full (the rest is not consumed), DROP
+ * drops and counts the rest, OVERWRITE writes all n.  A negative value
+ * only if nothing was written and the ring is corrupt (-EBADMSG).
+ */
+static inline int xshm_peer_ring_push_batch(struct xshm_peer_ring *r,
+					    const void *slots, unsigned int n)
+{
+	const unsigned char *src = (const unsigned char *)slots;
+	unsigned int done = 0, i;
+	uint64_t room, skip;
+	int err;
+
+	if (r->type != XSHM_WIRE_RING_FIXED || n > 0x7fffffffu)
+		return -XSHM_PEER_EINVAL;
+	if (r->policy == XSHM_WIRE_FULL_OVERWRITE) {
+		/* only the last capacity slots can survive: skip the rest */
+		skip = n > r->capacity ? n - r->capacity : 0;
+		r->head += skip;
+		src += skip * r->elem_size;
+		if (r->head + (n - skip) - r->oldest > r->capacity) {
+			r->oldest = r->head + (n - skip) - r->capacity;
+			xshm_peer__publish_oldest(r);
+		}
+		for (i = (unsigned int)skip; i < n; i++, src += r->elem_size) {
+			xshm_wire_store_words(r->data + (r->head & r->mask) *
+					      r->stride, src, r->elem_size);
+			r->head++;
+		}
+		r->produced += n;
+		done = n;
+	} else {
+		room = r->capacity - (r->head - r->tail_cache);
+		if (room < n) {
+			err = xshm_peer__refresh_tail(r);
+			if (err)
+				return err;
+			room = r->capacity - (r->head - r->tail_cache);
+		}
+		for (; done < n && done < room; done++, src += r->elem_size) {
+			XSHM_PEER_MEMCPY(r->data + (r->head & r->mask) *
+					 r->stride, src, r->elem_size);
+			r->head++;
+		}
+		r->produced += done;
+		if (r->policy == XSHM_WIRE_FULL_DROP)
+			for (i = done; i < n; i++)
+				xshm_peer__count_drop(r);
+	}
+	if (done) {
+		atomic_store_explicit(&r->prod->produced, r->produced,
+				      memory_order_relaxed);
+		atomic_store_explicit(&r->prod->head, r->head,
+				      memory_order_release);
+	}
+	return (int)done;
+}
+
+/*
+ * OVERWRITE: advance the frontier over whole records until the bytes
+ * [oldest, pos + total) fit in the ring.  The records walked are our own
+ * committed ones, but they live in shared memory: a header that does not
+ * make sense drops everything older than head instead of being followed.
+ */
+static inline void xshm_peer__make_room_overwrite(struct xshm_peer_ring *r,
+						  uint64_t total)
+{
+	uint64_t hdr, off, to_end, size;
+	uint32_t lenf;
+	int moved = 0;
+
+	while (r->pos + total - r->oldest > r->capacity) {
+		if (r->oldest == r->head) {
+			break;	/* cannot happen: batch size is checked */
+		}
+		off = r->oldest & r->mask;
+		to_end = r->capacity - off;
+		hdr = atomic_load_explicit(xshm_wire_u64(r->data, off),
+					   memory_order_relaxed);
+		lenf = (uint32_t)hdr;
+		if (lenf & XSHM_WIRE_REC_PAD)
+			size = (uint64_t)(lenf & XSHM_WIRE_REC_LEN_MASK) +
+			       XSHM_WIRE_REC_HDR;
+		else if (lenf > r->elem_size)
+			size = 0;
+		else
+			size = xshm_wire_rec_size(lenf);
+		if (size == 0 || size > to_end ||
+		    ((lenf & XSHM_WIRE_REC_PAD) && size != to_end) ||
+		    size > r->head - r->oldest) {
+			r->corrupt++;
+			r->oldest = r->head;
+		} else {
+			r->oldest += size;
+		}
+		moved = 1;
+	}
+	if (moved)
+		xshm_peer__publish_oldest(r);
+}
+
+/* where the bytes of ring position p are written before commit */
+static inline unsigned char *xshm_peer__var_dst(struct xshm_peer_ring *r,
+						uint64_t p)
+{
+	if (r->policy == XSHM_WIRE_FULL_OVERWRITE)
+		return r->staging + (p - r->head);
+	return r->data + (p & r->mask);
+}
+
+static inline void xshm_peer__var_hdr(struct xshm_peer_ring *r, uint64_t p,
+				      uint32_t lenf, uint32_t seq)
+{
+	uint64_t v = (uint64_t)lenf | ((uint64_t)seq << 32);
+
+	if (r->policy == XSHM_WIRE_FULL_OVERWRITE)
+		XSHM_PEER_MEMCPY(xshm_peer__var_dst(r, p), &v, 8);
+	else
+		atomic_store_explicit(xshm_wire_u64(r->data, p & r->mask), v,
+				      memory_order_relaxed);
+}
+
+/*
+ * Reserve room for a record of len bytes; *buf receives where to write it.
+ * Several reservations may precede one commit.  Nothing is visible to the
+ * consumer before xshm_peer_ring_commit().  -EMSGSIZE if len is larger
+ * than the channel's elem_size; -EAGAIN if full (FAIL) or if the pending
+ * batch would not fit the ring (commit first); -ENOBUFS if dropped (DROP).
+ */
+static inline int xshm_peer_ring_reserve(struct xshm_peer_ring *r,
+					 size_t len, void **buf)
+{
+	uint64_t need, off, to_end, pad, total;
+	int err;
+
+	if (r->type != XSHM_WIRE_RING_VAR)
+		return -XSHM_PEER_EINVAL;
+	if (len > r->elem_size)
+		return -XSHM_PEER_EMSGSIZE;
+	if (r->policy == XSHM_WIRE_FULL_OVERWRITE &&
+	    (!r->staging || r->staging_size < r->capacity))
+		return -XSHM_PEER_EINVAL;
+	need = xshm_wire_rec_size(len);
+	off = r->pos & r->mask;
+	to_end = r->capacity - off;
+	pad = need > to_end ? to_end : 0;
+	total = pad + need;
+	if (r->pos + total - r->head > r->capacity)
+		return -XSHM_PEER_EAGAIN;
+
+	if (r->policy == XSHM_WIRE_FULL_OVERWRITE) {
+		xshm_peer__make_room_overwrite(r, total);
+	} else if (r->pos + total - r->tail_cache > r->capacity) {
+		err = xshm_peer__refresh_tail(r);
+		if (err)
+			return err;
+		if (r->pos + total - r->tail_cache > r->capacity) {
+			if (r->policy == XSHM_WIRE_FULL_FAIL)
+				return -XSHM_PEER_EAGAIN;
+			xshm_peer__count_drop(r);
+			return -XSHM_PEER_ENOBUFS;
+		}
+	}
+	if (pad)
+		xshm_peer__var_hdr(r, r->pos, XSHM_WIRE_REC_PAD |
+				   (uint32_t)(pad - XSHM_WIRE_REC_HDR), 0);
+	xshm_peer__var_hdr(r, r->pos + pad, (uint32_t)len, r->next_seq++);
+	*buf = xshm_peer__var_dst(r, r->pos + pad + XSHM_WIRE_REC_HDR);
+	r->pos += total;
+	r->pending++;
+	return 0;
+}
+
+/* publish every reserved record with one release store; returns how many */
+static inline int xshm_peer_ring_commit(struct xshm_peer_ring *r)
+{
+	uint64_t n, off, first;
+	int count = (int)r->pending;
+
+	if (r->type != XSHM_WIRE_RING_VAR)
+		return -XSHM_PEER_EINVAL;
+	if (!r->pending)
+		return 0;
+	if (r->policy == XSHM_WIRE_FULL_OVERWRITE) {
+		n = r->pos - r->head;
+		off = r->head & r->mask;
+		first = r->capacity - off < n ? r->capacity - off : n;
+		xshm_wire_store_words(r->data + off, r->staging, first);
+		if (n > first)
+			xshm_wire_store_words(r->data, r->staging + first,
+					      n - first);
+	}
+	r->produced += r->pending;
+	r->pending = 0;
+	r->head = r->pos;
+	atomic_store_explicit(&r->prod->next_seq, r->next_seq,
+			      memory_order_relaxed);
+	atomic_store_explicit(&r->prod->produced, r->produced,
+			      memory_order_relaxed);
+	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
+	return count;
+}
+
+/* reserve + copy + commit (commits earlier reservations too) */
+static inline int xshm_peer_ring_send(struct xshm_peer_ring *r,
+				      const void *data, size_t len)
+{
+	void *buf;
+	int err = xshm_peer_ring_reserve(r, len, &buf);
+
+	if (err)
+		return err;
+	if (len)
+		XSHM_PEER_MEMCPY(buf, data, len);
+	err = xshm_peer_ring_commit(r);
+	return err < 0 ? err : 0;
+}
+
+/* ---- Value writers (SEQLOCK, LATCH, LWW) -------------------------------- */
+
+struct xshm_peer_value {
+	unsigned char *block;	/* shared: the writer's seqlock block */
+	unsigned char *lww_base; /* LWW: first slot, for stamp scans */
+	uint32_t type, elem_size, nslots, slot;
+	uint64_t span;		/* payload bytes per copy (rounded) */
+	uint64_t slot_size;	/* LWW */
+	uint64_t seq;		/* private copy of our sequence */
+};
+
+/* shared-to-shared copy of whole words, both sides 8-byte aligned */
+static inline void xshm_peer__copy_words(void *dst, const void *src,
+					 uint64_t len)
+{
+	_Atomic uint64_t *d = (_Atomic uint64_t *)dst;
+	const _Atomic uint64_t *s = (const _Atomic uint64_t *)src;
+
+	for (; len >= 8; len -= 8)
+		atomic_store_explicit(d++, atomic_load_explicit(s++,
+				      memory_order_relaxed),
+				      memory_order_relaxed);
+}
+
+static inline int xshm_peer_value_attach_chan(struct xshm_peer_value *v,
+					      void *base,
+					      const struct xshm_wire_chan *c,
+					      unsigned int slot)
+{
+	unsigned char *blk = (unsigned char *)base + c->offset;
+
+	if (c->type != XSHM_WIRE_SEQLOCK && c->type != XSHM_WIRE_LATCH &&
+	    c->type != XSHM_WIRE_LWW)
+		return -XSHM_PEER_EINVAL;
+	*v = (struct xshm_peer_value){ 0 };
+	v->type = c->type;
+	v->elem_size = c->elem_size;
+	v->span = xshm_wire_value_span(c->elem_size);
+	v->nslots = c->type == XSHM_WIRE_LWW ? c->capacity : 1;
+	if (slot >= v->nslots)
+		return -XSHM_PEER_EINVAL;
+	v->slot = slot;
+	v->slot_size = XSHM_WIRE_BLOCK + v->span;
+	v->lww_base = blk;
+	v->block = blk + (uint64_t)slot * v->slot_size;
+	v->seq = atomic_load_explicit(xshm_wire_u64(v->block,
+						    XSHM_WIRE_SEQ_OFF),
+				      memory_order_relaxed);
+	return 0;
+}
+
+/*
+ * A LATCH writer that died while writing copy 1 left an even seq: readers
+ * use copy 0, and the next odd seq would send them to the torn copy 1.
+ * A (re)starting writer therefore repairs copy 1 from copy 0 first.
+ */
+static inline void xshm_peer_value_repair(struct xshm_peer_value *v)
+{
+	if (v->type == XSHM_WIRE_LATCH && v->seq && !(v->seq & 1))
+		xshm_peer__copy_words(v->block + XSHM_WIRE_BLOCK + v->span,
+				      v->block + XSHM_WIRE_BLOCK, v->span);
+}
+
+/* attach as the writer of a value channel (LWW: our slot, else 0) */
+static inline int xshm_peer_value_attach(const struct xshm_peer_layout *l,
+					 const char *name, unsigned int slot,
+					 struct xshm_peer_value *v)
+{
+	struct xshm_wire_chan c;
+	int err = xshm_peer_layout_find(l, name, &c);
+
+	if (!err)
+		err = xshm_peer_value_attach_chan(v, l->base, &c, slot);
+	if (!err)
+		xshm_peer_value_repair(v);
+	return err;
+}
+
+/* newest stamp in any LWW slot (relaxed: only used to pick a larger one) */
+static inline uint64_t xshm_peer__max_stamp(const struct xshm_peer_value *v)
+{
+	uint64_t max = 0, s;
+	uint32_t i;
+
+	for (i = 0; i < v->nslots; i++) {
+		s = atomic_load_explicit(
+			xshm_wire_u64(v->lww_base + i * v->slot_size,
+				      XSHM_WIRE_STAMP_OFF),
+			memory_order_relaxed);
+		if (s > max)
+			max = s;
+	}
+	return max;
+}
+
+/*
+ * Write a value of exactly elem_size bytes.  SEQLOCK/LWW: seq odd, release
+ * fence, payload (and stamp) as relaxed word stores, release store of the
+ * even seq.  LATCH: copy 0 under an odd seq, copy 1 under the next even
+ * one, so readers always have one complete copy.  A writer that restarts
+ * after dying mid-update (odd seq) completes that update's sequence.
+ * LWW stamp 0 means one more than the newest stamp present.
+ */
+static inline int xshm_peer_value_write(struct xshm_peer_value *v,
+					const void *val, size_t len,
+					uint64_t stamp)
+{
+	_Atomic uint64_t *seq = xshm_wire_u64(v->block, XSHM_WIRE_SEQ_OFF);
+	unsigned char *payload = v->block + XSHM_WIRE_BLOCK;
+
+	if (len != v->elem_size)
+		return -XSHM_PEER_EINVAL;
+	if (!(v->seq & 1)) {
+		v->seq++;
+		atomic_store_explicit(seq, v->seq, memory_order_release);
+	}
+	atomic_thread_fence(memory_order_release);
+	if (v->type == XSHM_WIRE_LWW) {
+		if (stamp == 0)
+			stamp = xshm_peer__max_stamp(v) + 1;
+		atomic_store_explicit(xshm_wire_u64(v->block,
+						    XSHM_WIRE_STAMP_OFF),
+				      stamp, memory_order_relaxed);
+	}
+	xshm_wire_store_words(payload, val, len);
+	v->seq++;
+	atomic_store_explicit(seq, v->seq, memory_order_release);
+	if (v->type == XSHM_WIRE_LATCH) {
+		atomic_thread_fence(memory_order_release);
+		xshm_wire_store_words(payload + v->span, val, len);
+	}
+	return 0;
+}
+
+#ifdef XSHM_PEER_TSAN_PRAGMA
+#pragma GCC diagnostic pop
+#undef XSHM_PEER_TSAN_PRAGMA
+#endif
+
+#endif /* XSHM_PEER_H */
