@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
  * Xen static shared memory regions: /dev/xshm<N> user ABI.
+ *
+ * Each region is a character device that supports read, write, lseek,
+ * mmap (MAP_SHARED only, write-back cacheable, any page-aligned part) and
+ * the ioctl below.  The same facts are in /sys/class/xshm/xshm<N>/.
  */
 #ifndef _UAPI_LINUX_XSHM_H
 #define _UAPI_LINUX_XSHM_H
@@ -41,7 +45,18 @@ struct xshm_region_info {
 	char name[XSHM_ID_MAX + 8];
 };
 
+/* Size of the first version of struct xshm_region_info: the least argsz. */
+#define XSHM_REGION_INFO_SIZE_VER0	176
+
 #define XSHM_IOC_MAGIC		0xB9
+
+/*
+ * XSHM_IOC_INFO - fill a struct xshm_region_info
+ *
+ * The argument points to the structure, whose argsz user space sets first.
+ * Returns 0, or -1 with errno EINVAL (argsz too small), EFAULT, or ENODEV
+ * (the region was unbound while the file was open).
+ */
 #define XSHM_IOC_INFO		_IO(XSHM_IOC_MAGIC, 0x00)
 
 #endif /* _UAPI_LINUX_XSHM_H */

@@ -1,0 +1,273 @@
+#!/bin/bash
+# Static checks of the kernel side: style, warnings, the user ABI header and
+# the device-tree binding.  Each check prints its log and exits 0 on success.
+#
+# usage: scripts/kernel-checks.sh CHECK     run one check
+#        scripts/kernel-checks.sh list      print the check names
+#        scripts/kernel-checks.sh all       run every check, stop at the first failure
+#
+#   checkpatch    checkpatch.pl --strict: 0 errors, 0 warnings, 0 checks
+#   build         native module build with W=1 and sparse (C=1): no warnings
+#   build-arm64   the same against the arm64 guest kernel's headers
+#   uapi          include/uapi/linux/xshm.h alone in C89, C11 and C++, same
+#                 struct layout on every ABI we can compile for
+#   binding       dt-doc-validate and yamllint accept the binding; its
+#                 example passes dt-validate
+#   dt-examples   selftests/kernel-checks/dt: good-*.dts pass dt-validate,
+#                 every bad-*.dts is refused
+#
+# Kernel files (checkpatch.pl, reserved-memory.yaml, ...) are extracted from
+# Debian's linux-source-6.1 tarball into build/kernel-checks; nothing is
+# written into the work tree.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/kernel-checks
+tarball=${XSHM_LINUX_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
+ksrc=$out/linux-source
+
+driver_files="driver/xen-static-shm.c include/uapi/linux/xshm.h"
+binding=Documentation/devicetree/bindings/reserved-memory/xen,shared-memory-v1.yaml
+checks="checkpatch build build-arm64 uapi binding dt-examples"
+
+die() {
+	echo "kernel-checks: $*" >&2
+	exit 1
+}
+
+# The kernel tree's files we use, extracted once (a stamp lists them).
+kernel_files="scripts/checkpatch.pl scripts/spelling.txt
+scripts/const_structs.checkpatch
+Documentation/devicetree/bindings/.yamllint
+Documentation/devicetree/bindings/reserved-memory/reserved-memory.yaml"
+
+extract_kernel_files() {
+	local stamp=$ksrc/.extracted want
+	want=$(echo "$tarball" $kernel_files)
+	[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+	[ -f "$tarball" ] || die "$tarball missing (apt-get install linux-source-6.1)"
+	rm -rf "$ksrc"
+	mkdir -p "$ksrc"
+	local members=
+	for f in $kernel_files; do
+		members="$members linux-source-6.1/$f"
+	done
+	# shellcheck disable=SC2086
+	tar -xJf "$tarball" -C "$ksrc" --strip-components=1 $members
+	echo "$want" >"$stamp"
+}
+
+# copy_module_sources DIR: the module's sources, so builds never write
+# objects into the work tree or race with another build of it.
+copy_module_sources() {
+	local dir=$1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp "$top/Kbuild" "$dir/"
+	(cd "$top" && find driver include -type f -name '*.[ch]' \
+		-exec cp --parents {} "$dir/" \;)
+}
+
+# check_build_log LOG: make succeeded; fail on any warning or error line,
+# and unless sparse really ran (a CHECK line), since C=1 silently does
+# nothing without it.
+check_build_log() {
+	local log=$1 ko=$2
+	if grep -nE 'warning|error|Error' "$log" |
+		grep -v 'Skipping BTF generation'; then
+		echo "kernel-checks: warnings or errors above" >&2
+		return 1
+	fi
+	grep -q '^ *CHECK ' "$log" || {
+		echo "kernel-checks: sparse did not run" >&2
+		return 1
+	}
+	[ -f "$ko" ] || {
+		echo "kernel-checks: $ko not built" >&2
+		return 1
+	}
+}
+
+check_checkpatch() {
+	extract_kernel_files
+	local rc=0 log
+	cd "$top"
+	for f in $driver_files; do
+		log=$(perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree \
+			--show-types --no-summary -q -f "$f" 2>&1) || rc=1
+		# -q --no-summary leave only findings: any line is one.
+		if [ -n "$log" ]; then
+			echo "$log"
+			rc=1
+		else
+			echo "$f: checkpatch --strict clean"
+		fi
+	done
+	return $rc
+}
+
+check_build() {
+	local kdir=${XSHM_KDIR:-}
+	if [ -z "$kdir" ]; then
+		kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+	fi
+	[ -n "$kdir" ] && [ -f "$kdir/Makefile" ] ||
+		die "no kernel headers (apt-get install linux-headers-amd64)"
+	local dir=$out/native log=$out/native.log
+	copy_module_sources "$dir"
+	echo "building against $kdir"
+	local rc=0
+	make -C "$kdir" M="$dir" W=1 C=1 -j2 modules >"$log" 2>&1 || rc=$?
+	cat "$log"
+	[ "$rc" -eq 0 ] || return 1
+	check_build_log "$log" "$dir/driver/xen-static-shm.ko"
+}
+
+check_build_arm64() {
+	local root kabi=${XSHM_KABI:-6.1.0-56}
+	root=$("$top/scripts/vm/fetch-kernel.sh") ||
+		die "cannot fetch the arm64 kernel headers (scripts/vm/fetch-kernel.sh)"
+	local kdir=$root/usr/src/linux-headers-$kabi-arm64
+	local dir=$out/arm64 log=$out/arm64.log
+	copy_module_sources "$dir"
+	echo "building against $kdir"
+	local rc=0
+	make -C "$kdir" M="$dir" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+		W=1 C=1 -j2 modules >"$log" 2>&1 || rc=$?
+	cat "$log"
+	[ "$rc" -eq 0 ] || return 1
+	check_build_log "$log" "$dir/driver/xen-static-shm.ko"
+}
+
+# The layout user space relies on, checked by each compiler below.
+uapi_probe_c='#include <stddef.h>
+#include <linux/xshm.h>
+#define LAYOUT(c) _Static_assert(c, #c)
+LAYOUT(sizeof(struct xshm_region_info) == XSHM_REGION_INFO_SIZE_VER0);
+LAYOUT(offsetof(struct xshm_region_info, flags) == 4);
+LAYOUT(offsetof(struct xshm_region_info, size) == 8);
+LAYOUT(offsetof(struct xshm_region_info, phys_addr) == 16);
+LAYOUT(offsetof(struct xshm_region_info, offset) == 24);
+LAYOUT(offsetof(struct xshm_region_info, index) == 32);
+LAYOUT(offsetof(struct xshm_region_info, name) == 40);
+LAYOUT(sizeof(((struct xshm_region_info *)0)->name) > XSHM_ID_MAX);
+LAYOUT(XSHM_IOC_INFO == 0xB900);
+'
+
+check_uapi() {
+	local inc=$top/include/uapi rc=0 cc
+	local dir=$out/uapi
+	mkdir -p "$dir"
+	printf '%s' "$uapi_probe_c" >"$dir/layout.c"
+	printf '#include <linux/xshm.h>\nint main(void) { return 0; }\n' >"$dir/alone.c"
+
+	# Alone in strict C89 (a uapi header must not need more).
+	gcc -std=c89 -pedantic-errors -Wall -Wextra -Werror -I"$inc" \
+		-fsyntax-only "$dir/alone.c" || rc=1
+	g++ -std=c++11 -Wall -Wextra -Werror -I"$inc" -fsyntax-only \
+		-x c++ "$dir/alone.c" || rc=1
+	for cc in gcc aarch64-linux-gnu-gcc "gcc -m32" "gcc -mx32"; do
+		# Skip ABIs whose C library is not installed.
+		echo '#include <linux/types.h>' | $cc -x c -fsyntax-only - 2>/dev/null ||
+			{ echo "skip layout on '$cc' (not installed)"; continue; }
+		if $cc -std=c11 -Wall -Wextra -Werror -I"$inc" -fsyntax-only \
+			"$dir/layout.c"; then
+			echo "layout ok with '$cc'"
+		else
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+# Binding schemas: the kernel's reserved-memory.yaml next to ours, as in
+# the kernel tree, turned into one processed schema.
+make_schema() {
+	extract_kernel_files
+	local bdir=$out/bindings
+	rm -rf "$bdir"
+	mkdir -p "$bdir/reserved-memory"
+	cp "$ksrc/Documentation/devicetree/bindings/reserved-memory/reserved-memory.yaml" \
+		"$top/$binding" "$bdir/reserved-memory/"
+	dt-mk-schema -j -o "$out/processed-schema.json" "$bdir" >&2
+}
+
+# validate DTS: dt-validate prints nothing for a valid tree (and exits 0
+# even when it finds errors, so its output is the verdict).
+validate() {
+	local dts=$1 dtb
+	dtb=$out/dtb/$(basename "$dts" .dts).dtb
+	mkdir -p "$out/dtb"
+	dtc -q -I dts -O dtb -o "$dtb" "$dts" || {
+		echo "dtc cannot compile $dts"
+		return 0
+	}
+	dt-validate -s "$out/processed-schema.json" "$dtb" 2>&1
+}
+
+check_binding() {
+	extract_kernel_files
+	local bdir=$out/bindings rc=0 msgs
+	yamllint -c "$ksrc/Documentation/devicetree/bindings/.yamllint" \
+		"$top/$binding" || rc=1
+	make_schema || return 1
+	dt-doc-validate -u "$bdir" "$bdir/reserved-memory/${binding##*/}" || rc=1
+	dt-extract-example "$top/$binding" >"$out/example.dts"
+	msgs=$(validate "$out/example.dts")
+	if [ -n "$msgs" ]; then
+		echo "$msgs"
+		echo "the binding's example does not validate"
+		rc=1
+	fi
+	[ "$rc" -eq 0 ] && echo "binding and its example are valid"
+	return $rc
+}
+
+check_dt_examples() {
+	local rc=0 msgs dts n=0
+	make_schema || return 1
+	for dts in "$top"/selftests/kernel-checks/dt/*.dts; do
+		n=$((n + 1))
+		msgs=$(validate "$dts")
+		case ${dts##*/} in
+		good-*)
+			if [ -n "$msgs" ]; then
+				echo "$msgs"
+				echo "FAIL ${dts##*/}: a good tree is refused"
+				rc=1
+			else
+				echo "pass ${dts##*/}: valid"
+			fi
+			;;
+		bad-*)
+			if [ -z "$msgs" ]; then
+				echo "FAIL ${dts##*/}: a malformed tree is accepted"
+				rc=1
+			else
+				echo "pass ${dts##*/}: refused: $(echo "$msgs" | grep -m1 xen-shmem)"
+			fi
+			;;
+		esac
+	done
+	[ "$n" -gt 0 ] || die "no example trees"
+	return $rc
+}
+
+[ $# -eq 1 ] || die "usage: $0 CHECK|list|all (see the top of $0)"
+mkdir -p "$out"
+case $1 in
+list) echo $checks ;;
+all)
+	for c in $checks; do
+		echo "== $c"
+		"$0" "$c"
+	done
+	;;
+checkpatch) check_checkpatch ;;
+build) check_build ;;
+build-arm64) check_build_arm64 ;;
+uapi) check_uapi ;;
+binding) check_binding ;;
+dt-examples) check_dt_examples ;;
+*) die "unknown check $1 (try: $0 list)" ;;
+esac
