@@ -1,0 +1,84 @@
+#!/bin/sh
+# /run.sh of the driver-test guests (busybox sh, arm64): prints TAP.
+# The host picks what to run with kernel command line words:
+#   XSHM_TREE=<name>      /etc/xshm/dt-order.<name> lists the tree's nodes
+#   XSHM_TESTS=a,b        kselftest binaries in /bin to run, in order
+#   XSHM_BENCH=1          also run mmap-bench on /dev/xshm0
+#   XSHM_ROLE=a|b         two-guest exchange instead (see run.sh)
+# The module was loaded by the harness /init from /modules.
+
+# shellcheck disable=SC3040 # busybox ash has pipefail
+set -o pipefail	# a test's status, not sed's
+export XSHM_DT_ORDER="/etc/xshm/dt-order.${XSHM_TREE:-good}"
+XSHM_MODULE=""
+for m in /modules/*.ko; do
+	[ -e "$m" ] && XSHM_MODULE=$m
+done
+export XSHM_MODULE
+
+n=0 failed=0
+result() { # result STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		failed=1
+	fi
+}
+
+# Oopses, WARNs, slab corruption (slub_debug) and the like.
+kernel_log_clean() {
+	! dmesg | grep -E 'WARNING:|BUG[: ]|Oops|Unable to handle|Call trace:|refcount_t:|list_(add|del) corruption|Poison overwritten|Redzone' |
+		sed 's/^/# /' | grep .
+}
+
+pattern() {
+	out=$(xshm-pattern "$@" 2>&1)
+	rc=$?
+	[ -z "$out" ] || echo "$out" | sed 's/^/# /'
+	return $rc
+}
+
+SHM=/dev/xshm0
+HALF=0x80000	# each guest's share of the exchange area
+echo "TAP version 13"
+case ${XSHM_ROLE:-} in
+a)
+	# Guest A: sees the host's pattern, publishes its own, then waits
+	# for guest B's, which B writes only after seeing A's.
+	pattern check $SHM 0x180000 $HALF 301
+	result $? "guest a reads the host's pattern"
+	pattern write $SHM 0 $HALF 101
+	result $? "guest a writes its pattern"
+	pattern wait $SHM $HALF $HALF 202 90
+	result $? "guest a sees guest b's pattern"
+	;;
+b)
+	pattern wait $SHM 0 $HALF 101 90
+	result $? "guest b sees guest a's pattern"
+	pattern check $SHM 0x180000 $HALF 301
+	result $? "guest b reads the host's pattern"
+	pattern write $SHM $HALF $HALF 202
+	result $? "guest b writes its pattern"
+	;;
+*)
+	[ -n "$XSHM_MODULE" ] && [ -e /sys/class/xshm ]
+	result $? "module $(basename "${XSHM_MODULE:-none}") loaded"
+	insmod /lib/xshm-test/xshm_pte_probe.ko
+	result $? "page-table probe module loaded"
+	for t in $(echo "${XSHM_TESTS:-}" | tr , ' '); do
+		# The kselftest harness's own TAP, nested as comments.
+		echo "# selftests: xshm: $t"
+		"$t" 2>&1 | sed 's/^/# /'
+		result $? "$t"
+	done
+	if [ "${XSHM_BENCH:-0}" = 1 ]; then
+		mmap-bench $SHM
+	fi
+	;;
+esac
+kernel_log_clean
+result $? "kernel log has no warnings or oopses"
+echo "1..$n"
+exit $failed

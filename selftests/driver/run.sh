@@ -1,0 +1,140 @@
+#!/bin/bash
+# shellcheck disable=SC2317 # functions run through step() look unreachable
+# Driver test suite: the real module in real arm64 guest kernels (QEMU TCG).
+#
+#   selftests/driver/run.sh            from the repo top (make test SUITES=driver)
+#
+# Downloads the Debian arm64 kernel once (scripts/vm/fetch-kernel.sh), cross-
+# builds the module, the kselftest binaries and the mmap benchmark, then
+# boots one guest per device tree of scripts/vm/dt/:
+#   good        three well-formed regions: device tests, mmap benchmark,
+#               then unbind/rmmod/reload while open and mapped
+#   good-1cell  the same device tests on a one-cell tree
+#   malformed   every malformed node shape: one error each, others work
+# and finally two guests at once on one shared backend file, exchanging
+# patterns with each other and with the host.  Prints TAP (guest output
+# nested as comments); exits non-zero if anything failed.
+# XSHM_VM_TIMEOUT bounds each boot (default 180 s); logs: build/vm/logs/.
+set -eu -o pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/vm/lib.sh
+. scripts/vm/lib.sh
+
+OUT=build/vm
+BIN=$OUT/bin
+LOGS=$OUT/logs
+LIMIT=${XSHM_VM_TIMEOUT:-180}
+mkdir -p "$OUT" "$LOGS"
+
+n=0 failed=0
+result() { # result STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		failed=1
+	fi
+}
+
+# step DESCRIPTION COMMAND...: a build step as one TAP result; its output
+# is shown (as comments) only when it fails.
+step() {
+	local what=$1 rc=0
+	shift
+	"$@" >"$LOGS/step.log" 2>&1 || rc=$?
+	[ "$rc" -eq 0 ] || sed 's/^/# /' "$LOGS/step.log" | tail -n 40
+	result "$rc" "$what"
+	return "$rc"
+}
+
+build_all() {
+	local ks
+	vm_root >/dev/null
+	ks=$(selftests/extract-kselftest.sh)
+	make -s -j2 -C selftests/driver KSFT_INC="$ks"
+	make -s -C bench/mmap
+}
+
+# The test-only page-table probe (selftests/driver/pte-probe).
+build_probe() {
+	mkdir -p "$OUT/pte-probe"
+	cp -u selftests/driver/pte-probe/* "$OUT/pte-probe/"
+	vm_kmake "$PWD/$OUT/pte-probe"
+}
+
+make_trees() {
+	local t
+	for t in good good-1cell malformed; do
+		scripts/vm/make-dtb.sh "$OUT/$t.dtb" "scripts/vm/dt/$t.dtsi"
+		# Node order as in the tree; /proc/device-tree does not keep it.
+		fdtget -l "$OUT/$t.dtb" /reserved-memory >"$OUT/dt-order.$t"
+	done
+}
+
+make_initramfs() {
+	local args=() t
+	for t in good good-1cell malformed; do
+		args+=(-f "$OUT/dt-order.$t:/etc/xshm/dt-order.$t")
+	done
+	scripts/vm/make-initramfs.sh -o "$OUT/driver-tests.cpio.gz" \
+		-r selftests/driver/guest-run.sh -m "$KO" \
+		-b "$BIN/xshm_dev_test" -b "$BIN/xshm_malformed_test" \
+		-b "$BIN/xshm_lifecycle_test" -b "$BIN/xshm-pattern" \
+		-b "$BIN/mmap-bench" "${args[@]}" \
+		-f "$OUT/pte-probe/xshm_pte_probe.ko:/lib/xshm-test/xshm_pte_probe.ko"
+}
+
+# boot_tests NAME TREE "KERNEL WORDS": one guest, its TAP nested under one
+# result.  slub_debug makes use-after-free in teardown paths visible.
+boot_tests() {
+	local name=$1 tree=$2 words=$3 log=$LOGS/$1.log rc=0
+	echo "# guest $name: tree $tree, $words"
+	scripts/vm/boot.sh -d "$OUT/$tree.dtb" -i "$OUT/driver-tests.cpio.gz" \
+		-t "$LIMIT" -a "slub_debug=FZPU XSHM_TREE=$tree $words" \
+		-l "$log" >/dev/null 2>&1 || true
+	vm_guest_output "$log" | sed 's/^/# /' || rc=$?
+	# The benchmark's figure is worth a line of its own.
+	grep -h '^# mmap ratio' "$log" || true
+	[ "$rc" -ne 99 ] || tail -n 30 "$log" | sed 's/^/#   console: /'
+	result "$rc" "guest $name"
+}
+
+# Two guests running at the same time on one backend file, as two Xen
+# domains sharing a region: host -> both guests, a -> b, b -> a, guests
+# -> host.  Region xshm0 is at offset 0 of the file.
+two_guests() {
+	local shm rc_a=0 rc_b=0 half=0x80000
+	shm=$(mktemp /dev/shm/xshm-pair.XXXXXX)
+	truncate -s "${VM_SHM_SIZE}M" "$shm"
+	"$BIN/xshm-pattern-host" write "$shm" 0x180000 $half 301
+	echo "# two guests on $shm"
+	scripts/vm/boot-pair.sh -s "$shm" -d "$OUT/good.dtb" \
+		-i "$OUT/driver-tests.cpio.gz" -t "$LIMIT" \
+		-a XSHM_ROLE=a -b XSHM_ROLE=b -l "$LOGS/pair" >/dev/null 2>&1 || true
+	vm_guest_output "$LOGS/pair-a.log" | sed 's/^/# a: /' || rc_a=$?
+	result "$rc_a" "two guests: guest a"
+	vm_guest_output "$LOGS/pair-b.log" | sed 's/^/# b: /' || rc_b=$?
+	result "$rc_b" "two guests: guest b"
+	"$BIN/xshm-pattern-host" check "$shm" 0 $half 101 | sed 's/^/# /'
+	result "${PIPESTATUS[0]}" "two guests: host file holds guest a's pattern"
+	"$BIN/xshm-pattern-host" check "$shm" $half $half 202 | sed 's/^/# /'
+	result "${PIPESTATUS[0]}" "two guests: host file holds guest b's pattern"
+	rm -f "$shm"
+}
+
+echo "TAP version 13"
+if step "fetch kernel, build tests and benchmark" build_all &&
+	step "build module" scripts/vm/build-module.sh "$OUT/module" &&
+	step "build page-table probe module" build_probe &&
+	step "device trees" make_trees; then
+	KO=$(scripts/vm/build-module.sh "$OUT/module" 2>/dev/null)
+	if step "initramfs" make_initramfs; then
+		boot_tests good good "XSHM_TESTS=xshm_dev_test,xshm_lifecycle_test XSHM_BENCH=1"
+		boot_tests good-1cell good-1cell "XSHM_TESTS=xshm_dev_test"
+		boot_tests malformed malformed "XSHM_TESTS=xshm_malformed_test,xshm_dev_test"
+		two_guests
+	fi
+fi
+echo "1..$n"
+exit $failed
