@@ -1,0 +1,118 @@
+#!/bin/bash
+# Write the host device tree for a dom0less Xen boot in QEMU's virt board:
+# QEMU's own tree plus /chosen with Xen's bootargs, the domUs and the
+# static shared memory nodes of docs/misc/arm/device-tree/booting.txt.
+#
+# usage: make-host-dtb.sh OUTDIR KERNEL INITRD [LAYOUT]
+# Writes OUTDIR/host.dts, OUTDIR/host.dtb and OUTDIR/loader.args (the QEMU
+# "-device loader" options placing KERNEL and INITRD where the tree says).
+#
+# LAYOUT (default layouts/two-domus.layout) has one line per static shared
+# memory node: "DOM SHM-ID HOST GUEST SIZE ROLE"; HOST "-" leaves the host
+# address out (Xen should pick it), ROLE "-" leaves the role out (Xen then
+# owns the region).  Domains 1..highest DOM are created.
+#
+# Memory map (QEMU RAM at 0x40000000, -m 2G):
+#   0x50000000  kernel image, shared by all domUs (Xen dedups modules)
+#   0x54000000  initramfs, shared too: /init reads its role from bootargs
+#   0x60000000+ room for the shared regions (below 0xc0000000)
+set -eu
+
+[ $# -ge 3 ] || { echo "usage: $0 OUTDIR KERNEL INITRD [LAYOUT]" >&2; exit 2; }
+out=$1
+kernel=$2
+initrd=$3
+layout=${4:-$(dirname "$0")/layouts/two-domus.layout}
+QEMU=${QEMU:-qemu-system-aarch64}
+MACHINE=${XEN_QEMU_MACHINE:-virt,virtualization=on,gic-version=3}
+CPU=${XEN_QEMU_CPU:-cortex-a57}
+MEM=${XEN_QEMU_MEM:-2G}
+SMP=${XEN_QEMU_SMP:-2}
+DOMU_MEM_KB=${XEN_DOMU_MEM_KB:-262144}
+XEN_ARGS=${XEN_BOOTARGS:-console=dtuart dtuart=/pl011@9000000 bootscrub=0 loglvl=all guest_loglvl=all}
+GUEST_ARGS=${XEN_GUEST_ARGS:-console=ttyAMA0 loglevel=4 panic=-1}
+
+KERNEL_ADDR=0x50000000
+INITRD_ADDR=0x54000000
+
+mkdir -p "$out"
+ksize=$(stat -c %s "$kernel")
+isize=$(stat -c %s "$initrd")
+[ $((KERNEL_ADDR + ksize)) -le $((INITRD_ADDR)) ] || {
+	echo "make-host-dtb: kernel too large for the layout" >&2; exit 1; }
+[ $((INITRD_ADDR + isize)) -le $((0x60000000)) ] || {
+	echo "make-host-dtb: initramfs too large for the layout" >&2; exit 1; }
+
+# The same machine options as the boot, so the tree matches the board.
+"$QEMU" -M "$MACHINE,dumpdtb=$out/virt.dtb" -cpu "$CPU" -smp "$SMP" \
+	-m "$MEM" -nic none -nographic >/dev/null
+dtc -q -I dtb -O dts -o "$out/virt.dts" "$out/virt.dtb"
+
+# shm ID HOST GUEST SIZE ROLE: one static shared memory node.
+shm() {
+	printf '\t\t\tshm-%s@%x {\n' "$1" "$3"
+	printf '\t\t\t\tcompatible = "xen,domain-shared-memory-v1";\n'
+	[ "$5" = - ] || printf '\t\t\t\trole = "%s";\n' "$5"
+	printf '\t\t\t\txen,shm-id = "%s";\n' "$1"
+	if [ "$2" = - ]; then
+		printf '\t\t\t\txen,shared-mem = <0x%x 0x%x>;\n' "$3" "$4"
+	else
+		printf '\t\t\t\txen,shared-mem = <0x%x 0x%x 0x%x>;\n' "$2" "$3" "$4"
+	fi
+	printf '\t\t\t};\n'
+}
+
+# domu N: one dom0less domain booting the shared modules, with its nodes.
+domu() {
+	local n=$1 role=consumer
+	[ "$n" -ne 1 ] || role=producer
+	cat <<EOD
+		domU$n {
+			compatible = "xen,domain";
+			#address-cells = <1>;
+			#size-cells = <1>;
+			memory = <0 $DOMU_MEM_KB>;
+			cpus = <1>;
+			vpl011;
+			module@${KERNEL_ADDR#0x} {
+				compatible = "multiboot,kernel", "multiboot,module";
+				reg = <$KERNEL_ADDR $ksize>;
+				bootargs = "$GUEST_ARGS xshm.dom=$n xshm.role=$role";
+			};
+			module@${INITRD_ADDR#0x} {
+				compatible = "multiboot,ramdisk", "multiboot,module";
+				reg = <$INITRD_ADDR $isize>;
+			};
+EOD
+	local dom id host guest size r
+	while read -r dom id host guest size r; do
+		case $dom in '#'* | '') continue ;; esac
+		[ "$dom" -eq "$n" ] || continue
+		shm "$id" "$host" "$guest" "$size" "$r"
+	done <"$layout"
+	printf '\t\t};\n'
+}
+
+ndom=$(awk '$1 ~ /^[0-9]+$/ && $1 > m { m = $1 } END { print m + 0 }' "$layout")
+[ "$ndom" -ge 1 ] || { echo "make-host-dtb: no domain in $layout" >&2; exit 1; }
+{
+	cat "$out/virt.dts"
+	cat <<EOD
+
+/ {
+	chosen {
+		#address-cells = <1>;
+		#size-cells = <1>;
+		xen,xen-bootargs = "$XEN_ARGS";
+EOD
+	for n in $(seq 1 "$ndom"); do
+		domu "$n"
+	done
+	printf '\t};\n};\n'
+} >"$out/host.dts"
+dtc -q -I dts -O dtb -o "$out/host.dtb" "$out/host.dts"
+
+printf '%s\n' \
+	"-device" "loader,file=$(realpath "$kernel"),addr=$KERNEL_ADDR,force-raw=on" \
+	"-device" "loader,file=$(realpath "$initrd"),addr=$INITRD_ADDR,force-raw=on" \
+	>"$out/loader.args"
