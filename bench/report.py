@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Turn the benchmarks' raw CSV rows into the published results.
+
+usage: report.py RAW.csv PLACEMENTS.csv MACHINE.txt OUTDIR
+
+RAW rows are impl,test,msg,batch,rep,metric,value (one per repetition).
+Writes OUTDIR/results.csv (median, spread and ratios of every figure),
+OUTDIR/results.md (tables, goals, machine) and the data files plot.gp
+reads (OUTDIR/plot-*.dat).  Ratios compare figures of the same run only.
+"""
+import csv
+import statistics
+import sys
+from collections import defaultdict
+
+PEERS = ["boost_spsc", "ck_ring", "dpdk_rte_ring"]
+XSHM = ["xshm_fixed", "xshm_var", "xshm_seqlock", "xshm_latch"]
+LIMITS = ["pingpong", "memcpy"]
+ORDER = XSHM + PEERS + LIMITS
+LATENCY = ["p50_ns", "p99_ns", "p999_ns"]
+THROUGHPUT = ["msgs_per_s", "bytes_per_s"]
+EXTRA = ["reads_per_s", "distinct_reads"]
+
+# the issue's goals: (what, impls, test, msg, batches, metric, reference, bound)
+GOALS = [
+    ("8-byte throughput >= 1.2x best peer", ["xshm_fixed", "xshm_var"],
+     "tput", 8, [1, 32], "msgs_per_s", "peer", 1.2),
+    ("p50 one-way latency <= 1.5x bare ping-pong",
+     ["xshm_fixed", "xshm_var", "xshm_seqlock", "xshm_latch"], "lat", 8, [1],
+     "p50_ns",
+     "limit", 1.5),
+    ("4 KiB records >= 0.6x memcpy bandwidth", ["xshm_var", "xshm_fixed"],
+     "tput", 4096, [1, 32], "bytes_per_s", "limit", 0.6),
+]
+
+
+def load(path):
+    runs = defaultdict(list)
+    with open(path) as f:
+        for row in csv.reader(f):
+            if len(row) != 7 or row[0].startswith("#"):
+                continue
+            impl, test, msg, batch, _rep, metric, value = row
+            runs[(impl, test, int(msg), int(batch), metric)].append(float(value))
+    return runs
+
+
+def summarise(runs):
+    """median and spread ((max - min) / median) of each figure"""
+    out = {}
+    for key, vals in runs.items():
+        med = statistics.median(vals)
+        spread = (max(vals) - min(vals)) / med if med else 0.0
+        out[key] = (med, spread, len(vals))
+    return out
+
+
+def lower_is_better(metric):
+    return metric in LATENCY
+
+
+def best_peer(summ, test, msg, batch, metric, impl=None):
+    # limits are references, and a seqlock's writes/s is not a queue's rate
+    if impl in LIMITS or (impl in ("xshm_seqlock", "xshm_latch") and
+                          test == "tput"):
+        return None
+    vals = [summ[(p, test, msg, batch, metric)][0] for p in PEERS
+            if (p, test, msg, batch, metric) in summ]
+    if not vals:
+        return None
+    return min(vals) if lower_is_better(metric) else max(vals)
+
+
+def limit(summ, test, msg, metric):
+    """latency floor: ping-pong of the same size; ceiling: memcpy bytes/s"""
+    if metric in LATENCY:
+        key = ("pingpong", "lat", msg, 1, metric)
+    elif metric == "bytes_per_s":
+        key = ("memcpy", "tput", msg, 1, metric)
+    else:
+        return None
+    return summ[key][0] if key in summ else None
+
+
+def ratio(v, ref):
+    return v / ref if ref else None
+
+
+def fmt_ratio(r):
+    return "" if r is None else "%.2f" % r
+
+
+def fmt_value(metric, v):
+    if metric in LATENCY:
+        return "%.0f ns" % v
+    if metric == "bytes_per_s":
+        return "%.2f GB/s" % (v / 1e9)
+    if metric in ("msgs_per_s", "reads_per_s"):
+        return "%.1f M/s" % (v / 1e6)
+    return "%.0f" % v
+
+
+def sort_key(key):
+    impl, test, msg, batch, metric = key
+    order = ORDER.index(impl) if impl in ORDER else len(ORDER)
+    return (test, msg, batch, metric, order, impl)
+
+
+def goal_rows(summ):
+    rows = []
+    for what, impls, test, msg, batches, metric, ref, bound in GOALS:
+        for impl in impls:
+            for batch in batches:
+                key = (impl, test, msg, batch, metric)
+                if key not in summ:
+                    rows.append((what, impl, batch, None, None, "not measured"))
+                    continue
+                v = summ[key][0]
+                r = ratio(v, best_peer(summ, test, msg, batch, metric)
+                          if ref == "peer" else limit(summ, test, msg, metric))
+                if r is None:
+                    verdict = "no reference"
+                elif lower_is_better(metric):
+                    verdict = "met" if r <= bound else "NOT met"
+                else:
+                    verdict = "met" if r >= bound else "NOT met"
+                rows.append((what, impl, batch, v, r, verdict))
+    return rows
+
+
+def write_csv(summ, path):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["impl", "test", "msg_bytes", "batch", "metric", "median",
+                    "spread", "reps", "ratio_best_peer", "ratio_limit"])
+        for key in sorted(summ, key=sort_key):
+            impl, test, msg, batch, metric = key
+            med, spread, n = summ[key]
+            rp = ratio(med, best_peer(summ, test, msg, batch, metric, impl))
+            rl = ratio(med, limit(summ, test, msg, metric))
+            w.writerow([impl, test, msg, batch, metric, "%.6g" % med,
+                        "%.3f" % spread, n, fmt_ratio(rp), fmt_ratio(rl)])
+
+
+def write_md(summ, placements, machine, path):
+    lines = ["# xshm benchmarks", ""]
+    lines += ["Two processes pinned to two CPUs, channels in one /dev/shm file "
+              "(each process maps it at its own address). Every figure is the "
+              "median of its repetitions; spread is (max - min) / median. "
+              "Ratios compare figures of the same run: *vs peer* to the best "
+              "of Boost, CK and DPDK for the same message size and batch, "
+              "*vs limit* to memcpy bandwidth (bytes/s) or to the bare "
+              "ping-pong of the same size (latency).", ""]
+    lines += ["## Goals", "", "| goal | impl | batch | figure | ratio | verdict |",
+              "|---|---|---|---|---|---|"]
+    for what, impl, batch, v, r, verdict in goal_rows(summ):
+        metric = next(g[5] for g in GOALS if g[0] == what)
+        lines.append("| %s | %s | %d | %s | %s | %s |" % (
+            what, impl, batch, "" if v is None else fmt_value(metric, v),
+            fmt_ratio(r), verdict))
+    lines.append("")
+
+    sections = [("Throughput", "tput", THROUGHPUT + EXTRA),
+                ("One-way latency (half the round trip, batch 1)", "lat",
+                 LATENCY)]
+    for title, test, metrics in sections:
+        lines += ["## " + title, "",
+                  "| impl | msg | batch | metric | median | spread | vs peer | vs limit |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for key in sorted(summ, key=sort_key):
+            impl, t, msg, batch, metric = key
+            if t != test or metric not in metrics:
+                continue
+            med, spread, n = summ[key]
+            rp = ratio(med, best_peer(summ, t, msg, batch, metric, impl))
+            rl = ratio(med, limit(summ, t, msg, metric))
+            lines.append("| %s | %d | %d | %s | %s | %.0f%% | %s | %s |" % (
+                impl, msg, batch, metric, fmt_value(metric, med),
+                100 * spread, fmt_ratio(rp), fmt_ratio(rl)))
+        lines.append("")
+
+    lines += ["## Where each implementation runs", ""]
+    for impl in ORDER:
+        if impl in placements:
+            lines.append("- **%s**: %s" % (impl, placements[impl]))
+    lines += ["- **memcpy**: one process, one pinned CPU, msg-sized copies "
+              "into a ring-sized (<= 1 MiB) buffer", "",
+              "## Machine", "", "```", machine.rstrip(), "```", ""]
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+
+
+def write_plot_data(summ, outdir):
+    """one row per configuration, one column per implementation"""
+    impls = [i for i in XSHM + PEERS if any(k[0] == i for k in summ)]
+    with open(outdir + "/plot-tput.dat", "w") as f:
+        f.write("config " + " ".join(impls) + "\n")
+        for msg in (8, 64, 4096):
+            for batch in (1, 32):
+                vals = []
+                for i in impls:
+                    k = (i, "tput", msg, batch, "msgs_per_s")
+                    vals.append("%.6g" % (summ[k][0] / 1e6) if k in summ else "NaN")
+                f.write('"%dB x%d" %s\n' % (msg, batch, " ".join(vals)))
+    impls = [i for i in XSHM + PEERS + ["pingpong"] if any(k[0] == i for k in summ)]
+    with open(outdir + "/plot-lat.dat", "w") as f:
+        f.write("config " + " ".join(impls) + "\n")
+        for msg in (8, 64, 4096):
+            for metric in ("p50_ns", "p99_ns"):
+                vals = []
+                for i in impls:
+                    k = (i, "lat", msg, 1, metric)
+                    vals.append("%.6g" % summ[k][0] if k in summ else "NaN")
+                f.write('"%dB %s" %s\n' % (msg, metric[:3], " ".join(vals)))
+
+
+def main():
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    raw, placements_csv, machine_txt, outdir = sys.argv[1:]
+    summ = summarise(load(raw))
+    placements = {}
+    with open(placements_csv) as f:
+        for row in csv.reader(f):
+            if len(row) >= 2:
+                placements[row[0]] = ",".join(row[1:])
+    with open(machine_txt) as f:
+        machine = f.read()
+    write_csv(summ, outdir + "/results.csv")
+    write_md(summ, placements, machine, outdir + "/results.md")
+    write_plot_data(summ, outdir)
+    for what, impl, batch, v, r, verdict in goal_rows(summ):
+        print("goal: %s: %s batch %d: ratio %s: %s" % (
+            what, impl, batch, fmt_ratio(r), verdict))
+
+
+if __name__ == "__main__":
+    main()

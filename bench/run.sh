@@ -1,0 +1,131 @@
+#!/bin/bash
+# Build and run every benchmark on this machine, then write the report.
+#
+# usage: bench/run.sh [--quick] [--reps N] [--out DIR]
+#
+#   default   5 repetitions, results in bench/results/
+#   --quick   3 short repetitions, results in build/bench/results-quick/
+#             (and no callgrind profile)
+#
+# Each figure is measured once per repetition, and the repetitions are
+# interleaved (rep 1 of everything, then rep 2, ...) so that a burst of
+# load from elsewhere hits all implementations alike.  Exits non-zero if
+# any run failed (the report is still written from the runs that worked).
+set -eu
+cd "$(dirname "$0")/.."
+
+quick=0 reps= out=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--reps) reps=$2; shift ;;
+	--out) out=$2; shift ;;
+	*) echo "usage: $0 [--quick] [--reps N] [--out DIR]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+if [ "$quick" = 1 ]; then
+	reps=${reps:-3} out=${out:-build/bench/results-quick}
+	n_small=300000 n_4k=30000 n_lat=20000 run_timeout=60
+else
+	reps=${reps:-5} out=${out:-bench/results}
+	n_small=10000000 n_4k=1000000 n_lat=200000 run_timeout=180
+fi
+bin=build/bench
+mkdir -p "$out" "$bin"
+
+# libxshm is optional: without it the peers and limits are still measured
+if [ -f lib/libxshm/Makefile ]; then
+	make -C lib/libxshm -j2 >&2 ||
+		echo "bench: libxshm did not build; measuring peers and limits only" >&2
+fi
+make -C bench -j2 >&2
+
+# the first two CPUs we may run on: producer on the first, consumer on the second
+read -r cpu_a cpu_b < <(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0))[:2])')
+if [ -z "${cpu_b:-}" ]; then
+	echo "bench: needs two CPUs (spinning peers on one CPU measure the scheduler)" >&2
+	exit 2
+fi
+cpus=$cpu_a,$cpu_b
+
+rings="xshm-fixed xshm-var ck boost dpdk"
+values="xshm-seqlock xshm-latch"
+lat_impls="pingpong xshm-fixed xshm-var $values ck boost dpdk"
+raw=$out/raw.csv places=$out/placements.csv machine=$out/machine.txt
+: >"$raw"
+: >"$places"
+for b in $lat_impls; do
+	if [ -x "$bin/bench-$b" ]; then
+		"$bin/bench-$b" --describe >>"$places"
+	fi
+done
+
+failed=0
+# run one measurement, append its rows to the raw CSV
+measure() {
+	local rows
+	if rows=$(timeout $((run_timeout + 10)) "$@" --timeout "$run_timeout" --cpus "$cpus"); then
+		echo "$rows" >>"$raw"
+	else
+		echo "bench: FAILED (status $?): $*" >&2
+		failed=$((failed + 1))
+	fi
+}
+
+loads=
+start=$(date +%s)
+for rep in $(seq 1 "$reps"); do
+	loads="$loads rep$rep:$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)"
+	echo "bench: repetition $rep of $reps (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+	for msg in 8 64 4096; do
+		n=$n_small
+		[ "$msg" -le 64 ] || n=$n_4k
+		for batch in 1 32; do
+			for b in $rings; do
+				[ -x "$bin/bench-$b" ] || continue
+				measure "$bin/bench-$b" --test tput --msg "$msg" \
+					--batch "$batch" --count "$n" --rep "$rep"
+			done
+		done
+		for b in $values; do
+			[ -x "$bin/bench-$b" ] || continue
+			measure "$bin/bench-$b" --test tput --msg "$msg" \
+				--count "$n" --rep "$rep"
+		done
+		for b in $lat_impls; do
+			[ -x "$bin/bench-$b" ] || continue
+			measure "$bin/bench-$b" --test lat --msg "$msg" \
+				--count "$n_lat" --rep "$rep"
+		done
+		if rows=$(taskset -c "$cpu_a" "$bin/limit-memcpy" "$msg" $((n * 10)) "$cpu_a" "$rep"); then
+			echo "$rows" >>"$raw"
+		else
+			failed=$((failed + 1))
+		fi
+	done
+done
+elapsed=$(($(date +%s) - start))
+
+{
+	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "run: $reps repetitions in ${elapsed}s, CPUs $cpus$([ "$quick" = 1 ] && echo ', quick')"
+	echo "load average (1/5/15 min) at each repetition:$loads"
+	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "kernel: $(uname -srm)"
+	echo "compiler: $(cc --version | head -1); $(c++ --version | head -1)"
+	echo "flags: -O2 (generic x86-64) for every implementation"
+	echo "peers: $(dpkg-query -W -f='${Package} ${Version}; ' libboost-dev libck-dev libdpdk-dev 2>/dev/null || true)"
+	echo
+	lscpu | grep -v -E '^(Flags|Vulnerability)'
+} >"$machine"
+
+python3 bench/report.py "$raw" "$places" "$machine" "$out" >&2
+# where the instructions go (needs no hardware counters); long, so not in --quick
+if [ "$quick" = 0 ] && command -v valgrind >/dev/null; then
+	bench/profile.sh "$out" >/dev/null || failed=$((failed + 1))
+fi
+gnuplot -e "dir='$out'" -e "title='xshm benchmarks, $(date -u +%Y-%m-%d), $(uname -r), load $(cut -d' ' -f1 /proc/loadavg)'" bench/plot.gp
+echo "bench: results in $out/results.md, $out/results.csv, $out/results.png ($failed failed runs, ${elapsed}s)" >&2
+[ "$failed" -eq 0 ]

@@ -1,0 +1,94 @@
+#!/bin/bash
+# libxshm under sanitizers: the library, the unit tests (selftests/lib) and
+# the stress programs (selftests/stress) are built with -fsanitize=thread,
+# then with -fsanitize=address,undefined, each in its own build directory
+# (build/sanitizers/<name>), and run.  Any sanitizer report fails the test
+# that produced it (the runtimes are told to exit non-zero at the first).
+# The stress programs run with smaller counts, TSan's smallest (it is
+# 5-15x slower).  Prints TAP; exits non-zero if anything failed.
+#
+# usage: selftests/sanitizers/run.sh [thread|address,undefined ...]
+# Knobs: CC (default cc), SAN_TEST_TIMEOUT (s per unit test executable).
+set -eu
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+
+CC=${CC:-cc}
+TEST_TIMEOUT=${SAN_TEST_TIMEOUT:-300}
+sanitizers=${*:-thread address,undefined}
+
+export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
+# the stall test's writer handles its own SIGSEGV (a guard page on purpose)
+export ASAN_OPTIONS="detect_leaks=1 halt_on_error=1 exitcode=66 allow_user_segv_handler=1"
+export UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1"
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
+
+# check <description> <command...>: one TAP line, the output as comments;
+# returns the command's status
+check() {
+	local desc=$1 out rc=0
+	shift
+	out=$("$@" 2>&1) || rc=$?
+	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/# /'
+	if [ "$rc" -eq 0 ]; then ok "$desc"; else not_ok "$desc (exit $rc)"; fi
+	return "$rc"
+}
+
+echo "TAP version 13"
+for san in $sanitizers; do
+	case $san in
+	thread)
+		tag=tsan
+		counts="STRESS_RECORDS=2e5 STRESS_LOSSY_RECORDS=1e5 STRESS_KILLS=100 STRESS_SEQLOCK_READS=1e6 STRESS_TIME_SCALE=3" ;;
+	*)
+		tag=$(echo "$san" | tr ',' '+')
+		counts="STRESS_RECORDS=1e6 STRESS_LOSSY_RECORDS=2e5 STRESS_KILLS=300 STRESS_SEQLOCK_READS=4e6 STRESS_TIME_SCALE=2" ;;
+	esac
+	dir=$top/build/sanitizers/$tag
+	flags="-fsanitize=$san -fno-omit-frame-pointer -g"
+	# GCC warns that TSan does not model atomic_thread_fence; the library
+	# needs its fences (for the other domain), TSan just cannot see them
+	if [ "$san" = thread ] &&
+	   ! $CC -dM -E -x c /dev/null 2>/dev/null | grep -q __clang__; then
+		flags="$flags -Wno-tsan"
+	fi
+
+	if ! check "$tag: build libxshm" make -s -C lib/libxshm CC="$CC" \
+			BUILD="$dir/lib" EXTRA_CFLAGS="$flags" static; then
+		continue
+	fi
+
+	# unit tests: one line per test executable, its own TAP as comments
+	if check "$tag: build unit tests" make -s -C selftests/lib CC="$CC" \
+			OUT="$dir/unit" LIBDIR="$dir/lib" SANITIZE="$san"; then
+		for t in $(make -s -C selftests/lib OUT="$dir/unit" list); do
+			check "$tag: unit $(basename "$t")" \
+				timeout -k 5 "$TEST_TIMEOUT" "$t" || true
+		done
+	fi
+
+	# stress programs: the stress suite's own tests, renumbered here
+	if check "$tag: build stress programs" make -s -C selftests/stress \
+			CC="$CC" OUT="$dir/stress" LIBDIR="$dir/lib" SANITIZE="$san"; then
+		rc=0
+		out=$(env $counts STRESS_BIN="$dir/stress" \
+			selftests/stress/run.sh 2>&1) || rc=$?
+		while IFS= read -r line; do
+			case $line in
+			"ok "[0-9]*) ok "$tag: ${line#ok [0-9]* }" ;;
+			"not ok "[0-9]*) not_ok "$tag: ${line#not ok [0-9]* }" ;;
+			1..*) ;;
+			*) echo "$line" ;;
+			esac
+		done <<<"$out"
+		if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+			not_ok "$tag: stress suite exited with status $rc"
+		fi
+	fi
+done
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,78 @@
+#!/bin/bash
+# libxshm stress suite: real processes over real mappings on /dev/shm.
+#   duplex     two processes, two rings (fixed + variable), N records each way
+#   lossy      DROP / OVERWRITE on both ring shapes: gaps == loss counters
+#   restart    SIGKILL producer/consumer at random points, restart, check
+#              exactly-once (FAIL) or exactly-counted losses (DROP, OVERWRITE)
+#   seqlock    readers vs writers in other processes (SEQLOCK, LATCH, LWW x2)
+#   stall      a writer frozen/killed mid-update: -EBUSY, LATCH keeps a value
+# Prints TAP; exits non-zero if any test failed.
+#
+# Knobs (environment; the sanitizer suite uses them to run smaller counts):
+#   STRESS_RECORDS=1e7        duplex records each way
+#   STRESS_LOSSY_RECORDS=1e6  records per lossy test
+#   STRESS_KILLS=1000         kills per restart policy
+#   STRESS_SEQLOCK_READS=4e7  reads per seqlock type (3 types)
+#   STRESS_BIN=<dir>          run prebuilt programs from <dir>, build nothing
+#   STRESS_TIME_SCALE=1       multiply every timeout (slow sanitizers)
+set -eu
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+
+records=${STRESS_RECORDS:-1e7}
+lossy=${STRESS_LOSSY_RECORDS:-1e6}
+kills=${STRESS_KILLS:-1000}
+reads=${STRESS_SEQLOCK_READS:-4e7}
+scale=${STRESS_TIME_SCALE:-1}
+
+if [ -n "${STRESS_BIN:-}" ]; then
+	bin=$STRESS_BIN
+else
+	bin=$top/build/selftests/stress
+	# a private copy of the library: parallel builds of build/lib cannot race us
+	make -s -C lib/libxshm BUILD="$bin/lib" static >&2
+	make -s -C selftests/stress OUT="$bin" LIBDIR="$bin/lib" >&2
+fi
+
+n=0 failed=0
+# run_test <name> <timeout s> <program> [args...]: one TAP line, figures as comments
+run_test() {
+	local name=$1 limit=$(( $2 * scale )) out rc start
+	shift 2
+	n=$((n + 1))
+	start=$(date +%s)
+	out=$(timeout -k 5 "$limit" "$bin/$@" 2>&1) && rc=0 || rc=$?
+	printf '%s\n' "$out" | sed -e '/^$/d' -e 's/^\([^#]\)/# \1/'
+	if [ "$rc" -eq 0 ]; then
+		echo "ok $n $name ($(( $(date +%s) - start ))s)"
+	else
+		[ "$rc" -eq 124 ] && echo "# timed out after ${limit}s"
+		echo "not ok $n $name (exit $rc)"
+		failed=$((failed + 1))
+	fi
+}
+
+run_test "duplex: $records records each way, fixed and variable rings" 600 \
+	duplex_stress -n "$records"
+for p in drop overwrite; do
+	for t in fixed var; do
+		run_test "lossy: $p on a $t ring, $lossy records, gaps == counters" 300 \
+			lossy_stress -p "$p" -t "$t" -n "$lossy"
+	done
+done
+for p in fail drop overwrite; do
+	run_test "restart: $kills random SIGKILLs, policy $p" 600 \
+		restart_torture -p "$p" -k "$kills"
+done
+for t in seqlock latch lww; do
+	run_test "seqlock torture: $t, $reads reads, no torn value" 600 \
+		seqlock_torture -t "$t" -r "$reads"
+done
+for t in seqlock latch lww; do
+	run_test "stall: $t writer frozen and killed mid-update" 60 \
+		seqlock_stall -t "$t"
+done
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,663 @@
+#!/bin/bash
+# Tests of xshm-info, xshm-ring, xshm-logd and xshm-rtsim on plain files:
+# every subcommand, every documented error exit, and xshm-logd's promises
+# (batching, rotation, restarts of either side without duplicates or
+# silent loss, SIGTERM, a full disk, corrupt records).  The tools are built
+# with ASan and UBSan; a sanitizer report makes the tool exit 86/87, which
+# no test expects.  Prints TAP.
+set -eu
+cd "$(dirname "$0")/../.."
+TOP=$PWD
+OUT=$TOP/build/selftests-tools
+W=$(mktemp -d /tmp/xshm-tools-test.XXXXXX)
+MNT=
+PIDS=
+
+cleanup() {
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	[ -z "$MNT" ] || umount "$MNT" 2>/dev/null || true
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+echo "# building the tools with -fsanitize=address,undefined"
+if ! make -s -C tools SAN=address,undefined BUILD="$OUT/bin" LIBDIR="$OUT/lib" \
+	>"$W/build.log" 2>&1; then
+	echo "not ok 1 - build tools"
+	sed 's/^/# /' "$W/build.log" | tail -30
+	exit 1
+fi
+export ASAN_OPTIONS=exitcode=86:detect_leaks=1
+export UBSAN_OPTIONS=halt_on_error=1:exitcode=87:print_stacktrace=1
+BIN=$OUT/bin
+INFO=$BIN/xshm-info RING=$BIN/xshm-ring LOGD=$BIN/xshm-logd RTSIM=$BIN/xshm-rtsim
+CHECK=$TOP/scripts/demo/check-log.py
+
+n=0 failed=0
+tap() {	# tap DESCRIPTION FUNCTION [ARGS...]
+	local desc=$1
+	shift
+	n=$((n + 1))
+	if ( "$@" ) >"$W/test.log" 2>&1; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc"
+		failed=$((failed + 1))
+		tail -n 25 "$W/test.log" | sed 's/^/# /'
+	fi
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+# expect_rc WANT CMD...: run CMD (stdout to $W/out, stderr to $W/err)
+expect_rc() {
+	local want=$1 got=0
+	shift
+	"$@" >"$W/out" 2>"$W/err" || got=$?
+	if [ "$got" != "$want" ]; then
+		echo "expected exit $want, got $got from: $*"
+		echo "--- stdout"; head -c 2000 "$W/out"
+		echo "--- stderr"; head -c 2000 "$W/err"
+		return 1
+	fi
+}
+has() {	# has FILE REGEX
+	grep -qE -- "$2" "$1" || { echo "no /$2/ in $1:"; head -c 2000 "$1"; return 1; }
+}
+json() {	# json FILE PYTHON-EXPR-over-d: assert it holds
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" ||
+		{ echo "JSON check failed: $2"; head -c 2000 "$1"; return 1; }
+}
+wait_for() {	# wait_for SECONDS CMD...
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || { echo "timed out waiting for: $*"; return 1; }
+		sleep 0.05
+	done
+}
+bg() { "$@" & PIDS="$PIDS $!"; LAST=$!; }
+stop_pid() {	# stop_pid PID SIGNAL: signal and reap, leave exit code in $RC
+	kill -"$2" "$1" 2>/dev/null || true
+	RC=0
+	wait "$1" || RC=$?
+}
+# seq numbers: records + announced losses must equal what the ring numbered
+accounted() {	# accounted SUMMARY-JSON PRODUCED
+	json "$1" "d['errors'] == 0 and d['records'] + d['lost'] == $2 and d['last_seq'] == $2 - 1"
+}
+next_seq() {	# next_seq REGION RING
+	"$RING" stat "$1" "$2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["channels"][0]["next_seq"])'
+}
+newregion() {	# newregion FILE SPEC...: fresh 1 MiB region file with a layout
+	local f=$1
+	shift
+	rm -f "$f"
+	local args=()
+	for s in "$@"; do args+=(-c "$s"); done
+	"$RING" -C 1M init "$f" "${args[@]}" >/dev/null
+}
+
+# ---------------------------------------------------------------- help
+t_help() {
+	for t in "$INFO" "$RING" "$LOGD" "$RTSIM"; do
+		expect_rc 0 "$t" --help && has "$W/out" '^usage:' && has "$W/out" 'Exit status' || return 1
+	done
+}
+tap "every tool has --help with usage and exit status" t_help
+
+t_man() {
+	for t in xshm-info xshm-ring xshm-logd; do
+		[ -f "man/man1/$t.1" ] || { echo "man/man1/$t.1 missing"; return 1; }
+		if command -v groff >/dev/null; then
+			LC_ALL=C groff -man -Tutf8 -ww -z "man/man1/$t.1" 2>"$W/groff.err" || return 1
+			[ ! -s "$W/groff.err" ] || { cat "$W/groff.err"; return 1; }
+		fi
+	done
+}
+tap "man pages exist and format without warnings" t_man
+
+# ---------------------------------------------------------------- xshm-ring
+R=$W/ring.shm
+t_ring_usage() {
+	expect_rc 2 "$RING" && has "$W/err" 'missing COMMAND' &&
+	expect_rc 2 "$RING" frobnicate "$R" && has "$W/err" 'unknown command' &&
+	expect_rc 2 "$RING" init "$R" && has "$W/err" 'init needs --chan' &&
+	expect_rc 2 "$RING" init "$R" -c log:var:1000 && has "$W/err" 'power of two' &&
+	expect_rc 2 "$RING" init "$R" -c log:foo:1024 && has "$W/err" 'TYPE is' &&
+	expect_rc 2 "$RING" init "$R" -c log:var:1024:sometimes && has "$W/err" 'POLICY' &&
+	expect_rc 2 "$RING" init "$R" -c "$(printf 'x%.0s' {1..32}):var:1024" && has "$W/err" 'name must' &&
+	expect_rc 2 "$RING" send "$R" && has "$W/err" 'wrong number' &&
+	expect_rc 2 "$RING" recv "$R" log -n 0 && has "$W/err" 'count' &&
+	expect_rc 2 "$RING" recv "$R" log -t -5 && has "$W/err" 'timeout' &&
+	expect_rc 2 "$RING" -C 0 init "$R" -c log:var:1K && has "$W/err" 'create' &&
+	expect_rc 2 "$RING" send "$R" log -c log:var:1K && has "$W/err" 'only for init' &&
+	expect_rc 2 "$RING" --bogus && [ ! -e "$R" ]
+}
+tap "xshm-ring: usage errors exit 2 and explain" t_ring_usage
+
+t_ring_init() {
+	local g1
+	expect_rc 1 "$RING" init "$W/missing.shm" -c log:var:4K && has "$W/err" 'missing.shm: no such' &&
+	expect_rc 0 "$RING" -C 256K init "$R" -c log:var:64K:drop -c cfg:seqlock:64 -c fx:fixed:16:32:fail &&
+	has "$W/out" '^initialised layout generation [0-9]+ with 3 channels' &&
+	g1=$(awk '{print $4}' "$W/out") &&
+	expect_rc 0 "$RING" init "$R" -c log:var:64K:drop -c cfg:seqlock:64 -c fx:fixed:16:32:fail &&
+	has "$W/out" "^kept layout generation $g1 " &&
+	expect_rc 4 "$RING" init "$R" -c log:var:32K && has "$W/err" 'different valid layout' &&
+	expect_rc 0 "$RING" init --force "$R" -c log:var:64K:drop -c cfg:seqlock:64 -c fx:fixed:16:32:fail &&
+	has "$W/out" '^initialised' && ! has "$W/out" "generation $g1 " >/dev/null &&
+	expect_rc 1 "$RING" init "$R" -c big:var:1G && [ -s "$W/err" ]
+}
+tap "xshm-ring init: create, keep identical, refuse different, --force, errors" t_ring_init
+
+t_ring_text() {
+	seq 1 1000 | sed 's/^/line number /' >"$W/in.txt"
+	expect_rc 0 "$RING" send "$R" log <"$W/in.txt" &&
+	expect_rc 0 "$RING" recv "$R" log && cmp "$W/out" "$W/in.txt" &&
+	expect_rc 0 "$RING" recv "$R" log && [ ! -s "$W/out" ]
+}
+tap "xshm-ring send/recv: 1000 text lines round-trip exactly" t_ring_text
+
+t_ring_binary() {
+	python3 - "$W/in.bin" <<'PY'
+import struct, sys, random
+random.seed(7)
+with open(sys.argv[1], "wb") as f:
+    for i in range(200):
+        rec = bytes(random.randrange(256) for _ in range(random.randrange(0, 200)))
+        f.write(struct.pack("<I", len(rec)) + rec)
+PY
+	expect_rc 0 "$RING" send -b "$R" log <"$W/in.bin" &&
+	expect_rc 0 "$RING" recv -b "$R" log && cmp "$W/out" "$W/in.bin"
+}
+tap "xshm-ring --binary: 200 random records (NUL, newlines, empty) round-trip" t_ring_binary
+
+t_ring_binary_bad() {
+	printf '\x10\x00\x00\x00abc' >"$W/trunc.bin"
+	expect_rc 1 "$RING" send -b "$R" log <"$W/trunc.bin" && has "$W/err" 'truncated record' &&
+	printf '\x00\x00\x10\x00' >"$W/huge.bin" &&
+	expect_rc 1 "$RING" send -b "$R" log <"$W/huge.bin" && has "$W/err" 'longer than the ring' &&
+	head -c 20000 /dev/zero | tr '\0' x >"$W/long.txt" && echo >>"$W/long.txt" &&
+	expect_rc 1 "$RING" send "$R" log <"$W/long.txt" && has "$W/err" 'larger than "log" allows'
+}
+tap "xshm-ring send: truncated, oversized and too-long records exit 1" t_ring_binary_bad
+
+t_ring_count() {
+	seq 1 10 | "$RING" send "$R" log &&
+	expect_rc 0 "$RING" recv -n 4 "$R" log && [ "$(cat "$W/out")" = "$(seq 1 4)" ] &&
+	expect_rc 0 "$RING" peek "$R" log && has "$W/out" '^seq [0-9]+ len 1 lost 0 "5"$' &&
+	[ "$(grep -c '^seq' "$W/out")" = 6 ] &&
+	expect_rc 0 "$RING" peek -n 2 "$R" log && [ "$(grep -c '^seq' "$W/out")" = 2 ] &&
+	expect_rc 3 "$RING" recv -n 10 -t 100 "$R" log && [ "$(cat "$W/out")" = "$(seq 5 10)" ] &&
+	expect_rc 3 "$RING" recv -n 1 -t 50 "$R" log
+}
+tap "xshm-ring recv --count/--timeout and peek (non-consuming), exit 3 when short" t_ring_count
+
+t_ring_follow() {
+	bg "$RING" recv -f "$R" log >"$W/follow.out" 2>"$W/follow.err"
+	local pid=$LAST
+	sleep 0.2
+	seq 1 50 | "$RING" send "$R" log &&
+	wait_for 10 test "$(wc -l <"$W/follow.out")" -ge 50 &&
+	stop_pid "$pid" TERM && [ "$RC" = 0 ] && [ "$(cat "$W/follow.out")" = "$(seq 1 50)" ]
+}
+tap "xshm-ring recv --follow waits for records and ends cleanly on SIGTERM" t_ring_follow
+
+t_ring_fixed() {
+	printf 'alpha\nbeta\n' | "$RING" send "$R" fx &&
+	expect_rc 0 "$RING" recv "$R" fx && [ "$(cat "$W/out")" = "$(printf 'alpha\nbeta')" ] &&
+	head -c 40 /dev/zero | tr '\0' y | "$RING" send "$R" fx 2>"$W/err"; has "$W/err" 'larger than'
+}
+tap "xshm-ring on a fixed-slot ring: send/recv, oversize refused" t_ring_fixed
+
+t_ring_policies() {
+	# fail policy: 16 slots, no consumer; the 17th waits, then gives up
+	seq 1 16 | "$RING" send "$R" fx &&
+	expect_rc 3 sh -c "echo 17 | $RING send -t 100 '$R' fx" && has "$W/err" 'stayed full' &&
+	expect_rc 0 "$RING" recv "$R" fx && [ "$(wc -l <"$W/out")" = 16 ] &&
+	# drop policy: overfill; the drop is counted and shows up as a loss
+	newregion "$W/drop.shm" log:var:4K:drop &&
+	seq 1 2000 | "$RING" send -s "$W/drop.shm" log 2>"$W/send.err" &&
+	has "$W/send.err" 'dropped [1-9][0-9]* ' &&
+	expect_rc 0 "$RING" stat --json "$W/drop.shm" log && json "$W/out" "d['channels'][0]['dropped'] > 0 and d['channels'][0]['produced'] + d['channels'][0]['dropped'] == 2000" &&
+	expect_rc 0 "$RING" recv "$W/drop.shm" log && ! grep -q lost "$W/err" &&
+	echo last | "$RING" send "$W/drop.shm" log &&
+	expect_rc 0 "$RING" recv "$W/drop.shm" log && has "$W/err" "[0-9]+ records lost before seq 2000"
+}
+tap "xshm-ring: full fail-policy ring times out (exit 3); drop policy counts losses" t_ring_policies
+
+t_ring_stat() {
+	expect_rc 0 "$RING" stat "$R" && has "$W/out" 'log +var +drop +fill 0/65536 B' &&
+	has "$W/out" 'cfg +seqlock +value 64 B: no value written yet' &&
+	expect_rc 0 "$RING" stat --json "$R" &&
+	json "$W/out" "[c['name'] for c in d['channels']] == ['log','cfg','fx'] and d['channels'][0]['produced'] > 1000" &&
+	expect_rc 0 "$RING" stat "$R" log && ! grep -q fx "$W/out" &&
+	expect_rc 1 "$RING" stat "$R" nosuch && has "$W/err" 'no channel "nosuch"' &&
+	expect_rc 1 "$RING" send "$R" nosuch </dev/null && has "$W/err" 'no channel' &&
+	expect_rc 2 "$RING" recv "$R" cfg && has "$W/err" 'not a ring'
+}
+tap "xshm-ring stat (text, --json, one channel) and wrong-channel errors" t_ring_stat
+
+t_ring_nolayout() {
+	head -c 65536 /dev/zero >"$W/blank.shm"
+	expect_rc 4 "$RING" recv "$W/blank.shm" log && has "$W/err" 'blank.shm' &&
+	expect_rc 4 "$RING" stat "$W/blank.shm" && has "$W/out" 'no layout' &&
+	expect_rc 3 "$RING" recv -w 100 "$W/blank.shm" log && has "$W/err" 'no layout appeared' &&
+	expect_rc 1 "$RING" recv "$W/nonexistent.shm" log
+}
+tap "xshm-ring on a region without a layout: exit 4; --wait times out (exit 3)" t_ring_nolayout
+
+# region file helpers for corruption: where a ring's records are
+ring_data_off() {	# ring_data_off REGION RING
+	"$RING" stat --json "$1" "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["channels"][0]["offset"] + 256)'
+}
+corrupt_record() {	# corrupt_record REGION RING INDEX: bad length in record INDEX
+	python3 - "$1" "$(ring_data_off "$1" "$2")" "$3" <<'PY'
+import struct, sys
+path, data, index = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(path, "r+b") as f:
+    pos = data
+    for _ in range(index):
+        f.seek(pos)
+        length = struct.unpack("<I", f.read(4))[0]
+        pos += 8 + (length + 7) // 8 * 8
+    f.seek(pos)
+    f.write(struct.pack("<I", 0x7fff0000))
+PY
+}
+
+t_ring_corrupt() {
+	newregion "$W/bad.shm" log:var:4K:drop &&
+	seq 1 10 | "$RING" send "$W/bad.shm" log &&
+	corrupt_record "$W/bad.shm" log 6 &&
+	expect_rc 5 "$RING" recv "$W/bad.shm" log && [ "$(cat "$W/out")" = "$(seq 1 6)" ] &&
+	has "$W/err" 'corrupt record'
+}
+tap "xshm-ring recv stops at a corrupt record (exit 5) after delivering the good ones" t_ring_corrupt
+
+# ---------------------------------------------------------------- xshm-info
+t_info_region() {
+	expect_rc 0 "$INFO" -r "$R" && has "$W/out" 'size 1 MiB|size 256 KiB' &&
+	has "$W/out" 'layout: generation [0-9]+, 3 channels' && has "$W/out" 'log +var +drop +fill' &&
+	has "$W/out" 'fx +fixed +fail' &&
+	expect_rc 0 "$INFO" --json -r "$R" &&
+	json "$W/out" "d['regions'][0]['layout']['valid'] and len(d['regions'][0]['channels']) == 3 and d['regions'][0]['channels'][0]['capacity'] == 65536" &&
+	expect_rc 3 "$INFO" -r "$W/blank.shm" && has "$W/out" 'no layout' &&
+	expect_rc 1 "$INFO" -r "$W/nonexistent.shm" &&
+	chmod 0444 "$W/blank.shm" && expect_rc 3 "$INFO" -r "$W/blank.shm"
+}
+tap "xshm-info --region: channels with fill and counters; no layout/corrupt exit 3" t_info_region
+
+t_info_sysfs() {
+	local s=$W/sysfs
+	mkdir -p "$s/xshm0" "$s/xshm3" "$s/other"
+	printf 'shm-a\n' >"$s/xshm0/name"; printf '65536\n' >"$s/xshm0/size"
+	printf '0x50000000\n' >"$s/xshm0/phys_addr"; printf '0x0\n' >"$s/xshm0/offset"
+	printf 'shm-b\n' >"$s/xshm3/name"; printf '2097152\n' >"$s/xshm3/size"
+	printf '0x80000000\n' >"$s/xshm3/phys_addr"; printf '0x1000\n' >"$s/xshm3/offset"
+	expect_rc 0 "$INFO" --sysfs "$s" --no-channels &&
+	[ "$(head -1 "$W/out")" = 'xshm0: id "shm-a" size 64 KiB (0x10000) base 0x50000000 offset 0x0' ] &&
+	[ "$(sed -n 2p "$W/out")" = 'xshm3: id "shm-b" size 2 MiB (0x200000) base 0x80000000 offset 0x1000' ] &&
+	expect_rc 0 "$INFO" --sysfs "$s" --no-channels --json &&
+	json "$W/out" "[(r['index'], r['name'], r['size'], r['offset']) for r in d['regions']] == [(0,'shm-a',65536,0),(3,'shm-b',2097152,4096)]" &&
+	expect_rc 1 "$INFO" --sysfs "$W/nosuchdir" && has "$W/err" 'is the xshm driver loaded' &&
+	mkdir -p "$W/empty" && expect_rc 0 "$INFO" --sysfs "$W/empty" && has "$W/out" 'no regions'
+}
+tap "xshm-info lists the driver's regions from sysfs (text, JSON, no driver)" t_info_sysfs
+
+t_info_usage() {
+	expect_rc 2 "$INFO" --page-size 1000 && has "$W/err" 'power of two' &&
+	expect_rc 2 "$INFO" extra && has "$W/err" 'unexpected argument' &&
+	expect_rc 2 "$INFO" --bogus
+}
+tap "xshm-info: usage errors exit 2" t_info_usage
+
+# device trees: a template with the reserved-memory children given
+dtb() {	# dtb NAME NODES [RESMEM-CELLS]
+	local cells=${3:-'#address-cells = <2>; #size-cells = <2>;'}
+	cat >"$W/$1.dts" <<DTS
+/dts-v1/;
+/ {
+	#address-cells = <2>; #size-cells = <2>;
+	reserved-memory {
+		$cells
+		ranges;
+		$2
+	};
+};
+DTS
+	dtc -q -I dts -O dtb -o "$W/$1.dtb" "$W/$1.dts"
+}
+node() {	# node UNIT BODY
+	echo "xen-shmem@$1 { compatible = \"xen,shared-memory-v1\"; $2 };"
+}
+GOOD_A=$(node 50000000 'reg = <0x0 0x50000000 0x0 0x10000>; xen,id = "shm-a"; xen,offset = <0x0 0x0>;')
+GOOD_B=$(node 60000000 'reg = <0x0 0x60000000 0x0 0x200000>; xen,id = "shm-b"; xen,offset = <0x0 0x0>; no-map;')
+
+t_dt_good() {
+	dtb good "$GOOD_A $GOOD_B" &&
+	expect_rc 0 "$INFO" --dtb "$W/good.dtb" && has "$W/out" '2 xen,shared-memory-v1 nodes, 0 errors, 0 warnings' &&
+	has "$W/out" '^/reserved-memory/xen-shmem@50000000: ok' &&
+	has "$W/out" 'base 0x60000000 size 2 MiB \(0x200000\), id "shm-b", xen,offset 0x0, no-map' &&
+	expect_rc 0 "$INFO" --json --dtb "$W/good.dtb" &&
+	json "$W/out" "d['tree']['errors'] == 0 and [(x['id'], x['base'], x['size'], x['no_map'], x['ok']) for x in d['tree']['nodes']] == [('shm-a', 0x50000000, 0x10000, False, True), ('shm-b', 0x60000000, 0x200000, True, True)]" &&
+	dtb cells1 "$(node 50000000 'reg = <0x50000000 0x10000>; xen,id = "one";')" '#address-cells = <1>; #size-cells = <1>;' &&
+	expect_rc 0 "$INFO" --dtb "$W/cells1.dtb" && has "$W/out" 'base 0x50000000 size 64 KiB' &&
+	has "$W/out" 'warning: /reserved-memory has other #address-cells'
+}
+tap "xshm-info --dtb explains a good tree (text and JSON), 1-cell trees" t_dt_good
+
+t_dt_bad() {	# each malformed node gives its own explanation and exit 3
+	local cases=(
+		"noreg|$(node 50000000 'xen,id = "a";')|missing reg property"
+		"zero|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x0>; xen,id = "a";')|size is zero"
+		"ubase|$(node 50000800 'reg = <0x0 0x50000800 0x0 0x10000>; xen,id = "a";')|base 0x50000800 is not aligned to the page size"
+		"usize|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x10800>; xen,id = "a";')|size 0x10800 is not a multiple of the page size"
+		"reglen|$(node 50000000 'reg = <0x0 0x50000000 0x10000>; xen,id = "a";')|wrong cell count: reg has 12 bytes"
+		"twice|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000 0x0 0x60000000 0x0 0x1000>; xen,id = "a";')|reg has 2 entries"
+		"absurd|$(node 0 'reg = <0x0 0x0 0x200 0x0>; xen,id = "a";')|absurd size 0x20000000000"
+		"wrap|$(node 0 'reg = <0xffffffff 0xfffff000 0x0 0x2000>; xen,id = "a";')|absurd size"
+		"overlap|$GOOD_A $(node 50008000 'reg = <0x0 0x50008000 0x0 0x10000>; xen,id = "b";')|overlaps /reserved-memory/xen-shmem@50000000"
+		"dupid|$GOOD_A $(node 70000000 'reg = <0x0 0x70000000 0x0 0x1000>; xen,id = "shm-a";')|duplicate xen,id \"shm-a\""
+		"longid|$(node 50000000 "reg = <0x0 0x50000000 0x0 0x1000>; xen,id = \"$(printf 'i%.0s' {1..129})\";")|xen,id is 129 characters long \(at most 128\)"
+		"emptyid|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "";')|xen,id is empty"
+		"twoids|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a", "b";')|xen,id is not a single NUL-terminated string"
+		"slashid|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a/b";')|xen,id has characters unfit for a file name"
+		"offset|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a"; xen,offset = [00 00 00];')|xen,offset has 3 bytes"
+	)
+	for c in "${cases[@]}"; do
+		local name=${c%%|*} rest=${c#*|}
+		local nodes=${rest%|*} want=${rest##*|}
+		dtb "$name" "$nodes" || return 1
+		expect_rc 3 "$INFO" --dtb "$W/$name.dtb" || { echo "case $name"; return 1; }
+		has "$W/out" "error: $want" || { echo "case $name"; return 1; }
+		has "$W/out" 'REJECTED' || return 1
+	done
+	dtb cells3 "$(node 50000000 'reg = <0x0 0x0 0x50000000 0x0 0x1000>; xen,id = "a";')" '#address-cells = <3>; #size-cells = <2>;' &&
+	expect_rc 3 "$INFO" --json --dtb "$W/cells3.dtb" &&
+	json "$W/out" "d['tree']['errors'] == 1 and 'wrong cell count' in d['tree']['nodes'][0]['problems'][0]['message']"
+}
+tap "xshm-info --dtb explains 16 kinds of malformed node, exit 3" t_dt_bad
+
+t_dt_notes() {
+	dtb notes "$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a-sixteen-chars!";') $(node 60000000 'reg = <0x0 0x60000000 0x0 0x1000>;') $(node 70000000 'reg = <0x0 0x70000000 0x0 0x1000>; status = "disabled";')" &&
+	expect_rc 0 "$INFO" --dtb "$W/notes.dtb" &&
+	has "$W/out" 'note: xen,id is 16 characters long; Xen itself writes at most 15' &&
+	has "$W/out" 'warning: no xen,id' && has "$W/out" '70000000: disabled' &&
+	expect_rc 1 "$INFO" --dtb "$W/in.txt" && has "$W/err" 'not a valid device tree' &&
+	expect_rc 1 "$INFO" --dtb "$W/nonexistent.dtb"
+}
+tap "xshm-info --dtb: notes and warnings keep exit 0; a non-tree exits 1" t_dt_notes
+
+# ---------------------------------------------------------------- xshm-logd
+L=$W/logd
+t_logd_usage() {
+	newregion "$W/lg.shm" log:var:64K:drop cfg:seqlock:8 fx:fixed:4:8 &&
+	expect_rc 2 "$LOGD" && has "$W/err" 'no REGION' &&
+	expect_rc 2 "$LOGD" "$W/lg.shm" && has "$W/err" 'no RING' &&
+	expect_rc 2 "$LOGD" -m 0 "$W/lg.shm" log && has "$W/err" 'max-size' &&
+	expect_rc 2 "$LOGD" -k -1 "$W/lg.shm" log &&
+	expect_rc 2 "$LOGD" "$W/lg.shm" log= && has "$W/err" 'RING\[=FILE\]' &&
+	expect_rc 2 "$LOGD" "$W/lg.shm" log log && has "$W/err" 'given twice' &&
+	expect_rc 2 "$LOGD" --once -d "$W" "$W/lg.shm" fx && has "$W/err" 'drains var rings' &&
+	expect_rc 1 "$LOGD" --once -d "$W" "$W/lg.shm" nosuch && has "$W/err" 'no channel "nosuch"' &&
+	expect_rc 1 "$LOGD" --once "$W/lg.shm" "log=$W/no/such/dir/x.log" &&
+	expect_rc 1 "$LOGD" --once -w 100 "$W/blank.shm" log && has "$W/err" 'no usable layout'
+}
+tap "xshm-logd: usage errors exit 2, runtime errors exit 1" t_logd_usage
+
+t_logd_basic() {
+	local gen
+	mkdir -p "$L/basic" && newregion "$W/b.shm" log:var:64K:drop &&
+	"$RTSIM" -r 100000 -n 1000 "$W/b.shm" log >"$W/rt.out" && has "$W/rt.out" '^sent 1000 dropped 0 ' &&
+	expect_rc 0 "$LOGD" --once -d "$L/basic" "$W/b.shm" log &&
+	has "$W/err" 'written 1000 records' &&
+	"$CHECK" "$L/basic/log.log" >"$W/sum" && accounted "$W/sum" 1000 &&
+	has "$L/basic/log.log.state" '^seq 999$' &&
+	gen=$("$INFO" --json -r "$W/b.shm" | python3 -c 'import json,sys; print(json.load(sys.stdin)["regions"][0]["layout"]["generation"])') &&
+	[ "$(head -1 "$L/basic/log.log")" = "#xshm-logd ring=log layout-generation=$gen" ]
+}
+tap "xshm-logd --once stores every record in order, with its progress file" t_logd_basic
+
+t_logd_batching() {
+	mkdir -p "$L/batch" && newregion "$W/bt.shm" log:var:512K:drop &&
+	"$RTSIM" -r 1000000 -n 5000 "$W/bt.shm" log >/dev/null &&
+	expect_rc 0 "$LOGD" --once -d "$L/batch" "$W/bt.shm" log &&
+	python3 - "$W/err" <<'PY'
+import re, sys
+m = re.search(r"written (\d+) records \d+ bytes in (\d+) writes", open(sys.argv[1]).read())
+recs, writes = int(m.group(1)), int(m.group(2))
+print(f"{recs} records in {writes} writes")
+sys.exit(0 if recs == 5000 and writes * 100 <= recs else 1)
+PY
+}
+tap "xshm-logd batches: 5000 records take at most 50 writes" t_logd_batching
+
+t_logd_rotation() {
+	mkdir -p "$L/rot" && newregion "$W/rot.shm" log:var:64K:drop &&
+	bg "$LOGD" -d "$L/rot" -m 16K -k 2 "$W/rot.shm" log 2>"$W/rot.err"
+	local pid=$LAST
+	"$RTSIM" -r 50000 -n 5000 "$W/rot.shm" log >/dev/null &&
+	wait_for 10 grep -q '^seq 4999$' "$L/rot/log.log.state" &&
+	stop_pid "$pid" TERM && [ "$RC" = 0 ] &&
+	[ "$(ls "$L/rot" | sort | tr '\n' ' ')" = "log.log log.log.1 log.log.2 log.log.state " ] &&
+	for f in "$L/rot"/log.log*; do [ "$(stat -c %s "$f")" -le 16384 ]; done &&
+	"$CHECK" "$L/rot/log.log.2" "$L/rot/log.log.1" "$L/rot/log.log" >"$W/sum" &&
+	json "$W/sum" "d['errors'] == 0 and d['last_seq'] == 4999 and d['first_seq'] > 0 and d['records'] == 5000 - d['first_seq']" &&
+	has "$W/rot.err" 'rotations [1-9]'
+}
+tap "xshm-logd --max-size/--keep: rotated files stay under the size, newest kept contiguous" t_logd_rotation
+
+t_logd_sigterm() {
+	mkdir -p "$L/term" && newregion "$W/term.shm" log:var:64K:drop &&
+	bg "$RTSIM" -r 20000 -n 20000 "$W/term.shm" log >"$W/rt.out"
+	local prod=$LAST
+	bg "$LOGD" -d "$L/term" "$W/term.shm" log 2>"$W/t1.err"
+	local pid=$LAST
+	sleep 0.3
+	stop_pid "$pid" TERM && [ "$RC" = 0 ] && has "$W/t1.err" 'stopped: ring "log"' &&
+	"$CHECK" "$L/term/log.log" >"$W/sum1" && json "$W/sum1" "d['errors'] == 0 and d['records'] > 0" &&
+	bg "$LOGD" -d "$L/term" "$W/term.shm" log 2>"$W/t2.err"
+	pid=$LAST
+	wait "$prod" && wait_for 10 grep -q "^seq 19999$" "$L/term/log.log.state" &&
+	stop_pid "$pid" INT && [ "$RC" = 0 ] &&
+	"$CHECK" "$L/term/log.log" >"$W/sum" && accounted "$W/sum" 20000
+}
+tap "xshm-logd SIGTERM/SIGINT mid-stream: clean exit, restart resumes, nothing lost or doubled" t_logd_sigterm
+
+t_logd_producer_restart() {
+	local want
+	mkdir -p "$L/prod" && newregion "$W/prod.shm" log:var:64K:drop &&
+	bg "$LOGD" -d "$L/prod" "$W/prod.shm" log 2>"$W/p.err"
+	local pid=$LAST
+	bg "$RTSIM" -r 20000 "$W/prod.shm" log >/dev/null
+	sleep 0.4; kill -9 "$LAST"; wait "$LAST" 2>/dev/null || true
+	bg "$RTSIM" -r 20000 "$W/prod.shm" log >/dev/null
+	sleep 0.4; kill -9 "$LAST"; wait "$LAST" 2>/dev/null || true
+	"$RTSIM" -r 20000 -n 2000 "$W/prod.shm" log >/dev/null &&
+	want=$(next_seq "$W/prod.shm" log) &&
+	wait_for 10 grep -q "^seq $((want - 1))$" "$L/prod/log.log.state" &&
+	stop_pid "$pid" TERM && [ "$RC" = 0 ] &&
+	"$CHECK" "$L/prod/log.log" >"$W/sum" && accounted "$W/sum" "$want" &&
+	json "$W/sum" "d['records'] > 4000"
+}
+tap "xshm-logd across two producer crashes (SIGKILL) and restarts: all accounted" t_logd_producer_restart
+
+t_logd_daemon_kill() {
+	mkdir -p "$L/kill" && newregion "$W/kill.shm" log:var:64K:drop &&
+	bg "$RTSIM" -r 20000 -n 40000 "$W/kill.shm" log >/dev/null
+	local prod=$LAST i
+	for i in 1 2 3 4 5 6; do
+		bg "$LOGD" -B 4K -d "$L/kill" "$W/kill.shm" log 2>>"$W/k.err"
+		sleep 0.$((RANDOM % 3 + 1))
+		kill -9 "$LAST"; wait "$LAST" 2>/dev/null || true
+	done
+	bg "$LOGD" -d "$L/kill" "$W/kill.shm" log 2>>"$W/k.err"
+	local pid=$LAST
+	wait "$prod" && wait_for 10 grep -q "^seq 39999$" "$L/kill/log.log.state" &&
+	stop_pid "$pid" TERM && [ "$RC" = 0 ] &&
+	"$CHECK" "$L/kill/log.log" >"$W/sum" && accounted "$W/sum" 40000 && cat "$W/sum"
+}
+tap "xshm-logd killed (SIGKILL) 6 times mid-stream: no duplicate, every gap announced" t_logd_daemon_kill
+
+t_logd_dedup() {
+	# a crash after the write but before the release: the ring still
+	# holds records the log has (simulated by restoring the region)
+	mkdir -p "$L/dedup" && newregion "$W/dd.shm" log:var:64K:drop &&
+	"$RTSIM" -r 100000 -n 500 "$W/dd.shm" log >/dev/null &&
+	cp "$W/dd.shm" "$W/dd.snap" &&
+	expect_rc 0 "$LOGD" --once -d "$L/dedup" "$W/dd.shm" log &&
+	cp "$W/dd.snap" "$W/dd.shm" &&
+	"$RTSIM" -r 100000 -n 100 "$W/dd.shm" log >/dev/null &&
+	expect_rc 0 "$LOGD" --once -d "$L/dedup" "$W/dd.shm" log &&
+	has "$W/err" 'written 100 records .* duplicates-skipped 500' &&
+	"$CHECK" "$L/dedup/log.log" >"$W/sum" && accounted "$W/sum" 600
+}
+tap "xshm-logd restart after write-before-release: 500 re-delivered records skipped" t_logd_dedup
+
+t_logd_cut() {
+	# a crash after the write but before the progress update: the log
+	# has bytes the progress file does not know; they are cut and rewritten
+	mkdir -p "$L/cut" && newregion "$W/cut.shm" log:var:64K:drop &&
+	"$RTSIM" -r 100000 -n 200 "$W/cut.shm" log >/dev/null &&
+	expect_rc 0 "$LOGD" --once -d "$L/cut" "$W/cut.shm" log &&
+	"$RTSIM" -r 100000 -n 300 "$W/cut.shm" log >/dev/null &&
+	cp "$W/cut.shm" "$W/cut.snap" && cp "$L/cut/log.log.state" "$W/cut.state" &&
+	expect_rc 0 "$LOGD" --once -d "$L/cut" "$W/cut.shm" log &&
+	cp "$W/cut.snap" "$W/cut.shm" && cp "$W/cut.state" "$L/cut/log.log.state" &&
+	expect_rc 0 "$LOGD" --once -d "$L/cut" "$W/cut.shm" log &&
+	has "$W/err" 'cut [0-9]+ bytes written after the last recorded progress' &&
+	"$CHECK" "$L/cut/log.log" >"$W/sum" && accounted "$W/sum" 500
+}
+tap "xshm-logd restart after write-before-progress: unrecorded bytes cut, no duplicate" t_logd_cut
+
+t_logd_lock() {
+	mkdir -p "$L/lock" && newregion "$W/lock.shm" log:var:64K:drop &&
+	bg "$LOGD" -d "$L/lock" "$W/lock.shm" log 2>/dev/null
+	local pid=$LAST
+	wait_for 5 test -s "$L/lock/log.log.state" &&
+	expect_rc 1 "$LOGD" --once -d "$L/lock" "$W/lock.shm" log && has "$W/err" 'another xshm-logd' &&
+	stop_pid "$pid" TERM && [ "$RC" = 0 ]
+}
+tap "xshm-logd refuses a log another xshm-logd is writing" t_logd_lock
+
+t_logd_multi() {
+	mkdir -p "$L/multi" && newregion "$W/multi.shm" a:var:64K:drop b:var:16K:overwrite &&
+	"$RTSIM" -r 100000 -n 700 "$W/multi.shm" a >/dev/null &&
+	"$RTSIM" -r 100000 -n 300 "$W/multi.shm" b >/dev/null &&
+	expect_rc 0 "$LOGD" --once "$W/multi.shm" "a=$L/multi/A" "b=$L/multi/B" &&
+	"$CHECK" "$L/multi/A" >"$W/sa" && accounted "$W/sa" 700 &&
+	"$CHECK" "$L/multi/B" >"$W/sb" && accounted "$W/sb" 300 && json "$W/sb" "d['lost'] > 0"
+}
+tap "xshm-logd drains two rings (drop and overwrite) into two files" t_logd_multi
+
+t_logd_init_wait() {
+	mkdir -p "$L/init" && rm -f "$W/init.shm" && head -c 1048576 /dev/urandom >"$W/init.shm" &&
+	bg "$LOGD" -c log:var:64K:drop -d "$L/init" "$W/init.shm" log 2>"$W/i.err"
+	local pid=$LAST
+	"$RTSIM" -w 5000 -r 100000 -n 100 "$W/init.shm" log >/dev/null &&
+	wait_for 10 grep -q '^seq 99$' "$L/init/log.log.state" &&
+	stop_pid "$pid" TERM && [ "$RC" = 0 ] && "$CHECK" "$L/init/log.log" >"$W/sum" && accounted "$W/sum" 100
+}
+tap "xshm-logd --init initialises a region holding garbage" t_logd_init_wait
+
+t_logd_reinit() {
+	mkdir -p "$L/reinit" && newregion "$W/re.shm" log:var:64K:drop &&
+	"$RTSIM" -r 100000 -n 100 "$W/re.shm" log >/dev/null &&
+	bg "$LOGD" -d "$L/reinit" "$W/re.shm" log 2>"$W/re.err"
+	local pid=$LAST
+	wait_for 10 grep -q '^seq 99$' "$L/reinit/log.log.state" &&
+	"$RING" init --force "$W/re.shm" -c log:var:64K:drop >/dev/null &&
+	"$RTSIM" -r 100000 -n 50 "$W/re.shm" log >/dev/null &&
+	wait_for 10 grep -q '^seq 49$' "$L/reinit/log.log.state" &&
+	stop_pid "$pid" TERM && [ "$RC" = 0 ] && has "$W/re.err" 're-attached' &&
+	"$CHECK" "$L/reinit/log.log" >"$W/sum" &&
+	json "$W/sum" "d['errors'] == 0 and d['records'] == 150 and d['generations'] == 2"
+}
+tap "xshm-logd follows a re-initialised layout (new generation) without restart" t_logd_reinit
+
+t_logd_corrupt() {
+	mkdir -p "$L/corrupt" && newregion "$W/c.shm" log:var:4K:drop &&
+	"$RTSIM" -r 100000 -n 10 "$W/c.shm" log >/dev/null &&
+	corrupt_record "$W/c.shm" log 6 &&
+	expect_rc 4 "$LOGD" --once -d "$L/corrupt" "$W/c.shm" log &&
+	has "$W/err" 'corrupt record or cursor after seq 5' &&
+	has "$L/corrupt/log.log" '^#xshm-logd ring=log corrupt-data total=1$' &&
+	"$CHECK" "$L/corrupt/log.log" >"$W/sum" && json "$W/sum" "d['records'] == 6 and d['last_seq'] == 5 and d['corrupt_markers'] == 1" &&
+	# running daemon: keeps going, logs it once, recovers after re-init
+	bg "$LOGD" -d "$L/corrupt" "$W/c.shm" log 2>"$W/c2.err"
+	local pid=$LAST
+	sleep 0.5
+	"$RING" init --force "$W/c.shm" -c log:var:4K:drop >/dev/null &&
+	"$RTSIM" -r 100000 -n 20 "$W/c.shm" log >/dev/null &&
+	wait_for 10 grep -q '^seq 19$' "$L/corrupt/log.log.state" &&
+	stop_pid "$pid" TERM && [ "$RC" = 0 ] &&
+	[ "$(grep -c 'corrupt record' "$W/c2.err")" = 1 ] && has "$W/c2.err" 're-attached' &&
+	"$CHECK" "$L/corrupt/log.log" >"$W/sum" && json "$W/sum" "d['errors'] == 0 and d['records'] == 26"
+}
+tap "xshm-logd with a corrupt record: stores what precedes, marks it, exit 4 / recovers on re-init" t_logd_corrupt
+
+t_logd_full_disk() {
+	MNT=$W/small
+	mkdir -p "$MNT" && mount -t tmpfs -o size=64k tmpfs "$MNT" || return 1
+	newregion "$W/full.shm" log:var:64K:drop &&
+	bg "$LOGD" --retry-ms 100 -d "$MNT" "$W/full.shm" log 2>"$W/f.err"
+	local pid=$LAST
+	# about 150 KiB of records for a 64 KiB disk
+	"$RTSIM" -r 20000 -n 3000 "$W/full.shm" log >"$W/rt.out" &&
+	wait_for 10 grep -q 'No space left on device\|disk full' "$W/f.err" &&
+	has "$W/f.err" 'kept in ring "log", retrying every 100 ms' &&
+	"$CHECK" "$MNT/log.log" >"$W/sum1" && json "$W/sum1" "d['errors'] == 0" &&
+	mount -o remount,size=1m "$MNT" &&
+	wait_for 10 grep -q 'writing again' "$W/f.err" &&
+	# records dropped while the disk was full are announced by the next one
+	"$RTSIM" -r 1000 -n 10 "$W/full.shm" log >/dev/null &&
+	wait_for 10 grep -q '^seq 3009$' "$MNT/log.log.state" &&
+	stop_pid "$pid" TERM && [ "$RC" = 0 ] &&
+	"$CHECK" "$MNT/log.log" >"$W/sum" && accounted "$W/sum" 3010 &&
+	json "$W/sum" "d['lost'] > 0" && cat "$W/sum"
+	local rc=$?
+	umount "$MNT"; MNT=
+	return $rc
+}
+if [ "$(id -u)" = 0 ] && mkdir -p "$W/probe" && mount -t tmpfs -o size=64k tmpfs "$W/probe" 2>/dev/null; then
+	umount "$W/probe"
+	tap "xshm-logd on a full disk (64K tmpfs): clear error, records kept, resumes when space returns" t_logd_full_disk
+else
+	skip "xshm-logd on a full disk" "needs root to mount a small tmpfs"
+fi
+
+t_logd_full_once() {
+	MNT=$W/small2
+	mkdir -p "$MNT" && mount -t tmpfs -o size=16k tmpfs "$MNT" || return 1
+	newregion "$W/full2.shm" log:var:64K:drop &&
+	"$RTSIM" -r 100000 -n 1000 "$W/full2.shm" log >/dev/null &&
+	expect_rc 3 "$LOGD" --once -d "$MNT" "$W/full2.shm" log &&
+	has "$W/err" 'records not yet stored, kept in ring' &&
+	expect_rc 0 "$RING" stat --json "$W/full2.shm" log && json "$W/out" "d['channels'][0]['fill'] > 0"
+	local rc=$?
+	umount "$MNT"; MNT=
+	return $rc
+}
+if [ "$(id -u)" = 0 ] && mkdir -p "$W/probe" && mount -t tmpfs -o size=64k tmpfs "$W/probe" 2>/dev/null; then
+	umount "$W/probe"
+	tap "xshm-logd --once on a full disk exits 3 and leaves the records in the ring" t_logd_full_once
+else
+	skip "xshm-logd --once on a full disk" "needs root to mount a small tmpfs"
+fi
+
+t_unit() {
+	[ -f tools/xshm-logd.service ] && has tools/xshm-logd.service '^ExecStart=@BINDIR@/xshm-logd' &&
+	has tools/xshm-logd.service '^KillSignal=SIGTERM' &&
+	if command -v systemd-analyze >/dev/null; then
+		sed "s|@BINDIR@|$BIN|g" tools/xshm-logd.service >"$W/xshm-logd.service" &&
+		systemd-analyze verify "$W/xshm-logd.service" >"$W/verify.out" 2>&1
+		! grep -v 'EnvironmentFile\|/etc/default' "$W/verify.out" | grep -i 'xshm-logd.service'
+		cat "$W/verify.out"
+	fi
+}
+tap "systemd unit for xshm-logd is well-formed" t_unit
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Describe a region's layout and channels (fill levels, counters). */
+#ifndef XSHM_TOOLS_CHAN_REPORT_H
+#define XSHM_TOOLS_CHAN_REPORT_H
+
+#include <stdio.h>
+
+#include "json.h"
+#include "xshm.h"
+
+/*
+ * Ring counters need a writable mapping (attaching maps both cursors):
+ * on a read-only region rings show the attach error instead.
+ * Print the layout of r and each channel (only the one named only, if
+ * not NULL) as a table on out, or, if j is not NULL, as "layout" and
+ * "channels" members of the JSON object being written.  Returns 0 if
+ * all is well, 1 if the layout or a channel is corrupt, incompatible or
+ * absent (explained in the output), -ENOENT if only names no channel.
+ */
+int report_region(struct xshm_region *r, const char *only, FILE *out,
+		  struct json *j);
+
+#endif /* XSHM_TOOLS_CHAN_REPORT_H */

@@ -1,0 +1,793 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xshm-logd: drain log rings (variable-length records) of a shared region
+ * into files.
+ *
+ * Each ring has one batch in flight at a time: records are peeked and
+ * copied into a buffer, the buffer is written with one io_uring write
+ * linked to the rewrite of the progress file, and only when both have
+ * completed are the records released in the ring.  A crash at any point
+ * therefore loses nothing (unreleased records are read again) and
+ * duplicates nothing (the progress file says which seq was written last;
+ * bytes written past the recorded progress are cut at start-up).  The
+ * writes of all rings are submitted together.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <liburing.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chan-spec.h"
+#include "logd-format.h"
+#include "logd-sink.h"
+#include "logd-state.h"
+#include "util.h"
+#include "xshm.h"
+
+#define EXIT_UNWRITTEN	3	/* stopped with records not yet stored */
+#define EXIT_RING	4	/* ring or layout corrupt/incompatible */
+
+/* how often a ring stuck on corrupt data is looked at again */
+#define STUCK_RETRY_NS	(200 * 1000000ull)
+
+enum op { OP_DATA, OP_SYNC, OP_STATE };
+
+struct lring {
+	char name[XSHM_NAME_MAX + 1];
+	struct xshm_ring *ring;
+	struct xshm_chan_info ci;
+	uint64_t generation;
+	struct sink sink;
+
+	struct logd_batch b;
+	struct logd_state pending;	/* progress once the batch is stored */
+	char state_buf[LOGD_STATE_SIZE];
+	uint64_t nrecs;			/* records in the batch */
+	bool have_batch;		/* b holds bytes to write */
+	bool holding;			/* records peeked, not yet released */
+	bool dedup;			/* after a restart: skip seqs <= st.seq */
+	bool reattach;			/* layout re-initialised */
+	bool drained;			/* last fill found the ring empty */
+	bool stuck;			/* corrupt data at our cursor */
+	uint64_t stuck_retry;		/* when to look at a stuck ring again */
+
+	unsigned int inflight;		/* io_uring ops outstanding */
+	int res[3];			/* results by enum op */
+	bool failing;			/* in a storage failure episode */
+	uint64_t retry_at;
+
+	/* counters of this run */
+	uint64_t written, bytes, writes, lost, corrupt, skipped;
+};
+
+struct opts {
+	const char *region, *dir;
+	uint64_t max_size, batch;
+	unsigned int keep;
+	long long wait_ms, retry_ms, poll_max_us;
+	bool fsync, once, stats;
+	struct xshm_chan_spec specs[XSHM_CHAN_MAX];
+	char names[XSHM_CHAN_MAX][XSHM_NAME_MAX + 1];
+	unsigned int nspecs;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: xshm-logd [OPTIONS] REGION RING[=FILE]...\n"
+"Drain log rings (variable-length records) of a shared region into files.\n"
+"REGION is /dev/xshmN, N, a xen,id or a plain file; FILE defaults to\n"
+"DIR/RING.log.  Progress is kept in FILE.state.\n"
+"\n"
+"  -d, --dir DIR         directory of the default log files (default .)\n"
+"  -m, --max-size BYTES  rotate a log before it grows past BYTES (K/M/G)\n"
+"  -k, --keep N          rotated logs kept, FILE.1 .. FILE.N (default 5)\n"
+"  -B, --batch BYTES     bytes gathered per write (default 256K)\n"
+"  -c, --init SPEC       initialise the region with these channels if it\n"
+"                        holds no layout (repeatable; see xshm-ring init)\n"
+"  -w, --wait MS         wait up to MS for a layout (default -1: forever)\n"
+"      --retry-ms MS     retry a failed write after MS (default 1000)\n"
+"      --poll-max-us US  longest sleep while the rings are idle (default 10000)\n"
+"      --fsync           fdatasync each batch before recording progress\n"
+"      --once            drain what is in the rings now, then exit\n"
+"  -s, --stats           counters on stderr every second\n"
+"  -h, --help            this help\n"
+"\n"
+"Exit status: 0 stopped cleanly, 1 runtime error, 2 usage error, 3 stopped\n"
+"with records not yet stored (left in the ring), 4 a ring was stuck on\n"
+"corrupt data or the layout is incompatible.\n");
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "max-size", required_argument, NULL, 'm' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ "batch", required_argument, NULL, 'B' },
+		{ "init", required_argument, NULL, 'c' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "retry-ms", required_argument, NULL, 'R' },
+		{ "poll-max-us", required_argument, NULL, 'P' },
+		{ "fsync", no_argument, NULL, 'F' },
+		{ "once", no_argument, NULL, 'O' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	long long v;
+	char err[300];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:m:k:B:c:w:sh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->dir = optarg;
+			break;
+		case 'm':
+			if (!parse_size(optarg, &o->max_size) || !o->max_size) {
+				msg("--max-size needs a size, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'k':
+			if (!parse_int(optarg, 0, &v) || v > 1000) {
+				msg("--keep needs 0..1000, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			o->keep = (unsigned int)v;
+			break;
+		case 'B':
+			if (!parse_size(optarg, &o->batch) || o->batch < 64 ||
+			    o->batch > (64u << 20)) {
+				msg("--batch needs 64 bytes to 64M, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'c':
+			if (o->nspecs == XSHM_CHAN_MAX) {
+				msg("at most %d channels", XSHM_CHAN_MAX);
+				return EXIT_USAGE;
+			}
+			if (chan_spec_parse(optarg, &o->specs[o->nspecs],
+					    o->names[o->nspecs], err, sizeof(err))) {
+				msg("%s", err);
+				return EXIT_USAGE;
+			}
+			o->nspecs++;
+			break;
+		case 'w':
+			if (!parse_int(optarg, -1, &o->wait_ms) || o->wait_ms > INT32_MAX) {
+				msg("--wait needs milliseconds or -1, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'R':
+			if (!parse_int(optarg, 1, &o->retry_ms)) {
+				msg("--retry-ms needs a positive number, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'P':
+			if (!parse_int(optarg, 1, &o->poll_max_us) ||
+			    o->poll_max_us > 1000000) {
+				msg("--poll-max-us needs 1..1000000, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'F':
+			o->fsync = true;
+			break;
+		case 'O':
+			o->once = true;
+			break;
+		case 's':
+			o->stats = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_OK);
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind < 2) {
+		msg(argc - optind ? "no RING given" : "no REGION given");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	o->region = argv[optind++];
+	return -1;
+}
+
+/* RING[=FILE] -> channel name and log path */
+static int ring_arg(const struct opts *o, const char *arg, struct lring *lr,
+		    char **path)
+{
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+
+	if (len == 0 || len > XSHM_NAME_MAX || (eq && !eq[1])) {
+		msg("bad ring argument \"%s\": RING[=FILE] expected", arg);
+		return EXIT_USAGE;
+	}
+	memcpy(lr->name, arg, len);
+	lr->name[len] = '\0';
+	if (eq)
+		*path = strdup(eq + 1);
+	else if (asprintf(path, "%s/%s.log", o->dir, lr->name) < 0)
+		*path = NULL;
+	return *path ? -1 : EXIT_RUNTIME;
+}
+
+static int attach(struct xshm_region *r, struct lring *lr)
+{
+	struct xshm_chan_info info[XSHM_CHAN_MAX];
+	int n, err;
+
+	n = xshm_layout_list(r, info, XSHM_CHAN_MAX);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && i < XSHM_CHAN_MAX; i++)
+		if (!strcmp(info[i].name, lr->name))
+			lr->ci = info[i];
+	if (strcmp(lr->ci.name, lr->name))
+		return -ENOENT;
+	if (lr->ci.type != XSHM_CHAN_RING_VAR)
+		return -EMEDIUMTYPE;
+	err = xshm_ring_attach(r, lr->name, XSHM_CONSUMER, &lr->ring);
+	if (err)
+		return err;
+	lr->generation = xshm_layout_generation(r);
+	return 0;
+}
+
+/* room for a full batch, then one more record of the largest size, and markers */
+static int alloc_batch(struct lring *lr, uint64_t batch)
+{
+	size_t cap = (size_t)batch + lr->ci.capacity + 8 * LOGD_MARKER_MAX;
+	char *buf = realloc(lr->b.buf, cap);
+
+	if (!buf)
+		return -ENOMEM;
+	lr->b.buf = buf;
+	lr->b.cap = cap;
+	return 0;
+}
+
+/* seq a is after b, in 32-bit serial arithmetic */
+static bool seq_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+static void start_batch(struct lring *lr)
+{
+	lr->b.used = 0;
+	lr->nrecs = 0;
+	lr->pending = lr->sink.st;
+	lr->pending.generation = lr->generation;
+}
+
+/*
+ * Gather records into the batch, up to batch bytes.  Returns 0, or a
+ * fatal negative errno.
+ */
+static int fill(struct lring *lr, uint64_t batch)
+{
+	while (lr->b.used < batch && !lr->reattach) {
+		struct xshm_record rec;
+		int ret = xshm_ring_peek(lr->ring, &rec);
+
+		if (ret == -EAGAIN) {
+			lr->drained = true;
+			break;
+		}
+		lr->drained = false;
+		if (ret == -ESTALE) {
+			lr->reattach = true;
+			break;
+		}
+		if (ret == -ENOBUFS)
+			break;	/* overwrite rings: copy buffer full, release first */
+		if (ret == -EBADMSG) {
+			/*
+			 * The library never follows a bad record header or
+			 * cursor, so the ring is stuck here until its layout
+			 * is re-initialised.  Say so once, in the log and on
+			 * stderr; the records before it are still stored.
+			 */
+			lr->stuck_retry = now_ns() + STUCK_RETRY_NS;
+			if (!lr->stuck) {
+				lr->stuck = true;
+				lr->corrupt++;
+				lr->pending.corrupt++;
+				logd_put_corrupt(&lr->b, lr->name, lr->pending.corrupt);
+				msg("ring \"%s\": corrupt record or cursor after seq %" PRIu32
+				    "; nothing past it can be read until the layout is re-initialised",
+				    lr->name, lr->pending.seq);
+			}
+			break;
+		}
+		if (ret < 0)
+			return ret;
+		if (lr->stuck)
+			msg("ring \"%s\": readable again", lr->name);
+		lr->stuck = false;
+		lr->holding = true;
+		if (rec.len > lr->ci.capacity)
+			return -EBADMSG;	/* the library's job; never trust */
+		if (lr->dedup) {
+			/* written before a restart but not released: skip */
+			if (lr->sink.st.have_seq &&
+			    !seq_after(rec.seq, lr->sink.st.seq)) {
+				lr->skipped++;
+				continue;
+			}
+			lr->dedup = false;
+		}
+		if (rec.lost) {
+			logd_put_lost(&lr->b, lr->name, rec.lost, rec.seq);
+			lr->lost += rec.lost;
+			lr->pending.lost += rec.lost;
+		}
+		logd_put_record(&lr->b, rec.data, rec.len);
+		lr->nrecs++;
+		lr->pending.seq = rec.seq;
+		lr->pending.have_seq = true;
+		lr->pending.written++;
+	}
+	lr->have_batch = lr->b.used > 0;
+	return 0;
+}
+
+/* the batch is stored (or was empty): free its records in the ring */
+static int release(struct lring *lr)
+{
+	int ret = 0;
+
+	if (lr->holding) {
+		ret = xshm_ring_release(lr->ring);
+		lr->holding = false;
+		/* overwritten while held: the library counts it, the next record shows it */
+		if (ret == -ESTALE)
+			ret = 0;
+	}
+	return ret;
+}
+
+static void submit(struct io_uring *uring, struct lring *lr, unsigned int idx,
+		   bool fsync)
+{
+	struct io_uring_sqe *sqe;
+
+	lr->pending.size = lr->sink.st.size + lr->b.used;
+	logd_state_format(&lr->pending, lr->state_buf);
+	lr->inflight = 0;
+	memset(lr->res, 0, sizeof(lr->res));
+
+	sqe = io_uring_get_sqe(uring);
+	io_uring_prep_write(sqe, lr->sink.fd, lr->b.buf, (unsigned int)lr->b.used,
+			    lr->sink.st.size);
+	/* a failed or short write cancels the progress update linked to it */
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_sqe_set_data64(sqe, (uint64_t)idx << 2 | OP_DATA);
+	lr->inflight++;
+	if (fsync) {
+		sqe = io_uring_get_sqe(uring);
+		io_uring_prep_fsync(sqe, lr->sink.fd, IORING_FSYNC_DATASYNC);
+		sqe->flags |= IOSQE_IO_LINK;
+		io_uring_sqe_set_data64(sqe, (uint64_t)idx << 2 | OP_SYNC);
+		lr->inflight++;
+	}
+	sqe = io_uring_get_sqe(uring);
+	io_uring_prep_write(sqe, lr->sink.state_fd, lr->state_buf,
+			    LOGD_STATE_SIZE, 0);
+	io_uring_sqe_set_data64(sqe, (uint64_t)idx << 2 | OP_STATE);
+	lr->inflight++;
+	lr->writes++;
+}
+
+static const char *failure_text(const struct lring *lr, bool fsync)
+{
+	static char buf[128];
+	int res = lr->res[OP_DATA];
+
+	if (res < 0)
+		return strerror(-res);
+	if ((size_t)res < lr->b.used) {
+		snprintf(buf, sizeof(buf), "short write (%d of %zu bytes; disk full?)",
+			 res, lr->b.used);
+		return buf;
+	}
+	if (fsync && lr->res[OP_SYNC] < 0)
+		return strerror(-lr->res[OP_SYNC]);
+	res = lr->res[OP_STATE];
+	return res < 0 ? strerror(-res) : "short write of the progress file";
+}
+
+/* all ops of the batch completed: commit or roll back */
+static int finish(struct lring *lr, const struct opts *o)
+{
+	bool ok = lr->res[OP_DATA] == (int)lr->b.used &&
+		  (!o->fsync || lr->res[OP_SYNC] == 0) &&
+		  lr->res[OP_STATE] == LOGD_STATE_SIZE;
+	int err;
+
+	if (!ok) {
+		if (!lr->failing)
+			msg("%s: write failed: %s; %" PRIu64 " records (%zu bytes) kept in ring \"%s\", retrying every %lld ms",
+			    lr->sink.path, failure_text(lr, o->fsync), lr->nrecs,
+			    lr->b.used, lr->name, o->retry_ms);
+		lr->failing = true;
+		lr->retry_at = now_ns() + (uint64_t)o->retry_ms * 1000000u;
+		err = sink_rollback(&lr->sink);
+		if (err)
+			msg("%s: cannot roll back the failed write: %s",
+			    lr->sink.path, strerror(-err));
+		return 0;
+	}
+	if (lr->failing)
+		msg("%s: writing again; %" PRIu64 " kept records stored",
+		    lr->sink.path, lr->nrecs);
+	lr->failing = false;
+	lr->sink.st = lr->pending;
+	lr->written += lr->nrecs;
+	lr->bytes += lr->b.used;
+	lr->have_batch = false;
+	start_batch(lr);
+	return release(lr);
+}
+
+static int reattach(struct xshm_region *r, struct lring *lr, uint64_t batch)
+{
+	int err;
+
+	xshm_ring_detach(lr->ring);
+	lr->ring = NULL;
+	lr->holding = false;
+	err = xshm_layout_check(r);
+	if (err)
+		return err;
+	memset(&lr->ci, 0, sizeof(lr->ci));
+	err = attach(r, lr);
+	if (err)
+		return err;
+	err = alloc_batch(lr, batch);
+	if (err)
+		return err;
+	lr->reattach = false;
+	lr->stuck = false;
+	lr->dedup = false;	/* a new layout numbers records afresh */
+	msg("ring \"%s\": layout re-initialised (generation %" PRIu64 "), re-attached",
+	    lr->name, lr->generation);
+	start_batch(lr);
+	logd_put_generation(&lr->b, lr->name, lr->generation);
+	return 0;
+}
+
+static void print_stats(const struct lring *rings, unsigned int n,
+			const char *when)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct lring *lr = &rings[i];
+
+		fprintf(stderr,
+			"%s: %s ring \"%s\" -> %s: written %" PRIu64 " records %" PRIu64
+			" bytes in %" PRIu64 " writes, lost %" PRIu64 " corrupt %" PRIu64
+			" duplicates-skipped %" PRIu64 " rotations %" PRIu64 "%s\n",
+			progname, when, lr->name, lr->sink.path ? lr->sink.path : "-",
+			lr->written, lr->bytes, lr->writes, lr->lost, lr->corrupt,
+			lr->skipped, lr->sink.rotations,
+			lr->have_batch ? " (records not yet stored, kept in ring)" : "");
+	}
+}
+
+static int open_all(const struct opts *o, struct xshm_region *r,
+		    struct lring *rings, unsigned int n, char **paths)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct lring *lr = &rings[i];
+		int err = attach(r, lr);
+
+		if (err == -ENOENT) {
+			msg("%s: no channel \"%s\"", o->region, lr->name);
+			return EXIT_RUNTIME;
+		}
+		if (err == -EMEDIUMTYPE) {
+			msg("\"%s\" is a %s channel; xshm-logd drains var rings",
+			    lr->name, chan_type_name(lr->ci.type));
+			return EXIT_USAGE;
+		}
+		if (err) {
+			msg("attach \"%s\": %s", lr->name, xshm_strerror(err));
+			return err == -EBADMSG || err == -EPROTO ? EXIT_RING : EXIT_RUNTIME;
+		}
+		err = sink_open(&lr->sink, paths[i], o->max_size, o->keep);
+		if (err == -EBUSY) {
+			msg("%s: another xshm-logd is writing it", paths[i]);
+			return EXIT_RUNTIME;
+		}
+		if (err) {
+			msg("%s: %s", paths[i], strerror(-err));
+			return EXIT_RUNTIME;
+		}
+		if (lr->sink.discarded)
+			msg("%s: cut %" PRIu64 " bytes written after the last recorded progress; their records are read again",
+			    paths[i], lr->sink.discarded);
+		/* only the same layout's seqs identify records already stored */
+		lr->dedup = lr->sink.had_state &&
+			    lr->sink.st.generation == lr->generation;
+		if (alloc_batch(lr, o->batch)) {
+			msg("out of memory");
+			return EXIT_RUNTIME;
+		}
+		start_batch(lr);
+		if (!lr->dedup)
+			logd_put_generation(&lr->b, lr->name, lr->generation);
+	}
+	return -1;
+}
+
+static int wait_layout(const struct opts *o, struct xshm_region *r)
+{
+	uint64_t deadline = now_ns() + (uint64_t)o->wait_ms * 1000000u;
+	int err;
+
+	if (o->nspecs) {
+		err = xshm_layout_init(r, o->specs, o->nspecs, 0);
+		if (err == -EEXIST)
+			msg("%s: holds a different layout; using it as it is", o->region);
+		else if (err < 0) {
+			msg("%s: init: %s", o->region, xshm_strerror(err));
+			return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+		}
+	}
+	/* in slices, so that a signal ends the wait */
+	for (;;) {
+		err = xshm_layout_wait(r, 200);
+		if (err != -ETIMEDOUT)
+			break;
+		if (stop)
+			return EXIT_OK;
+		if (o->wait_ms >= 0 && now_ns() >= deadline)
+			break;
+	}
+	if (err) {
+		msg("%s: no usable layout: %s", o->region, xshm_strerror(err));
+		return err == -ETIMEDOUT || err == -ENODATA ? EXIT_RUNTIME : EXIT_RING;
+	}
+	return -1;
+}
+
+static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
+	       unsigned int n)
+{
+	struct io_uring uring;
+	uint64_t last_stats = now_ns();
+	unsigned int idle_us = 1;
+	int err, rc = EXIT_OK;
+
+	err = io_uring_queue_init(4 * n, &uring, 0);
+	if (err) {
+		msg("io_uring: %s", strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	for (;;) {
+		unsigned int inflight = 0, submitted = 0;
+		bool all_drained = true;
+		uint64_t now = now_ns();
+
+		for (unsigned int i = 0; i < n; i++) {
+			struct lring *lr = &rings[i];
+
+			if (lr->inflight) {
+				inflight += lr->inflight;
+				continue;
+			}
+			if (lr->reattach && !lr->have_batch) {
+				err = reattach(r, lr, o->batch);
+				if (err == -ENODATA || err == -ESTALE) {
+					all_drained = false;
+					continue;	/* being re-initialised */
+				}
+				if (err) {
+					msg("ring \"%s\": cannot re-attach: %s",
+					    lr->name, xshm_strerror(err));
+					rc = EXIT_RING;
+					goto out;
+				}
+			}
+			if (!lr->have_batch && !stop &&
+			    (!lr->stuck || now >= lr->stuck_retry)) {
+				/* appends to markers already waiting in the batch */
+				err = fill(lr, o->batch);
+				if (err) {
+					msg("ring \"%s\": %s; stopping", lr->name,
+					    err == -EBADMSG ? "record longer than the ring" :
+					    xshm_strerror(err));
+					rc = err == -EBADMSG ? EXIT_RING : EXIT_RUNTIME;
+					stop = 1;
+				}
+				if (!lr->have_batch && release(lr)) {
+					/* only duplicates were peeked */
+					rc = EXIT_RUNTIME;
+					goto out;
+				}
+			}
+			if ((!lr->drained && !lr->stuck) || lr->have_batch ||
+			    lr->reattach)
+				all_drained = false;
+			if (!lr->have_batch || now < lr->retry_at)
+				continue;
+			if (lr->failing && (stop || o->once))
+				continue;
+			if (sink_needs_rotation(&lr->sink, lr->b.used)) {
+				err = sink_rotate(&lr->sink);
+				if (err) {
+					msg("%s: rotation failed: %s", lr->sink.path,
+					    strerror(-err));
+					lr->failing = true;
+					lr->retry_at = now + (uint64_t)o->retry_ms * 1000000u;
+					continue;
+				}
+			}
+			submit(&uring, lr, i, o->fsync);
+			inflight += lr->inflight;
+			submitted++;
+		}
+		if (submitted) {
+			err = io_uring_submit(&uring);
+			if (err < 0) {
+				msg("io_uring submit: %s", strerror(-err));
+				rc = EXIT_RUNTIME;
+				goto out;
+			}
+		}
+		while (inflight) {
+			struct io_uring_cqe *cqe;
+			struct lring *lr;
+			uint64_t ud;
+
+			err = io_uring_wait_cqe(&uring, &cqe);
+			if (err == -EINTR)
+				continue;
+			if (err) {
+				msg("io_uring wait: %s", strerror(-err));
+				rc = EXIT_RUNTIME;
+				goto out;
+			}
+			ud = io_uring_cqe_get_data64(cqe);
+			lr = &rings[ud >> 2];
+			lr->res[ud & 3] = cqe->res;
+			io_uring_cqe_seen(&uring, cqe);
+			inflight--;
+			if (--lr->inflight == 0) {
+				err = finish(lr, o);
+				if (err == -ESTALE || err == -ENODATA) {
+					lr->reattach = true;
+				} else if (err) {
+					msg("ring \"%s\": release: %s", lr->name,
+					    xshm_strerror(err));
+					rc = EXIT_RING;
+					goto out;
+				}
+			}
+		}
+		if (o->stats && now_ns() - last_stats >= 1000000000u) {
+			print_stats(rings, n, "running:");
+			last_stats = now_ns();
+		}
+		if (stop)
+			break;
+		if (o->once) {
+			bool failing = false;
+
+			for (unsigned int i = 0; i < n; i++)
+				failing |= rings[i].failing;
+			if (all_drained || failing)
+				break;
+		}
+		if (submitted) {
+			idle_us = 1;
+		} else {
+			sleep_us(idle_us);
+			if (idle_us < o->poll_max_us)
+				idle_us = idle_us * 2 > o->poll_max_us ?
+					  (unsigned int)o->poll_max_us : idle_us * 2;
+		}
+	}
+out:
+	io_uring_queue_exit(&uring);
+	for (unsigned int i = 0; i < n && rc == EXIT_OK; i++)
+		if (rings[i].have_batch && rings[i].nrecs)
+			rc = EXIT_UNWRITTEN;
+	for (unsigned int i = 0; i < n && rc == EXIT_OK; i++)
+		if (rings[i].stuck)
+			rc = EXIT_RING;
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {
+		.dir = ".", .batch = 256 * 1024, .keep = 5, .wait_ms = -1,
+		.retry_ms = 1000, .poll_max_us = 10000,
+	};
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct xshm_region *r = NULL;
+	struct lring *rings;
+	char **paths;
+	unsigned int n;
+	int rc, err;
+
+	tool_init(argv[0]);
+	rc = parse_args(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	n = (unsigned int)(argc - optind);
+	rings = calloc(n, sizeof(*rings));
+	paths = calloc(n, sizeof(*paths));
+	if (!rings || !paths)
+		return EXIT_RUNTIME;
+	for (unsigned int i = 0; i < n; i++) {
+		rc = ring_arg(&o, argv[optind + (int)i], &rings[i], &paths[i]);
+		if (rc >= 0)
+			goto out;
+		for (unsigned int k = 0; k < i; k++) {
+			if (!strcmp(rings[k].name, rings[i].name) ||
+			    !strcmp(paths[k], paths[i])) {
+				msg("ring \"%s\" or file %s given twice",
+				    rings[i].name, paths[i]);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+		}
+	}
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	err = xshm_region_open(o.region, 0, 0, &r);
+	if (err) {
+		msg("%s: %s", o.region, xshm_strerror(err));
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	rc = wait_layout(&o, r);
+	if (rc >= 0)
+		goto out;
+	rc = open_all(&o, r, rings, n, paths);
+	if (rc >= 0)
+		goto out;
+	rc = run(&o, r, rings, n);
+	print_stats(rings, n, "stopped:");
+out:
+	for (unsigned int i = 0; i < n; i++) {
+		if (rings[i].ring)
+			xshm_ring_detach(rings[i].ring);
+		sink_close(&rings[i].sink);
+		free(rings[i].b.buf);
+		free(paths[i]);
+	}
+	free(rings);
+	free(paths);
+	if (r)
+		xshm_region_close(r);
+	return rc;
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xshm-rtsim: plays the real-time domain for demos and tests.  It logs
+ * numbered records into a ring at a steady rate and never waits for the
+ * consumer: a full ring drops (or overwrites) and the ring counts it.
+ * Each record reads "rtsim seq=<ring seq> t=<ns> <padding>", so a stored
+ * log can be checked line by line against the ring's numbering.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chan-spec.h"
+#include "util.h"
+#include "xshm.h"
+
+#define TICK_NS		1000000ull	/* send every millisecond */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: xshm-rtsim [OPTIONS] REGION RING\n"
+"Log numbered records into a ring at a steady rate, never waiting.\n"
+"\n"
+"  -r, --rate N      records per second (default 1000)\n"
+"  -n, --count N     stop after N records (default: until SIGINT/SIGTERM)\n"
+"  -S, --size N      pad each record to about N bytes (default 48)\n"
+"  -c, --init SPEC   initialise the region with these channels if it holds\n"
+"                    no layout (repeatable; see xshm-ring init)\n"
+"  -w, --wait MS     wait up to MS for a layout (default -1: forever)\n"
+"  -h, --help        this help\n"
+"\n"
+"At the end it prints \"sent N dropped D first-seq F next-seq S\" on stdout.\n"
+"Exit status: 0 ok, 1 runtime error, 2 usage error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "rate", required_argument, NULL, 'r' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "size", required_argument, NULL, 'S' },
+		{ "init", required_argument, NULL, 'c' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct xshm_chan_spec specs[XSHM_CHAN_MAX];
+	char names[XSHM_CHAN_MAX][XSHM_NAME_MAX + 1], err_text[300];
+	long long rate = 1000, count = 0, size = 48, wait_ms = -1;
+	unsigned int nspecs = 0;
+	uint64_t sent = 0, dropped = 0, due = 0, ticks = 0;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct xshm_region *r;
+	struct xshm_ring *ring;
+	struct timespec next;
+	uint32_t first_seq;
+	char rec[4096];
+	int c, err, rc = EXIT_OK;
+
+	tool_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "r:n:S:c:w:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (!parse_int(optarg, 1, &rate) || rate > 100000000) {
+				msg("--rate needs 1..1e8, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			if (!parse_int(optarg, 1, &count)) {
+				msg("--count needs a positive number, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'S':
+			if (!parse_int(optarg, 1, &size) || size >= (long long)sizeof(rec)) {
+				msg("--size needs 1..%zu, not \"%s\"", sizeof(rec) - 1, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'c':
+			if (nspecs == XSHM_CHAN_MAX ||
+			    chan_spec_parse(optarg, &specs[nspecs], names[nspecs],
+					    err_text, sizeof(err_text))) {
+				msg("%s", nspecs == XSHM_CHAN_MAX ? "too many channels" : err_text);
+				return EXIT_USAGE;
+			}
+			nspecs++;
+			break;
+		case 'w':
+			if (!parse_int(optarg, -1, &wait_ms) || wait_ms > INT32_MAX) {
+				msg("--wait needs milliseconds or -1, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 2) {
+		msg("REGION and RING expected");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	err = xshm_region_open(argv[optind], 0, 0, &r);
+	if (err) {
+		msg("%s: %s", argv[optind], xshm_strerror(err));
+		return EXIT_RUNTIME;
+	}
+	if (nspecs) {
+		err = xshm_layout_init(r, specs, nspecs, 0);
+		if (err < 0 && err != -EEXIST) {
+			msg("init: %s", xshm_strerror(err));
+			xshm_region_close(r);
+			return EXIT_RUNTIME;
+		}
+	}
+	err = xshm_layout_wait(r, (int)wait_ms);
+	if (!err)
+		err = xshm_ring_attach(r, argv[optind + 1], XSHM_PRODUCER, &ring);
+	if (err) {
+		msg("%s: %s", argv[optind + 1], xshm_strerror(err));
+		xshm_region_close(r);
+		return EXIT_RUNTIME;
+	}
+	first_seq = xshm_ring_next_seq(ring);
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!stop && (!count || sent + dropped < (uint64_t)count)) {
+		/* records owed so far at the configured rate */
+		ticks++;
+		due = ticks * (uint64_t)rate * TICK_NS / 1000000000ull;
+		while (sent + dropped < due && (!count || sent + dropped < (uint64_t)count)) {
+			struct timespec now;
+			uint32_t seq = xshm_ring_next_seq(ring);
+			int len;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			len = snprintf(rec, sizeof(rec), "rtsim seq=%" PRIu32 " t=%lld.%09ld ",
+				       seq, (long long)now.tv_sec, now.tv_nsec);
+			for (; len < size; len++)
+				rec[len] = (char)('a' + len % 26);
+			err = xshm_ring_send(ring, rec, (size_t)len);
+			if (err >= 0) {
+				sent++;
+			} else if (err == -ENOBUFS || err == -EAGAIN) {
+				/* the RT side never waits: count and move on */
+				dropped++;
+			} else {
+				msg("send: %s", xshm_strerror(err));
+				rc = EXIT_RUNTIME;
+				stop = 1;
+				break;
+			}
+		}
+		next.tv_nsec += (long)TICK_NS;
+		if (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	printf("sent %" PRIu64 " dropped %" PRIu64 " first-seq %" PRIu32
+	       " next-seq %" PRIu32 "\n", sent, dropped, first_seq,
+	       xshm_ring_next_seq(ring));
+	xshm_ring_detach(ring);
+	xshm_region_close(r);
+	return rc;
+}
