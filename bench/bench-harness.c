@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,17 +58,40 @@ struct control {
 	uint64_t measured;
 	uint64_t reads;
 	uint64_t distinct;
+	uint64_t child_preempted;
+	uint64_t child_slept;
+	double steady_rate;
 };
+
+/*
+ * Context switches so far.  Involuntary: the scheduler cut in (noise
+ * from the rest of the machine).  Voluntary: the process slept, which a
+ * spinning peer never does unless the channel's own wait backs off to
+ * sleeping.
+ */
+static uint64_t preemptions(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? 0 : (uint64_t)ru.ru_nivcsw;
+}
+
+static uint64_t sleeps(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? 0 : (uint64_t)ru.ru_nvcsw;
+}
 
 static char shm_path[256];
 
-static void on_alarm(int sig)
+/* timed out or killed: leave no file behind in /dev/shm */
+static void on_signal(int sig)
 {
 	static const char msg[] = "bench: timed out (peer stuck or message lost)\n";
 
-	(void)sig;
-	if (write(2, msg, sizeof(msg) - 1) < 0)
-		_exit(3);
+	if (sig == SIGALRM && write(2, msg, sizeof(msg) - 1) < 0)
+		sig = 0;
 	unlink(shm_path);
 	_exit(3);
 }
@@ -189,13 +213,50 @@ static void tput_producer(const struct opts *o, void *h, unsigned char *buf,
 	atomic_store_explicit(&ctl->writer_done, 1, memory_order_release);
 }
 
+/*
+ * Steady rate: the measured part is cut into STEADY_WINDOWS windows and
+ * the median window rate is reported next to the whole-run rate.  On a
+ * shared machine a window in which either process was preempted is an
+ * outlier; the median window is the channel running on two cores.
+ */
+#define STEADY_WINDOWS	64
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median_rate(const uint64_t *at, const uint64_t *ns,
+			  unsigned int n)
+{
+	double rate[STEADY_WINDOWS];
+	unsigned int i, k = 0;
+
+	for (i = 1; i < n; i++)
+		if (ns[i] > ns[i - 1])
+			rate[k++] = (at[i] - at[i - 1]) * 1e9 /
+				    (double)(ns[i] - ns[i - 1]);
+	if (!k)
+		return 0;
+	qsort(rate, k, sizeof(rate[0]), cmp_double);
+	return rate[k / 2];
+}
+
 static void tput_consumer(const struct opts *o, void *h, unsigned char *buf,
 			  struct control *ctl)
 {
-	unsigned long got = 0, warm = o->count / 10, from = 0;
+	unsigned long got = 0, warm = o->count / 10, from = 0, next = 0, win;
+	uint64_t at[STEADY_WINDOWS + 1], ns[STEADY_WINDOWS + 1];
 	uint64_t t0 = 0, t1;
+	unsigned int marks = 0;
 	int drained = 0;
 
+	/* windows much longer than a full ring, or draining one would count */
+	win = (o->count - warm) / STEADY_WINDOWS;
+	if (win < 4ul * o->slots)
+		win = 4ul * o->slots;
 	while (got < o->count) {
 		unsigned int k = bench_transport.recv(h, buf, o->batch), i;
 
@@ -207,6 +268,13 @@ static void tput_consumer(const struct opts *o, void *h, unsigned char *buf,
 			if (!t0 && got >= warm) {
 				t0 = bench_now_ns();
 				from = got;
+				next = got;
+			}
+			if (t0 && got >= next && marks <= STEADY_WINDOWS) {
+				at[marks] = got;
+				ns[marks] = marks ? bench_now_ns() : t0;
+				marks++;
+				next += win;
 			}
 			continue;
 		}
@@ -222,6 +290,7 @@ static void tput_consumer(const struct opts *o, void *h, unsigned char *buf,
 	t1 = bench_now_ns();
 	ctl->elapsed_ns = t1 - t0;
 	ctl->measured = got - from;
+	ctl->steady_rate = median_rate(at, ns, marks);
 }
 
 /*
@@ -418,6 +487,7 @@ int main(int argc, char **argv)
 	unsigned char *buf;
 	void *base, *h0, *h1;
 	size_t size;
+	uint64_t pre, slept;
 	pid_t pid;
 	int fd, st, err, lat;
 
@@ -445,7 +515,9 @@ int main(int argc, char **argv)
 
 	snprintf(shm_path, sizeof(shm_path), "%s/xshm-bench-%s-%d", o.dir,
 		 t->name, (int)getpid());
-	signal(SIGALRM, on_alarm);
+	signal(SIGALRM, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
 	alarm(o.timeout);
 	size = t->shm_size(o.msg, o.slots, 2);
 	fd = open(shm_path, O_RDWR | O_CREAT | O_EXCL, 0600);
@@ -480,6 +552,8 @@ int main(int argc, char **argv)
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		signal(SIGALRM, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
 		pin(o.cpu[1]);
 		/* a mapping of our own, at another address, like a peer domain */
 		void *mine = map_file(size);
@@ -492,12 +566,16 @@ int main(int argc, char **argv)
 			_exit(5);
 		}
 		barrier(ctl);
+		pre = preemptions();
+		slept = sleeps();
 		if (lat)
 			lat_echoer(&o, h0, h1, buf, ctl);
 		else if (t->flags & BT_LOSSY)
 			tput_reader(&o, h0, buf, ctl);
 		else
 			tput_consumer(&o, h0, buf, ctl);
+		ctl->child_preempted = preemptions() - pre;
+		ctl->child_slept = sleeps() - slept;
 		t->close(h0);
 		if (h1)
 			t->close(h1);
@@ -513,12 +591,19 @@ int main(int argc, char **argv)
 		die("open channel", EIO);
 	}
 	barrier(ctl);
+	pre = preemptions();
+	slept = sleeps();
 	if (lat)
 		lat_initiator(&o, h0, h1, buf, ctl);
 	else
 		tput_producer(&o, h0, buf, ctl);
+	pre = preemptions() - pre;
+	slept = sleeps() - slept;
 	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
 		die("peer process failed", EPROTO);
+	/* noise indicator: a spinning peer that was preempted waited for nothing */
+	print_row(&o, "preemptions", pre + ctl->child_preempted);
+	print_row(&o, "sleeps", slept + ctl->child_slept);
 	t->close(h0);
 	if (h1)
 		t->close(h1);
@@ -529,12 +614,18 @@ int main(int argc, char **argv)
 
 		print_row(&o, "msgs_per_s", ctl->measured / s);
 		print_row(&o, "bytes_per_s", ctl->measured * o.msg / s);
+		if (ctl->steady_rate > 0) {
+			print_row(&o, "steady_msgs_per_s", ctl->steady_rate);
+			print_row(&o, "steady_bytes_per_s",
+				  ctl->steady_rate * o.msg);
+		}
 		if (t->flags & BT_LOSSY) {
 			print_row(&o, "reads_per_s", ctl->reads / s);
 			print_row(&o, "distinct_reads", ctl->distinct);
 		}
 	}
 out:
+	free(buf);
 	if (ctl->errors) {
 		fprintf(stderr, "%s: %llu messages out of order or torn\n",
 			t->name, (unsigned long long)ctl->errors);

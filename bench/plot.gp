@@ -18,7 +18,7 @@ ldat = dir."/plot-lat.dat"
 ntput = system("head -1 ".tdat." | wc -w") - 1
 nlat = system("head -1 ".ldat." | wc -w") - 1
 
-set title "Throughput (million messages/s, higher is better; median of repetitions)"
+set title "Throughput (million messages/s, median steady window, median of repetitions; seqlock/latch: writes/s)"
 set ylabel "M msgs/s"
 plot for [i=2:ntput+1] tdat using i:xtic(1) title columnheader(i)
 

@@ -51,7 +51,7 @@ for spec in $impls; do
 		IFS=: read -r msg batch <<<"$cfg"
 		n=$count
 		[ "$msg" -le 64 ] || n=$((count / 10))
-		run=("$bin/bench-$b" --test inproc --msg "$msg" --batch "$batch" --count "$n" --cpus 0,0)
+		run=("$bin/bench-$b" --test inproc --msg "$msg" --batch "$batch" --count "$n" --cpus "0,0")
 		if ! s=$(collected "$send*" "${run[@]}") || ! r=$(collected "$recv*" "${run[@]}"); then
 			echo "profile: $b $msg/$batch failed" >&2
 			tail -5 "$tmp/err" >&2

@@ -10,6 +10,7 @@ OUTDIR/results.md (tables, goals, machine) and the data files plot.gp
 reads (OUTDIR/plot-*.dat).  Ratios compare figures of the same run only.
 """
 import csv
+import os
 import statistics
 import sys
 from collections import defaultdict
@@ -19,8 +20,11 @@ XSHM = ["xshm_fixed", "xshm_var", "xshm_seqlock", "xshm_latch"]
 LIMITS = ["pingpong", "memcpy"]
 ORDER = XSHM + PEERS + LIMITS
 LATENCY = ["p50_ns", "p99_ns", "p999_ns"]
-THROUGHPUT = ["msgs_per_s", "bytes_per_s"]
+THROUGHPUT = ["msgs_per_s", "bytes_per_s", "steady_msgs_per_s",
+              "steady_bytes_per_s"]
 EXTRA = ["reads_per_s", "distinct_reads"]
+NOISE = "preemptions"    # involuntary context switches during one run
+SLEEPS = "sleeps"        # voluntary ones: the channel's wait slept
 
 # the issue's goals: (what, impls, test, msg, batches, metric, reference, bound)
 GOALS = [
@@ -47,22 +51,23 @@ def load(path):
 
 
 def summarise(runs):
-    """median and spread ((max - min) / median) of each figure"""
+    """median, spread ((max - min) / median) and best of each figure"""
     out = {}
     for key, vals in runs.items():
         med = statistics.median(vals)
         spread = (max(vals) - min(vals)) / med if med else 0.0
-        out[key] = (med, spread, len(vals))
+        best = min(vals) if lower_is_better(key[4]) else max(vals)
+        out[key] = (med, spread, len(vals), best)
     return out
 
 
 def lower_is_better(metric):
-    return metric in LATENCY
+    return metric in LATENCY or metric in (NOISE, SLEEPS)
 
 
 def best_peer(summ, test, msg, batch, metric, impl=None):
     # limits are references, and a seqlock's writes/s is not a queue's rate
-    if impl in LIMITS or (impl in ("xshm_seqlock", "xshm_latch") and
+    if metric in (NOISE, SLEEPS) or impl in LIMITS or (impl in ("xshm_seqlock", "xshm_latch") and
                           test == "tput"):
         return None
     vals = [summ[(p, test, msg, batch, metric)][0] for p in PEERS
@@ -76,8 +81,8 @@ def limit(summ, test, msg, metric):
     """latency floor: ping-pong of the same size; ceiling: memcpy bytes/s"""
     if metric in LATENCY:
         key = ("pingpong", "lat", msg, 1, metric)
-    elif metric == "bytes_per_s":
-        key = ("memcpy", "tput", msg, 1, metric)
+    elif metric in ("bytes_per_s", "steady_bytes_per_s"):
+        key = ("memcpy", "tput", msg, 1, "bytes_per_s")
     else:
         return None
     return summ[key][0] if key in summ else None
@@ -96,7 +101,9 @@ def fmt_value(metric, v):
         return "%.0f ns" % v
     if metric == "bytes_per_s":
         return "%.2f GB/s" % (v / 1e9)
-    if metric in ("msgs_per_s", "reads_per_s"):
+    if metric == "steady_bytes_per_s":
+        return "%.2f GB/s" % (v / 1e9)
+    if metric in ("msgs_per_s", "reads_per_s", "steady_msgs_per_s"):
         return "%.1f M/s" % (v / 1e6)
     return "%.0f" % v
 
@@ -107,25 +114,38 @@ def sort_key(key):
     return (test, msg, batch, metric, order, impl)
 
 
+def goal_ratio(summ, impl, test, msg, batch, metric, ref):
+    key = (impl, test, msg, batch, metric)
+    if key not in summ:
+        return None, None
+    v = summ[key][0]
+    return v, ratio(v, best_peer(summ, test, msg, batch, metric)
+                    if ref == "peer" else limit(summ, test, msg, metric))
+
+
+def verdict(r, metric, bound):
+    if r is None:
+        return "not measured"
+    if lower_is_better(metric):
+        return "met" if r <= bound else "NOT met"
+    return "met" if r >= bound else "NOT met"
+
+
 def goal_rows(summ):
+    """each goal on the whole-run medians and, for throughput, on the
+    median steady windows (the channel while both processes ran)"""
     rows = []
     for what, impls, test, msg, batches, metric, ref, bound in GOALS:
         for impl in impls:
             for batch in batches:
-                key = (impl, test, msg, batch, metric)
-                if key not in summ:
-                    rows.append((what, impl, batch, None, None, "not measured"))
-                    continue
-                v = summ[key][0]
-                r = ratio(v, best_peer(summ, test, msg, batch, metric)
-                          if ref == "peer" else limit(summ, test, msg, metric))
-                if r is None:
-                    verdict = "no reference"
-                elif lower_is_better(metric):
-                    verdict = "met" if r <= bound else "NOT met"
-                else:
-                    verdict = "met" if r >= bound else "NOT met"
-                rows.append((what, impl, batch, v, r, verdict))
+                v, r = goal_ratio(summ, impl, test, msg, batch, metric, ref)
+                sv, sr = (None, None)
+                if metric in ("msgs_per_s", "bytes_per_s"):
+                    sv, sr = goal_ratio(summ, impl, test, msg, batch,
+                                        "steady_" + metric, ref)
+                rows.append((what, impl, batch, metric, v, r,
+                             verdict(r, metric, bound), sv, sr,
+                             verdict(sr, metric, bound) if sv else ""))
     return rows
 
 
@@ -133,32 +153,55 @@ def write_csv(summ, path):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["impl", "test", "msg_bytes", "batch", "metric", "median",
-                    "spread", "reps", "ratio_best_peer", "ratio_limit"])
+                    "spread", "reps", "ratio_best_peer", "ratio_limit", "best"])
         for key in sorted(summ, key=sort_key):
             impl, test, msg, batch, metric = key
-            med, spread, n = summ[key]
+            med, spread, n, best = summ[key]
             rp = ratio(med, best_peer(summ, test, msg, batch, metric, impl))
             rl = ratio(med, limit(summ, test, msg, metric))
             w.writerow([impl, test, msg, batch, metric, "%.6g" % med,
-                        "%.3f" % spread, n, fmt_ratio(rp), fmt_ratio(rl)])
+                        "%.3f" % spread, n, fmt_ratio(rp), fmt_ratio(rl),
+                        "%.6g" % best])
 
 
-def write_md(summ, placements, machine, path):
+def write_md(summ, raw_runs, placements, machine, path):
     lines = ["# xshm benchmarks", ""]
     lines += ["Two processes pinned to two CPUs, channels in one /dev/shm file "
               "(each process maps it at its own address). Every figure is the "
-              "median of its repetitions; spread is (max - min) / median. "
+              "median of its repetitions; spread is (max - min) / median, "
+              "best the best repetition. "
               "Ratios compare figures of the same run: *vs peer* to the best "
               "of Boost, CK and DPDK for the same message size and batch, "
               "*vs limit* to memcpy bandwidth (bytes/s) or to the bare "
-              "ping-pong of the same size (latency).", ""]
-    lines += ["## Goals", "", "| goal | impl | batch | figure | ratio | verdict |",
-              "|---|---|---|---|---|---|"]
-    for what, impl, batch, v, r, verdict in goal_rows(summ):
-        metric = next(g[5] for g in GOALS if g[0] == what)
-        lines.append("| %s | %s | %d | %s | %s | %s |" % (
+              "ping-pong of the same size (latency). Instruction counts per "
+              "message (callgrind) are in profile.md when the full run made it.",
+              ""]
+    noise = [x for k, vals in raw_runs.items() if k[4] == NOISE for x in vals]
+    if noise:
+        lines += ["Noise: the two benchmark processes were preempted in "
+                  "%d of %d runs (median %d, max %d involuntary context "
+                  "switches per run); see the load averages under Machine." % (
+                      sum(1 for v in noise if v > 0), len(noise),
+                      statistics.median(noise), max(noise)), ""]
+    slept = sorted((k, summ[k][0]) for k in summ
+                   if k[4] == SLEEPS and summ[k][0] > 0)
+    if slept:
+        lines += ["Sleeping: a spinning benchmark process never sleeps unless "
+                  "the channel's own wait does; median sleeps per run: " +
+                  ", ".join("%s %s %dB: %d" % (k[0], k[1], k[2], v)
+                            for k, v in slept) + ".", ""]
+    lines += ["## Goals", "",
+              "Throughput goals are judged twice: on the whole-run median "
+              "and on the median steady window (see README.md), which "
+              "leaves out the stalls when the scheduler preempted a "
+              "spinning process.", "",
+              "| goal | impl | batch | figure | ratio | verdict | steady figure | steady ratio | steady verdict |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for what, impl, batch, metric, v, r, vd, sv, sr, svd in goal_rows(summ):
+        lines.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
             what, impl, batch, "" if v is None else fmt_value(metric, v),
-            fmt_ratio(r), verdict))
+            fmt_ratio(r), vd, "" if sv is None else fmt_value(metric, sv),
+            fmt_ratio(sr), svd))
     lines.append("")
 
     sections = [("Throughput", "tput", THROUGHPUT + EXTRA),
@@ -166,18 +209,19 @@ def write_md(summ, placements, machine, path):
                  LATENCY)]
     for title, test, metrics in sections:
         lines += ["## " + title, "",
-                  "| impl | msg | batch | metric | median | spread | vs peer | vs limit |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "| impl | msg | batch | metric | median | spread | best | vs peer | vs limit |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for key in sorted(summ, key=sort_key):
             impl, t, msg, batch, metric = key
             if t != test or metric not in metrics:
                 continue
-            med, spread, n = summ[key]
+            med, spread, n, best = summ[key]
             rp = ratio(med, best_peer(summ, t, msg, batch, metric, impl))
             rl = ratio(med, limit(summ, t, msg, metric))
-            lines.append("| %s | %d | %d | %s | %s | %.0f%% | %s | %s |" % (
+            lines.append("| %s | %d | %d | %s | %s | %.0f%% | %s | %s | %s |" % (
                 impl, msg, batch, metric, fmt_value(metric, med),
-                100 * spread, fmt_ratio(rp), fmt_ratio(rl)))
+                100 * spread, fmt_value(metric, best), fmt_ratio(rp),
+                fmt_ratio(rl)))
         lines.append("")
 
     lines += ["## Where each implementation runs", ""]
@@ -200,7 +244,9 @@ def write_plot_data(summ, outdir):
             for batch in (1, 32):
                 vals = []
                 for i in impls:
-                    k = (i, "tput", msg, batch, "msgs_per_s")
+                    k = (i, "tput", msg, batch, "steady_msgs_per_s")
+                    if k not in summ:
+                        k = (i, "tput", msg, batch, "msgs_per_s")
                     vals.append("%.6g" % (summ[k][0] / 1e6) if k in summ else "NaN")
                 f.write('"%dB x%d" %s\n' % (msg, batch, " ".join(vals)))
     impls = [i for i in XSHM + PEERS + ["pingpong"] if any(k[0] == i for k in summ)]
@@ -219,7 +265,9 @@ def main():
     if len(sys.argv) != 5:
         sys.exit(__doc__)
     raw, placements_csv, machine_txt, outdir = sys.argv[1:]
-    summ = summarise(load(raw))
+    runs = load(raw)
+    summ = summarise(runs)
+    os.makedirs(outdir, exist_ok=True)
     placements = {}
     with open(placements_csv) as f:
         for row in csv.reader(f):
@@ -228,11 +276,12 @@ def main():
     with open(machine_txt) as f:
         machine = f.read()
     write_csv(summ, outdir + "/results.csv")
-    write_md(summ, placements, machine, outdir + "/results.md")
+    write_md(summ, runs, placements, machine, outdir + "/results.md")
     write_plot_data(summ, outdir)
-    for what, impl, batch, v, r, verdict in goal_rows(summ):
-        print("goal: %s: %s batch %d: ratio %s: %s" % (
-            what, impl, batch, fmt_ratio(r), verdict))
+    for what, impl, batch, _m, _v, r, vd, _sv, sr, svd in goal_rows(summ):
+        print("goal: %s: %s batch %d: ratio %s: %s%s" % (
+            what, impl, batch, fmt_ratio(r), vd,
+            "; steady ratio %s: %s" % (fmt_ratio(sr), svd) if svd else ""))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-quick=0 reps= out=
+quick=0 reps='' out=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;

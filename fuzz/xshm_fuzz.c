@@ -17,6 +17,9 @@
  *                   tested, not the CRC
  *                3: as 1, and patches are applied after attaching only
  * mode bits 2-3  full policy of both rings (FAIL, DROP, OVERWRITE)
+ * mode bits 4-5  channels attached and operated: 0 all, 1 the fixed ring,
+ *                2 the variable ring, 3 the values (fewer attaches, each of
+ *                which re-validates the layout, means more runs per second)
  *
  * Patches before the first marker are applied before the channels are
  * attached (a corrupt resume point); those after it while they are
@@ -39,6 +42,7 @@
 
 #define REGION_SIZE	4096u
 #define OPS_PER_ROUND	8
+#define MAX_ROUNDS	16	/* markers beyond this only patch: runs stay short */
 
 static const struct xshm_chan_spec base_chans[] = {
 	{ "fixed", XSHM_CHAN_RING_FIXED, 0, 24, 8 },
@@ -55,8 +59,18 @@ static uint8_t *base;
 struct handles {
 	struct xshm_ring *fixed_c, *fixed_p, *var_c, *var_p;
 	int var_overwrite;	/* var ring memory is staged/copied privately */
+	uint32_t var_max;	/* the var ring's largest record */
 	struct xshm_seqlock *val_r[3], *val_w[3];
+	/*
+	 * Element sizes as the layout says (modes 0 and 2 may say anything
+	 * the library accepts); a channel fits in the region, so no element
+	 * is larger than it.
+	 */
+	uint32_t fixed_elem, val_elem[3];
 };
+
+/* buffers for slots and values: 4 elements of up to a region each */
+static uint8_t slots[4 * REGION_SIZE], val[REGION_SIZE];
 
 /* a found bug: stop here so libFuzzer saves the input */
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
@@ -127,12 +141,12 @@ static void recompute_header_crc(void)
 	memcpy(base + 8, &crc, 4);
 }
 
-static void attach_all(struct handles *h)
+static void attach_all(struct handles *h, unsigned int group)
 {
 	static const char *const vals[3] = { "seq", "latch", "lww" };
 	static const struct xshm_wait_policy nowait = { 1, 1 };
 	struct xshm_chan_info info[XSHM_CHAN_MAX];
-	int i, n;
+	int i, k, n;
 
 	xshm_layout_check(region);
 	xshm_layout_generation(region);
@@ -142,30 +156,41 @@ static void attach_all(struct handles *h)
 		CHECK(memchr(info[i].name, 0, sizeof(info[i].name)));
 		CHECK(info[i].offset <= REGION_SIZE &&
 		      info[i].size <= REGION_SIZE - info[i].offset);
-		if (!strcmp(info[i].name, "var"))
-			h->var_overwrite |= info[i].policy ==
-					    XSHM_FULL_OVERWRITE;
+		CHECK(info[i].elem_size <= REGION_SIZE);
+		if (!strcmp(info[i].name, "var")) {
+			h->var_overwrite = info[i].policy ==
+					   XSHM_FULL_OVERWRITE;
+			h->var_max = info[i].elem_size;
+		}
+		if (!strcmp(info[i].name, "fixed"))
+			h->fixed_elem = info[i].elem_size;
+		for (k = 0; k < 3; k++)
+			if (!strcmp(info[i].name, vals[k]))
+				h->val_elem[k] = info[i].elem_size;
 	}
-	if (xshm_ring_attach(region, "fixed", XSHM_CONSUMER, &h->fixed_c))
+	if ((group == 0 || group == 1) &&
+	    xshm_ring_attach(region, "fixed", XSHM_CONSUMER, &h->fixed_c))
 		h->fixed_c = NULL;
-	if (xshm_ring_attach(region, "fixed", XSHM_PRODUCER, &h->fixed_p))
+	if ((group == 0 || group == 1) &&
+	    xshm_ring_attach(region, "fixed", XSHM_PRODUCER, &h->fixed_p))
 		h->fixed_p = NULL;
-	if (xshm_ring_attach(region, "var", XSHM_CONSUMER, &h->var_c))
+	if ((group == 0 || group == 2) &&
+	    xshm_ring_attach(region, "var", XSHM_CONSUMER, &h->var_c))
 		h->var_c = NULL;
-	if (xshm_ring_attach(region, "var", XSHM_PRODUCER, &h->var_p))
+	if ((group == 0 || group == 2) &&
+	    xshm_ring_attach(region, "var", XSHM_PRODUCER, &h->var_p))
 		h->var_p = NULL;
 	if (h->fixed_c)
 		xshm_ring_set_wait(h->fixed_c, &nowait);
 	if (h->var_c)
 		xshm_ring_set_wait(h->var_c, &nowait);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 3 && (group == 0 || group == 3); i++) {
 		if (xshm_seqlock_attach(region, vals[i], XSHM_CONSUMER, 0,
 					&h->val_r[i]))
 			h->val_r[i] = NULL;
-		if (xshm_seqlock_attach(region, vals[i], XSHM_PRODUCER, 1,
-					&h->val_w[i]) &&
-		    xshm_seqlock_attach(region, vals[i], XSHM_PRODUCER, 0,
-					&h->val_w[i]))
+		/* LWW: the second writer's slot; others have only slot 0 */
+		if (xshm_seqlock_attach(region, vals[i], XSHM_PRODUCER,
+					i == 2 ? 1 : 0, &h->val_w[i]))
 			h->val_w[i] = NULL;
 	}
 }
@@ -192,7 +217,8 @@ static void detach_all(struct handles *h)
 
 static void ring_ops(struct handles *h, unsigned int round)
 {
-	uint8_t slots[4][24], buf[512];
+	uint8_t buf[512];
+	size_t es = h->fixed_elem;
 	struct xshm_ring_stats st;
 	struct xshm_record rec;
 	ssize_t got;
@@ -203,17 +229,17 @@ static void ring_ops(struct handles *h, unsigned int round)
 		for (i = 0; i < OPS_PER_ROUND; i++) {
 			n = (round + (unsigned int)i) & 1 ?
 			    xshm_ring_pop_batch(h->fixed_c, slots, 4) :
-			    xshm_ring_pop(h->fixed_c, slots[0]);
+			    xshm_ring_pop(h->fixed_c, slots);
 			CHECK(n <= 4);
 			if (n < 0)
 				break;
 		}
-		xshm_ring_pop_wait(h->fixed_c, slots[0], 0);
+		xshm_ring_pop_wait(h->fixed_c, slots, 0);
 		xshm_ring_stats(h->fixed_c, &st);
 	}
 	if (h->fixed_p) {
-		memset(slots, (int)round, sizeof(slots));
-		xshm_ring_push(h->fixed_p, slots[0]);
+		memset(slots, (int)round, 4 * es);
+		xshm_ring_push(h->fixed_p, slots);
 		n = xshm_ring_push_batch(h->fixed_p, slots, 4);
 		CHECK(n <= 4);
 		xshm_ring_stats(h->fixed_p, &st);
@@ -237,7 +263,7 @@ static void ring_ops(struct handles *h, unsigned int round)
 				in_region(rec.data, rec.len);
 			if (rec.len)
 				touch(rec.data, rec.len);
-			CHECK(rec.len <= 100);
+			CHECK(rec.len <= h->var_max);
 		}
 		xshm_ring_peek_wait(h->var_c, &rec, 0);
 		xshm_ring_release(h->var_c);
@@ -264,17 +290,16 @@ static void ring_ops(struct handles *h, unsigned int round)
 
 static void value_ops(struct handles *h, unsigned int round)
 {
-	static const size_t sizes[3] = { 24, 24, 16 };
 	struct xshm_value_info info;
-	uint8_t val[24];
 	int i;
 
 	for (i = 0; i < 3; i++) {
 		if (h->val_r[i])
-			xshm_seqlock_read(h->val_r[i], val, sizes[i], &info, 0);
+			xshm_seqlock_read(h->val_r[i], val, h->val_elem[i],
+					  &info, 0);
 		if (h->val_w[i] && (round & 1)) {
-			memset(val, (int)round, sizeof(val));
-			xshm_seqlock_write(h->val_w[i], val, sizes[i],
+			memset(val, (int)round, h->val_elem[i]);
+			xshm_seqlock_write(h->val_w[i], val, h->val_elem[i],
 					   round & 2 ? 0 : round);
 		}
 	}
@@ -284,7 +309,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct xshm_chan_spec chans[NCHANS];
 	struct handles h = { 0 };
-	unsigned int mode, policy, round = 0, i;
+	unsigned int mode, policy, group, round = 0, i;
 	uint64_t lo = 0, span = REGION_SIZE;
 	int attached = 0;
 	size_t pos = 1;
@@ -292,7 +317,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	mode = data[0] & 3;
-	policy = (data[0] >> 2) % 3;
+	policy = ((data[0] >> 2) & 3) % 3;
+	group = (data[0] >> 4) & 3;
 	memset(base, 0, REGION_SIZE);
 	if (mode == 0) {
 		memcpy(base, data + 1, size - 1 < REGION_SIZE ? size - 1 :
@@ -310,7 +336,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	if (mode == 3) {
-		attach_all(&h);
+		attach_all(&h, group);
 		attached = 1;
 	}
 	while (pos + 3 <= size) {
@@ -321,9 +347,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos += 3;
 		if (len == 0) {
 			if (!attached) {
-				attach_all(&h);
+				attach_all(&h, group);
 				attached = 1;
 			}
+			if (round >= MAX_ROUNDS)
+				continue;
 			ring_ops(&h, round);
 			value_ops(&h, round);
 			round++;
@@ -338,7 +366,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			recompute_header_crc();
 	}
 	if (!attached)
-		attach_all(&h);
+		attach_all(&h, group);
 	ring_ops(&h, round);
 	value_ops(&h, round + 1);
 	detach_all(&h);

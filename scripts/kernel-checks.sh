@@ -15,6 +15,10 @@
 #                 example passes dt-validate
 #   dt-examples   selftests/kernel-checks/dt: good-*.dts pass dt-validate,
 #                 every bad-*.dts is refused
+#   probe-errors  the error paths of probe and module init that a stock
+#                 kernel cannot make fail, in an arm64 guest, forced by the
+#                 test-only selftests/kernel-checks/fault-inject/xshm_fault.ko
+#                 (the guest prints TAP, nested in the check's log)
 #
 # Kernel files (checkpatch.pl, reserved-memory.yaml, ...) are extracted from
 # Debian's linux-source-6.1 tarball into build/kernel-checks; nothing is
@@ -26,9 +30,10 @@ out=$top/build/kernel-checks
 tarball=${XSHM_LINUX_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
 ksrc=$out/linux-source
 
-driver_files="driver/xen-static-shm.c include/uapi/linux/xshm.h"
+driver_files="driver/xen-static-shm.c include/uapi/linux/xshm.h
+selftests/kernel-checks/fault-inject/xshm_fault.c"
 binding=Documentation/devicetree/bindings/reserved-memory/xen,shared-memory-v1.yaml
-checks="checkpatch build build-arm64 uapi binding dt-examples"
+checks="checkpatch build build-arm64 uapi binding dt-examples probe-errors"
 
 die() {
 	echo "kernel-checks: $*" >&2
@@ -43,7 +48,7 @@ Documentation/devicetree/bindings/reserved-memory/reserved-memory.yaml"
 
 extract_kernel_files() {
 	local stamp=$ksrc/.extracted want
-	want=$(echo "$tarball" $kernel_files)
+	want="$tarball $kernel_files"
 	[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
 	[ -f "$tarball" ] || die "$tarball missing (apt-get install linux-source-6.1)"
 	rm -rf "$ksrc"
@@ -109,10 +114,12 @@ check_checkpatch() {
 check_build() {
 	local kdir=${XSHM_KDIR:-}
 	if [ -z "$kdir" ]; then
-		kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+		kdir=$(find /usr/src -maxdepth 1 -name 'linux-headers-*-amd64' |
+			sort -V | tail -n 1)
 	fi
-	[ -n "$kdir" ] && [ -f "$kdir/Makefile" ] ||
+	if [ -z "$kdir" ] || [ ! -f "$kdir/Makefile" ]; then
 		die "no kernel headers (apt-get install linux-headers-amd64)"
+	fi
 	local dir=$out/native log=$out/native.log
 	copy_module_sources "$dir"
 	echo "building against $kdir"
@@ -123,20 +130,54 @@ check_build() {
 	check_build_log "$log" "$dir/driver/xen-static-shm.ko"
 }
 
-check_build_arm64() {
-	local root kabi=${XSHM_KABI:-6.1.0-56}
+# build_arm64 DIR KO: build the module sources in DIR for the arm64 guest
+# kernel with W=1 and sparse; fail on any warning.
+build_arm64() {
+	local dir=$1 ko=$2 root kabi=${XSHM_KABI:-6.1.0-56}
 	root=$("$top/scripts/vm/fetch-kernel.sh") ||
 		die "cannot fetch the arm64 kernel headers (scripts/vm/fetch-kernel.sh)"
-	local kdir=$root/usr/src/linux-headers-$kabi-arm64
-	local dir=$out/arm64 log=$out/arm64.log
-	copy_module_sources "$dir"
-	echo "building against $kdir"
-	local rc=0
+	local kdir=$root/usr/src/linux-headers-$kabi-arm64 log=$dir.log rc=0
+	echo "building $dir against $kdir"
 	make -C "$kdir" M="$dir" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		W=1 C=1 -j2 modules >"$log" 2>&1 || rc=$?
 	cat "$log"
 	[ "$rc" -eq 0 ] || return 1
-	check_build_log "$log" "$dir/driver/xen-static-shm.ko"
+	check_build_log "$log" "$ko"
+}
+
+check_build_arm64() {
+	copy_module_sources "$out/arm64"
+	build_arm64 "$out/arm64" "$out/arm64/driver/xen-static-shm.ko"
+}
+
+check_probe_errors() {
+	local fault=$out/fault-inject dir=$out/probe-errors rc=0
+	local fsrc=$top/selftests/kernel-checks/fault-inject
+	copy_module_sources "$out/arm64"
+	build_arm64 "$out/arm64" "$out/arm64/driver/xen-static-shm.ko" >/dev/null ||
+		die "the driver does not build for arm64 (see check build-arm64)"
+	rm -rf "$fault"
+	mkdir -p "$fault" "$dir"
+	cp "$fsrc/Kbuild" "$fsrc/xshm_fault.c" "$fault/"
+	build_arm64 "$fault" "$fault/xshm_fault.ko" >"$dir/fault-build.log" || {
+		cat "$dir/fault-build.log"
+		return 1
+	}
+
+	"$top/scripts/vm/make-dtb.sh" "$dir/guest.dtb" "$top/scripts/vm/dt/good.dtsi"
+	"$top/scripts/vm/make-initramfs.sh" -o "$dir/guest.cpio.gz" \
+		-r "$fsrc/guest-probe-errors.sh" \
+		-f "$out/arm64/driver/xen-static-shm.ko:/lib/xshm/xen-static-shm.ko" \
+		-f "$fault/xshm_fault.ko:/lib/xshm/xshm_fault.ko"
+	"$top/scripts/vm/boot.sh" -d "$dir/guest.dtb" -i "$dir/guest.cpio.gz" \
+		-t "${XSHM_VM_TIMEOUT:-180}" -l "$dir/console.log" >/dev/null || rc=$?
+	sed -n '/^XSHM-GUEST-BEGIN/,/^XSHM-GUEST-END/p' "$dir/console.log"
+	# Pass only when the guest got to the end and every test passed.
+	if [ "$rc" -ne 0 ] || ! grep -qx 'XSHM-GUEST-END rc=0' "$dir/console.log" ||
+		grep -q '^not ok' "$dir/console.log"; then
+		echo "guest failed (boot.sh status $rc); console: $dir/console.log"
+		return 1
+	fi
 }
 
 # The layout user space relies on, checked by each compiler below.
@@ -166,7 +207,11 @@ check_uapi() {
 		-fsyntax-only "$dir/alone.c" || rc=1
 	g++ -std=c++11 -Wall -Wextra -Werror -I"$inc" -fsyntax-only \
 		-x c++ "$dir/alone.c" || rc=1
-	for cc in gcc aarch64-linux-gnu-gcc "gcc -m32" "gcc -mx32"; do
+	# 32-bit ABIs through clang, with the 64-bit twin's kernel headers
+	# (the types they define do not depend on the word size).
+	for cc in gcc aarch64-linux-gnu-gcc \
+		"clang --target=i386-linux-gnu -isystem /usr/include/x86_64-linux-gnu" \
+		"clang --target=armv7a-linux-gnueabihf -isystem /usr/aarch64-linux-gnu/include"; do
 		# Skip ABIs whose C library is not installed.
 		echo '#include <linux/types.h>' | $cc -x c -fsyntax-only - 2>/dev/null ||
 			{ echo "skip layout on '$cc' (not installed)"; continue; }
@@ -256,7 +301,7 @@ check_dt_examples() {
 [ $# -eq 1 ] || die "usage: $0 CHECK|list|all (see the top of $0)"
 mkdir -p "$out"
 case $1 in
-list) echo $checks ;;
+list) echo "$checks" ;;
 all)
 	for c in $checks; do
 		echo "== $c"
@@ -266,6 +311,7 @@ all)
 checkpatch) check_checkpatch ;;
 build) check_build ;;
 build-arm64) check_build_arm64 ;;
+probe-errors) check_probe_errors ;;
 uapi) check_uapi ;;
 binding) check_binding ;;
 dt-examples) check_dt_examples ;;

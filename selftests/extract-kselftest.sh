@@ -40,7 +40,7 @@ for h in $headers; do
 	members="$members $topdir/tools/testing/selftests/$h"
 done
 # shellcheck disable=SC2086
-tar -xJf "$tarball" -C "$tmp" $members
+tar -xJf "$tarball" -C "$tmp" --occurrence=1 $members
 
 mkdir -p "$out"
 for h in $headers; do

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "xshm-peer.h"
 
 static const char *const type_names[] = {
 	[XSHM_CHAN_RING_FIXED] = "fixed",
@@ -75,6 +76,29 @@ static bool get_policy(const char *s, uint32_t *out)
 		}
 	}
 	return false;
+}
+
+/* the wire format's own limits, so a bad spec is a usage error up front */
+static int check_limits(const struct xshm_chan_spec *spec, const char *text,
+			char *err, size_t errlen)
+{
+	uint32_t elem = spec->elem_size;
+	uint64_t size;
+
+	if (spec->type == XSHM_CHAN_RING_VAR) {
+		if (spec->capacity < XSHM_WIRE_VAR_MIN || spec->capacity > XSHM_WIRE_VAR_MAX)
+			return fail(err, errlen, text, "BYTES must be 64 to 1G");
+		if (!elem)
+			elem = spec->capacity / 4;	/* the library's default */
+		if (xshm_wire_rec_size(elem) > spec->capacity / 2)
+			return fail(err, errlen, text,
+				    "MAXREC + 8 (rounded up to 8) must be at most BYTES / 2");
+	}
+	if (xshm_wire_chan_size(spec->type, spec->policy, elem, spec->capacity,
+				&size))
+		return fail(err, errlen, text,
+			    "outside the wire format's limits (sizes up to 16M, 2^30 slots, 256 writers)");
+	return 0;
 }
 
 int chan_spec_parse(const char *text, struct xshm_chan_spec *spec,
@@ -147,5 +171,5 @@ int chan_spec_parse(const char *text, struct xshm_chan_spec *spec,
 		return fail(err, errlen, text,
 			    "TYPE is var, fixed, seqlock, latch or lww");
 	}
-	return 0;
+	return check_limits(spec, text, err, errlen);
 }

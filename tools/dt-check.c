@@ -89,7 +89,8 @@ static bool is_string(const char *s, int len)
 }
 
 static void check_reg(const void *fdt, int node, uint64_t page_size,
-		      struct dt_report *rep, struct dt_region *r)
+		      unsigned int phys_bits, struct dt_report *rep,
+		      struct dt_region *r)
 {
 	long ac = cells_of(fdt, node, "#address-cells", 1);
 	long sc = cells_of(fdt, node, "#size-cells", 1);
@@ -134,6 +135,11 @@ static void check_reg(const void *fdt, int node, uint64_t page_size,
 			       "base 0x%llx is not aligned to the page size 0x%llx",
 			       (unsigned long long)r->base,
 			       (unsigned long long)page_size);
+	if (r->size && r->size <= DT_SIZE_ABSURD && r->base + r->size >= r->base &&
+	    phys_bits < 64 && r->base + r->size > (1ull << phys_bits))
+		region_problem(rep, r, DT_ERROR,
+			       "ends at 0x%llx, past the %u-bit physical address space",
+			       (unsigned long long)(r->base + r->size), phys_bits);
 	if (r->size % page_size)
 		region_problem(rep, r, DT_ERROR,
 			       "size 0x%llx is not a multiple of the page size 0x%llx",
@@ -205,7 +211,8 @@ static bool same_cells_as_root(const void *fdt, int resmem)
 }
 
 static void check_node(const void *fdt, int node, uint64_t page_size,
-		       struct dt_report *rep, struct dt_region *r)
+		       unsigned int phys_bits, struct dt_report *rep,
+		       struct dt_region *r)
 {
 	const void *prop;
 	int len;
@@ -222,7 +229,7 @@ static void check_node(const void *fdt, int node, uint64_t page_size,
 			       (const char *)prop);
 	}
 
-	check_reg(fdt, node, page_size, rep, r);
+	check_reg(fdt, node, page_size, phys_bits, rep, r);
 	check_id(fdt, node, rep, r);
 
 	prop = fdt_getprop(fdt, node, "xen,offset", &len);
@@ -248,6 +255,57 @@ static void check_node(const void *fdt, int node, uint64_t page_size,
 		else if (!same_cells_as_root(fdt, parent))
 			region_problem(rep, r, DT_WARNING,
 				       "/reserved-memory has other #address-cells/#size-cells than the root: Linux does not reserve its children early");
+	}
+}
+
+/* bytes of [base, base + size) that the tree's /memory nodes cover */
+static uint64_t ram_bytes(const void *fdt, uint64_t base, uint64_t size)
+{
+	long ac = own_cells(fdt, 0, "#address-cells", 1);
+	long sc = own_cells(fdt, 0, "#size-cells", 1);
+	uint64_t covered = 0;
+	int node;
+
+	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
+		return 0;
+	fdt_for_each_subnode(node, fdt, 0) {
+		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+		const fdt32_t *reg;
+		int len;
+
+		if (!type || strcmp(type, "memory"))
+			continue;
+		reg = fdt_getprop(fdt, node, "reg", &len);
+		for (int i = 0; reg && (i + 1) * (ac + sc) * 4 <= len; i++) {
+			const fdt32_t *e = reg + i * (ac + sc);
+			uint64_t mb = read_cells(e, (unsigned int)ac);
+			uint64_t me = mb + read_cells(e + ac, (unsigned int)sc);
+			uint64_t lo = mb > base ? mb : base;
+			uint64_t hi = me < base + size ? me : base + size;
+
+			if (hi > lo)
+				covered += hi - lo;
+		}
+	}
+	return covered;
+}
+
+/* the driver refuses a region that is part RAM, part not */
+static void check_ram(const void *fdt, struct dt_report *rep)
+{
+	for (unsigned int i = 0; i < rep->nregions; i++) {
+		struct dt_region *r = &rep->regions[i];
+		uint64_t ram;
+
+		if (r->disabled || !r->has_reg || !r->size ||
+		    r->size > DT_SIZE_ABSURD || r->base + r->size < r->base)
+			continue;
+		ram = ram_bytes(fdt, r->base, r->size);
+		if (ram && ram < r->size)
+			region_problem(rep, r, DT_ERROR,
+				       "only 0x%llx of its 0x%llx bytes are RAM (in a /memory node)",
+				       (unsigned long long)ram,
+				       (unsigned long long)r->size);
 	}
 }
 
@@ -278,7 +336,7 @@ static void check_pairs(struct dt_report *rep)
 }
 
 int dt_check(const void *blob, size_t size, uint64_t page_size,
-	     struct dt_report *rep)
+	     unsigned int phys_bits, struct dt_report *rep)
 {
 	unsigned int enabled = 0;
 	int node, err;
@@ -303,12 +361,14 @@ int dt_check(const void *blob, size_t size, uint64_t page_size,
 			return -ENOMEM;
 		rep->regions = grown;
 		memset(&grown[rep->nregions], 0, sizeof(*grown));
-		check_node(blob, node, page_size, rep, &grown[rep->nregions]);
+		check_node(blob, node, page_size, phys_bits, rep,
+			   &grown[rep->nregions]);
 		if (!grown[rep->nregions].disabled)
 			enabled++;
 		rep->nregions++;
 	}
 	check_pairs(rep);
+	check_ram(blob, rep);
 	if (enabled > DT_REGIONS_XEN_MAX)
 		global_problem(rep, DT_WARNING,
 			       "%u regions; Xen gives a domain at most %d",

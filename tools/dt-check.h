@@ -44,11 +44,12 @@ struct dt_report {
 
 /*
  * Check the tree in blob (size bytes).  page_size is the alignment a
- * region's base and size need.  Returns 0, or -EINVAL if blob is not a
+ * region's base and size need; a region must end within phys_bits of
+ * physical address space (the driver's MAX_PHYSMEM_BITS; 64: no limit).  Returns 0, or -EINVAL if blob is not a
  * valid device tree (explained in rep->global).
  */
 int dt_check(const void *blob, size_t size, uint64_t page_size,
-	     struct dt_report *rep);
+	     unsigned int phys_bits, struct dt_report *rep);
 void dt_report_free(struct dt_report *rep);
 const char *dt_severity_name(enum dt_severity sev);
 

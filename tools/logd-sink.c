@@ -110,6 +110,22 @@ int sink_rotate(struct sink *s)
 	return logd_state_store(s->state_fd, &s->st);
 }
 
+int sink_reopen(struct sink *s)
+{
+	struct stat sb;
+	int err;
+
+	close(s->fd);
+	s->fd = -1;
+	err = open_log(s);
+	if (err)
+		return err;
+	if (fstat(s->fd, &sb))
+		return -errno;
+	s->st.size = (uint64_t)sb.st_size;
+	return logd_state_store(s->state_fd, &s->st);
+}
+
 int sink_rollback(struct sink *s)
 {
 	if (ftruncate(s->fd, (off_t)s->st.size))

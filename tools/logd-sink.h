@@ -35,6 +35,8 @@ int sink_open(struct sink *s, const char *path, uint64_t max_size,
 bool sink_needs_rotation(const struct sink *s, uint64_t len);
 /* path -> path.1 -> ... -> path.keep, start an empty log; 0 or -errno */
 int sink_rotate(struct sink *s);
+/* reopen path (moved away by an external log rotation): 0 or -errno */
+int sink_reopen(struct sink *s);
 /* a write failed: cut the log back to st.size and rewrite the state */
 int sink_rollback(struct sink *s);
 void sink_close(struct sink *s);

@@ -31,6 +31,7 @@ struct opts {
 	const char *dtb;
 	const char *sysfs;
 	uint64_t page_size;
+	unsigned int phys_bits;
 };
 
 static void usage(FILE *f)
@@ -44,6 +45,7 @@ static void usage(FILE *f)
 "  -d, --dtb FILE      explain the xen,shared-memory-v1 nodes of a .dtb file\n"
 "  -D, --dt            the same for the running kernel's tree (" LIVE_FDT ")\n"
 "  -p, --page-size N   alignment a region needs (default 4096)\n"
+"  -b, --phys-bits N   physical address bits regions must fit (default 48)\n"
 "      --no-channels   do not open regions to list their channels\n"
 "      --sysfs DIR     read the driver's regions from DIR (default " SYSFS_XSHM_DEFAULT ")\n"
 "  -j, --json          JSON output\n"
@@ -299,7 +301,7 @@ static int show_tree(const struct opts *o, struct json *j)
 		msg("%s: %s", o->dtb, strerror(-err));
 		return EXIT_RUNTIME;
 	}
-	err = dt_check(blob, size, o->page_size, &rep);
+	err = dt_check(blob, size, o->page_size, o->phys_bits, &rep);
 	free(blob);
 	if (err == -ENOMEM) {
 		msg("out of memory");
@@ -324,6 +326,7 @@ int main(int argc, char **argv)
 		{ "dtb", required_argument, NULL, 'd' },
 		{ "dt", no_argument, NULL, 'D' },
 		{ "page-size", required_argument, NULL, 'p' },
+		{ "phys-bits", required_argument, NULL, 'b' },
 		{ "no-channels", no_argument, NULL, 'C' },
 		{ "sysfs", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
@@ -335,6 +338,7 @@ int main(int argc, char **argv)
 		.channels = true,
 		.sysfs = SYSFS_XSHM_DEFAULT,
 		.page_size = 4096,
+		.phys_bits = 48,
 	};
 	static const char *regions[REGIONS_MAX];
 	struct json j;
@@ -342,7 +346,7 @@ int main(int argc, char **argv)
 
 	tool_init(argv[0]);
 	o.regions = regions;
-	while ((c = getopt_long(argc, argv, "r:d:Dp:jhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:d:Dp:b:jhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (o.nregions == REGIONS_MAX) {
@@ -364,6 +368,16 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'b': {
+			long long bits;
+
+			if (!parse_int(optarg, 32, &bits) || bits > 64) {
+				msg("--phys-bits needs 32..64, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			o.phys_bits = (unsigned int)bits;
+			break;
+		}
 		case 'C':
 			o.channels = false;
 			break;

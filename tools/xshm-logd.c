@@ -54,6 +54,7 @@ struct lring {
 	bool reattach;			/* layout re-initialised */
 	bool drained;			/* last fill found the ring empty */
 	bool stuck;			/* corrupt data at our cursor */
+	bool waiting;			/* for a re-initialised layout to be valid */
 	uint64_t stuck_retry;		/* when to look at a stuck ring again */
 
 	unsigned int inflight;		/* io_uring ops outstanding */
@@ -76,12 +77,30 @@ struct opts {
 	unsigned int nspecs;
 };
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reopen;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGHUP)
+		reopen = 1;
+	else
+		stop = 1;
+}
+
+/* SIGHUP: an external logrotate moved the logs away; start new ones */
+static int reopen_all(struct lring *rings, unsigned int n)
+{
+	reopen = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		int err = sink_reopen(&rings[i].sink);
+
+		if (err) {
+			msg("%s: reopen: %s", rings[i].sink.path, strerror(-err));
+			return EXIT_RUNTIME;
+		}
+	}
+	msg("reopened %u log file%s", n, n == 1 ? "" : "s");
+	return -1;
 }
 
 static void usage(FILE *f)
@@ -104,6 +123,7 @@ static void usage(FILE *f)
 "      --fsync           fdatasync each batch before recording progress\n"
 "      --once            drain what is in the rings now, then exit\n"
 "  -s, --stats           counters on stderr every second\n"
+"SIGTERM/SIGINT stop after the writes in flight; SIGHUP reopens the logs.\n"
 "  -h, --help            this help\n"
 "\n"
 "Exit status: 0 stopped cleanly, 1 runtime error, 2 usage error, 3 stopped\n"
@@ -592,6 +612,14 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 		bool all_drained = true;
 		uint64_t now = now_ns();
 
+		/* nothing is in flight here: every batch completed below */
+		if (reopen) {
+			rc = reopen_all(rings, n);
+			if (rc >= 0)
+				goto out;
+			rc = EXIT_OK;
+		}
+
 		for (unsigned int i = 0; i < n; i++) {
 			struct lring *lr = &rings[i];
 
@@ -601,10 +629,17 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 			}
 			if (lr->reattach && !lr->have_batch) {
 				err = reattach(r, lr, o->batch);
-				if (err == -ENODATA || err == -ESTALE) {
+				if ((err == -ENODATA || err == -ESTALE ||
+				     err == -EBADMSG || err == -EAGAIN) && !o->once) {
+					/* being re-initialised: poll until it is valid */
+					if (!lr->waiting)
+						msg("ring \"%s\": waiting for a valid layout (%s)",
+						    lr->name, xshm_strerror(err));
+					lr->waiting = true;
 					all_drained = false;
-					continue;	/* being re-initialised */
+					continue;
 				}
+				lr->waiting = false;
 				if (err) {
 					msg("ring \"%s\": cannot re-attach: %s",
 					    lr->name, xshm_strerror(err));
@@ -761,6 +796,7 @@ int main(int argc, char **argv)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	err = xshm_region_open(o.region, 0, 0, &r);

@@ -5,7 +5,7 @@
  * see the same machine.  A write-back mapping should be as fast as RAM
  * (goal: ratio >= 0.9); an uncached one is 10-100x slower.
  *
- *   mmap-bench [DEVICE [ROUNDS]]     default /dev/xshm0, 20 rounds
+ *   mmap-bench [DEVICE [ROUNDS]]     default /dev/xshm0, 50 rounds
  *
  * Prints one line: "# mmap ratio R (...)".  Timings are reported, never
  * asserted.
@@ -47,7 +47,7 @@ static double copy_round(unsigned char *mem, unsigned char *src,
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "/dev/xshm0";
-	int rounds = argc > 2 ? atoi(argv[2]) : 20;
+	int rounds = argc > 2 ? atoi(argv[2]) : 50;
 	struct xshm_region_info info = { .argsz = sizeof(info) };
 	unsigned char *shm, *anon, *src, *dst;
 	double best_shm = 1e9, best_anon = 1e9, t;

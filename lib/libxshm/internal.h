@@ -49,7 +49,8 @@ static inline int xshm__stale(const struct xshm_region *r, uint64_t gen)
 /* polling with spin, then exponentially growing sleeps, then timeout */
 struct xshm_waiter {
 	struct xshm_wait_policy wp;
-	uint64_t deadline_ns;	/* 0: wait forever */
+	int timeout_ms;		/* < 0: wait forever */
+	uint64_t deadline_ns;	/* set by the first xshm__waiter_next() */
 	uint32_t spins;
 	uint32_t sleep_us;
 };

@@ -285,10 +285,15 @@ XSHM_API int xshm_layout_init(struct xshm_region *r,
 	if (err)
 		goto out;
 	err = xshm__layout_read(r, have);
-	if (!err && !(flags & XSHM_INIT_FORCE)) {
+	if (!(flags & XSHM_INIT_FORCE)) {
 		/* a valid layout: keep it so a restarted side resumes */
-		err = same_channels(want, have) ? 1 : -EEXIST;
-		goto out;
+		if (!err) {
+			err = same_channels(want, have) ? 1 : -EEXIST;
+			goto out;
+		}
+		/* a newer format: not ours to destroy without FORCE */
+		if (err == -EPROTO)
+			goto out;
 	}
 	old_gen = atomic_load_explicit(xshm_wire_u64(r->base, 40),
 				       memory_order_relaxed);

@@ -112,12 +112,13 @@ static int peek_overwrite(struct xshm_ring *ring, struct xshm_record *rec)
 {
 	uint64_t head, oldest, avail, hdr, size, pos, len8;
 	unsigned char *copy;
-	int i;
+	int i, err;
 
 	for (i = 0; i < OVERWRITE_RETRIES; i++) {
 		pos = ring->peek_pos;
-		if (xshm__overwrite_bounds(ring, &head, &oldest))
-			return -EBADMSG;
+		err = xshm__overwrite_bounds(ring, &head, &oldest);
+		if (err)
+			return err;
 		if ((int64_t)(oldest - pos) > 0)
 			ring->peek_pos = pos = oldest;
 		if ((int64_t)(head - pos) <= 0)

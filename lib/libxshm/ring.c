@@ -197,10 +197,44 @@ XSHM_API uint32_t xshm_ring_next_seq(const struct xshm_ring *ring)
 {
 	if (!ring)
 		return 0;
-	if (ring->role == XSHM_PRODUCER)
-		return ring->p.next_seq;
+	/* the committed resume point, as a restarted producer would see it */
 	return atomic_load_explicit(&ring->prod->next_seq,
 				    memory_order_relaxed);
+}
+
+/*
+ * Records already overwritten that the consumer has not noticed yet: the
+ * ones between its tail and the producer's frontier.  Counting them here
+ * makes the shared "overwritten" figure current at any moment; when the
+ * consumer gets there it moves them into its own counter, the sum stays.
+ */
+static uint64_t unnoticed_overwrites(struct xshm_ring *ring, uint64_t head,
+				     uint64_t tail, uint64_t oldest)
+{
+	uint32_t seq_at, expect;
+	uint64_t hdr;
+
+	if ((int64_t)(oldest - tail) <= 0 || (int64_t)(head - oldest) < 0)
+		return 0;
+	if (ring->chan.type == XSHM_WIRE_RING_FIXED)
+		return oldest - tail;
+	if (oldest & 7)
+		return 0;
+	if (oldest == head) {
+		seq_at = atomic_load_explicit(&ring->prod->next_seq,
+					      memory_order_relaxed);
+	} else {
+		hdr = atomic_load_explicit(xshm_wire_u64(ring->data,
+							 oldest & ring->mask),
+					   memory_order_relaxed);
+		seq_at = (uint32_t)(hdr >> 32);
+		if ((uint32_t)hdr & XSHM_WIRE_REC_PAD)
+			seq_at = atomic_load_explicit(&ring->prod->next_seq,
+						      memory_order_relaxed);
+	}
+	expect = atomic_load_explicit(&ring->cons->next_seq,
+				      memory_order_relaxed);
+	return seq_at - expect < 0x80000000u ? seq_at - expect : 0;
 }
 
 XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
@@ -218,9 +252,13 @@ XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
 	tail = atomic_load_explicit(&ring->cons->tail, memory_order_acquire);
 	oldest = atomic_load_explicit(&ring->prod->oldest,
 				      memory_order_relaxed);
-	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE &&
-	    (int64_t)(oldest - tail) > 0)
-		tail = oldest;
+	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE) {
+		st->overwritten = atomic_load_explicit(&ring->cons->lost,
+						       memory_order_relaxed) +
+				  unnoticed_overwrites(ring, head, tail, oldest);
+		if ((int64_t)(oldest - tail) > 0)
+			tail = oldest;
+	}
 	fill = head - tail;
 	if (fill > ring->cap) {
 		/* not a state an honest peer can produce */
@@ -233,9 +271,6 @@ XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
 					    memory_order_relaxed);
 	st->dropped = atomic_load_explicit(&ring->prod->dropped,
 					   memory_order_relaxed);
-	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
-		st->overwritten = atomic_load_explicit(&ring->cons->lost,
-						       memory_order_relaxed);
 	st->corrupt = ring->corrupt + ring->p.corrupt;
 	return 0;
 }
@@ -243,26 +278,39 @@ XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
 int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
 			   uint64_t *oldest)
 {
-	uint64_t h, o;
 	bool var = ring->chan.type == XSHM_WIRE_RING_VAR;
+	uint64_t h, o;
+	int i;
 
-	h = atomic_load_explicit(&ring->prod->head, memory_order_acquire);
-	o = atomic_load_explicit(&ring->prod->oldest, memory_order_relaxed);
 	/*
-	 * The frontier never passes the head committed when it was stored,
-	 * but that head may be newer than ours: look again before calling
-	 * it corrupt.  It is never older than the head we read minus the
-	 * capacity, since it only grows.
+	 * An honest producer keeps oldest <= head at every instant, and
+	 * oldest >= head - capacity for any head we acquired before reading
+	 * oldest.  So: head, then oldest.  If oldest is ahead, the producer
+	 * moved on after our head load; a second head load must then be
+	 * at or past oldest (else corrupt), and we start over for a pair.
 	 */
-	if ((int64_t)(o - h) > 0)
+	for (i = 0; i < 16; i++) {
 		h = atomic_load_explicit(&ring->prod->head,
 					 memory_order_acquire);
-	if ((int64_t)(o - h) > 0 || h - o > ring->cap ||
-	    (var && ((h | o) & 7))) {
-		ring->corrupt++;
-		return -EBADMSG;
+		o = atomic_load_explicit(&ring->prod->oldest,
+					 memory_order_relaxed);
+		if ((int64_t)(o - h) > 0) {
+			h = atomic_load_explicit(&ring->prod->head,
+						 memory_order_acquire);
+			if ((int64_t)(o - h) > 0)
+				break;	/* corrupt */
+			continue;
+		}
+		if (h - o > ring->cap || (int64_t)(h - ring->head_cache) < 0 ||
+		    (var && ((h | o) & 7)))
+			break;	/* corrupt; a head never moves backwards */
+		ring->head_cache = h;
+		*head = h;
+		*oldest = o;
+		return 0;
 	}
-	*head = h;
-	*oldest = o;
-	return 0;
+	if (i == 16)
+		return -EAGAIN;	/* a producer too fast to pin down */
+	ring->corrupt++;
+	return -EBADMSG;
 }

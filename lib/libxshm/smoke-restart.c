@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -113,8 +114,13 @@ static pid_t spawn(void (*fn)(const char *), const char *chan)
 {
 	pid_t pid = fork();
 
-	if (pid == 0)
+	if (pid == 0) {
+		/* never outlive the test, even if it is killed */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(7);
 		fn(chan);
+	}
 	return pid;
 }
 
@@ -129,6 +135,7 @@ int main(int argc, char **argv)
 	unsigned int seed = (unsigned int)time(NULL);
 
 	path = argc > 1 ? argv[1] : "/tmp/xshm-restart";
+	alarm(600);	/* a bound on the whole run */
 	st = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	unlink(path);

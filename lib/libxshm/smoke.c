@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ static const struct xshm_chan_spec chans[] = {
 	{ "latch", XSHM_CHAN_LATCH, 0, 24, 0 },
 	{ "lww", XSHM_CHAN_LWW, 0, 16, 3 },
 	{ "bigover", XSHM_CHAN_RING_VAR, XSHM_FULL_OVERWRITE, 200, 4096 },
+	{ "fover2", XSHM_CHAN_RING_FIXED, XSHM_FULL_OVERWRITE, 24, 64 },
 };
 #define NCHANS (sizeof(chans) / sizeof(chans[0]))
 
@@ -328,6 +330,132 @@ static void test_threads(const char *chan, int maxw, int policy)
 	       (unsigned long long)t.got, (unsigned long long)t.lost);
 }
 
+/* fixed OVERWRITE across threads: slots intact, in order, losses exact */
+static int fover_done;
+
+static void *fover_producer(void *arg)
+{
+	struct xshm_ring *p;
+	uint64_t slot[3 * 8], i;
+	int k;
+
+	(void)arg;
+	if (xshm_ring_attach(reg, "fover2", XSHM_PRODUCER, &p))
+		return NULL;
+	for (i = 0; i < 300000; i += 8) {
+		for (k = 0; k < 8; k++) {
+			slot[3 * k] = slot[3 * k + 1] = i + (uint64_t)k;
+			slot[3 * k + 2] = ~(i + (uint64_t)k);
+		}
+		if (i % 16)
+			xshm_ring_push_batch(p, slot, 8);
+		else
+			for (k = 0; k < 8; k++)
+				xshm_ring_push(p, &slot[3 * k]);
+	}
+	__atomic_store_n(&fover_done, 1, __ATOMIC_RELEASE);
+	xshm_ring_detach(p);
+	return NULL;
+}
+
+static void test_fixed_overwrite_threads(void)
+{
+	struct xshm_ring_stats st;
+	struct xshm_ring *c;
+	uint64_t slot[3 * 4], next = 0, got = 0, lost = 0, bad = 0;
+	int n, k, drained = 0;
+	pthread_t t;
+
+	EQ(xshm_ring_attach(reg, "fover2", XSHM_CONSUMER, &c), 0);
+	pthread_create(&t, NULL, fover_producer, NULL);
+	for (;;) {
+		n = xshm_ring_pop_batch(c, slot, 4);
+		if (n < 0) {
+			bad++;
+			break;
+		}
+		if (n == 0) {
+			if (drained)
+				break;
+			drained = __atomic_load_n(&fover_done, __ATOMIC_ACQUIRE);
+			continue;
+		}
+		for (k = 0; k < n; k++) {
+			if (slot[3 * k] != slot[3 * k + 1] ||
+			    slot[3 * k + 2] != ~slot[3 * k] || slot[3 * k] < next)
+				bad++;
+			lost += slot[3 * k] - next;
+			next = slot[3 * k] + 1;
+			got++;
+		}
+	}
+	pthread_join(t, NULL);
+	EQ(bad, 0);
+	EQ(got + lost, 300000);
+	EQ(xshm_ring_stats(c, &st), 0);
+	EQ(st.overwritten, lost);
+	printf("# fover2: %llu delivered, %llu lost\n",
+	       (unsigned long long)got, (unsigned long long)lost);
+	xshm_ring_detach(c);
+}
+
+/* the freestanding peer API on a layout the library made */
+static void test_peer_api(void)
+{
+	static unsigned char staging[256];
+	unsigned char *base = xshm_region_base(reg);
+	size_t size = xshm_region_size(reg);
+	struct xshm_peer_layout lay;
+	struct xshm_peer_ring pr;
+	struct xshm_peer_value pv;
+	struct xshm_wire_chan chan;
+	struct xshm_seqlock *r;
+	struct xshm_ring *c;
+	struct xshm_record rec;
+	char buf[64], val[24];
+	uint32_t save;
+	void *b;
+
+	EQ(xshm_peer_layout_attach(&lay, base, size), 0);
+	EQ(xshm_peer_layout_find(&lay, "nope", &chan), -ENOENT);
+	EQ(xshm_peer_layout_find(&lay, "lover", &chan), 0);
+	EQ(chan.type, XSHM_WIRE_RING_VAR);
+	EQ(xshm_peer_ring_attach(&lay, "lover", &pr), 0);
+	EQ(xshm_peer_ring_reserve(&pr, 4, &b), -EINVAL);	/* no staging */
+	xshm_peer_ring_set_staging(&pr, staging, sizeof(staging));
+	EQ(xshm_ring_attach(reg, "lover", XSHM_CONSUMER, &c), 0);
+	while (xshm_ring_recv(c, buf, sizeof(buf), &rec) > 0)
+		;
+	EQ(xshm_peer_ring_send(&pr, "from-rtos", 9), 0);
+	EQ(xshm_ring_recv(c, buf, sizeof(buf), &rec), 9);
+	CHECK(!memcmp(buf, "from-rtos", 9));
+	EQ(rec.seq, xshm_ring_next_seq(c) - 1);
+	xshm_ring_detach(c);
+
+	EQ(xshm_peer_value_attach(&lay, "latch", 0, &pv), 0);
+	memset(val, 7, sizeof(val));
+	EQ(xshm_peer_value_write(&pv, val, sizeof(val), 0), 0);
+	EQ(xshm_seqlock_attach(reg, "latch", XSHM_CONSUMER, 0, &r), 0);
+	memset(val, 0, sizeof(val));
+	EQ(xshm_seqlock_read(r, val, sizeof(val), NULL, 0), 0);
+	EQ(val[23], 7);
+	xshm_seqlock_detach(r);
+	EQ(xshm_peer_value_attach(&lay, "lww", 3, &pv), -EINVAL);
+
+	/* not ready, then a bad checksum */
+	save = atomic_load(xshm_wire_u32(base, 4));
+	atomic_store(xshm_wire_u32(base, 4), XSHM_WIRE_STATE_INIT);
+	EQ(xshm_peer_layout_attach(&lay, base, size), -ENODATA);
+	EQ(xshm_peer_layout_stale(&lay), -ESTALE);
+	atomic_store(xshm_wire_u32(base, 4), save);
+	base[XSHM_WIRE_HDR_SIZE + 40] ^= 1;	/* a channel's elem_size */
+	EQ(xshm_peer_layout_attach(&lay, base, size), -EBADMSG);
+	EQ(xshm_layout_check(reg), -EBADMSG);
+	base[XSHM_WIRE_HDR_SIZE + 40] ^= 1;
+	EQ(xshm_peer_layout_attach(&lay, base, 100), -EBADMSG);	/* too small */
+	EQ(xshm_peer_layout_attach(&lay, base, size), 0);
+}
+
 static void test_corrupt(void)
 {
 	struct xshm_ring *p, *c;
@@ -540,10 +668,12 @@ int main(void)
 	test_threads("big", 50, XSHM_FULL_FAIL);
 	test_threads("ldrop", 16, XSHM_FULL_DROP);
 	test_threads("bigover", 50, XSHM_FULL_OVERWRITE);
+	test_fixed_overwrite_threads();
 	test_corrupt();
 	test_restart();
 	test_values();
 	test_value_threads();
+	test_peer_api();
 
 	{
 		struct xshm_ring *c;

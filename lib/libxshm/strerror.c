@@ -4,6 +4,7 @@
  * errno name would mislead (EBADMSG here means a hostile/corrupt region).
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "internal.h"
@@ -12,7 +13,12 @@
 
 XSHM_API const char *xshm_strerror(int err)
 {
-	switch (err < 0 ? -err : err) {
+	/* INT_MIN has no positive counterpart: it is no errno anyway */
+	if (err == INT_MIN)
+		return "unknown error";
+	if (err < 0)
+		err = -err;
+	switch (err) {
 	case 0:
 		return "success";
 	case EAGAIN:
@@ -40,7 +46,7 @@ XSHM_API const char *xshm_strerror(int err)
 	case EPERM:
 		return "operation not allowed for this side (producer/consumer)";
 	default:
-		return strerror(err < 0 ? -err : err);
+		return strerror(err);
 	}
 }
 

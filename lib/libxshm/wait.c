@@ -35,15 +35,15 @@ void xshm__cpu_relax(void)
 }
 
 void xshm__waiter_start(struct xshm_waiter *w, const struct xshm_wait_policy *wp,
-		       int timeout_ms)
+			int timeout_ms)
 {
 	w->wp = *wp;
 	if (w->wp.max_sleep_us == 0)
 		w->wp.max_sleep_us = 1;
 	w->spins = 0;
 	w->sleep_us = 1;
-	w->deadline_ns = timeout_ms < 0 ? 0 :
-			 xshm__now_ns() + (uint64_t)timeout_ms * 1000000u;
+	w->timeout_ms = timeout_ms;
+	w->deadline_ns = 0;	/* read the clock only if we have to wait */
 }
 
 int xshm__waiter_next(struct xshm_waiter *w)
@@ -51,6 +51,9 @@ int xshm__waiter_next(struct xshm_waiter *w)
 	uint64_t now = 0, left_ns, nap_ns;
 	struct timespec ts;
 
+	if (w->timeout_ms >= 0 && !w->deadline_ns)
+		w->deadline_ns = xshm__now_ns() +
+				 (uint64_t)w->timeout_ms * 1000000u;
 	if (w->spins < w->wp.spin_iters) {
 		w->spins++;
 		xshm__cpu_relax();

@@ -510,6 +510,74 @@ struct xshm_peer_ring {
 	uint64_t staging_size;
 };
 
+/* is seq a newer than b (32-bit serial number arithmetic)? */
+static inline int xshm_wire_seq_after(uint32_t a, uint32_t b)
+{
+	uint32_t d = a - b;
+
+	return d != 0 && d < 0x80000000u;
+}
+
+/*
+ * A producer that died after publishing head but before storing its
+ * counters (they follow the head store) left them one batch behind.  The
+ * committed records are the truth: fixed rings count one per position;
+ * var rings take the newest seq among the records still in the ring and
+ * the consumer's expectation.  Records are validated as a consumer would,
+ * the walk stops at the first one that does not make sense.
+ */
+static inline void xshm_peer__recover_counters(struct xshm_peer_ring *r,
+					       uint64_t from)
+{
+	uint64_t p = from, hdr, to_end, size;
+	uint32_t lenf, seq = r->next_seq, s;
+
+	if (r->type == XSHM_WIRE_RING_FIXED) {
+		if (r->produced != r->head) {
+			r->produced = r->head;
+			atomic_store_explicit(&r->prod->produced, r->produced,
+					      memory_order_relaxed);
+		}
+		return;
+	}
+	s = atomic_load_explicit(&r->cons->next_seq, memory_order_relaxed);
+	if (xshm_wire_seq_after(s, seq))
+		seq = s;
+	while (p != r->head) {
+		to_end = r->capacity - (p & r->mask);
+		hdr = atomic_load_explicit(xshm_wire_u64(r->data, p & r->mask),
+					   memory_order_relaxed);
+		lenf = (uint32_t)hdr;
+		if (lenf & XSHM_WIRE_REC_PAD) {
+			size = (uint64_t)(lenf & XSHM_WIRE_REC_LEN_MASK) +
+			       XSHM_WIRE_REC_HDR;
+			if (size != to_end)
+				break;
+		} else {
+			if (lenf > r->elem_size)
+				break;
+			size = xshm_wire_rec_size(lenf);
+			if (size > to_end)
+				break;
+		}
+		if (size > r->head - p)
+			break;
+		s = (uint32_t)(hdr >> 32) + 1;
+		if (!(lenf & XSHM_WIRE_REC_PAD) && xshm_wire_seq_after(s, seq))
+			seq = s;
+		p += size;
+	}
+	if (seq != r->next_seq) {
+		/* the lost counter updates were for committed records */
+		r->produced += seq - r->next_seq;
+		r->next_seq = seq;
+		atomic_store_explicit(&r->prod->next_seq, r->next_seq,
+				      memory_order_relaxed);
+		atomic_store_explicit(&r->prod->produced, r->produced,
+				      memory_order_relaxed);
+	}
+}
+
 /*
  * Attach as the producer of ring channel c at base (a validated channel
  * from xshm_peer_layout_find()).  The shared positions are the resume
@@ -556,6 +624,8 @@ static inline int xshm_peer_ring_attach_chan(struct xshm_peer_ring *r,
 					  memory_order_relaxed);
 	r->next_seq = atomic_load_explicit(&r->prod->next_seq,
 					   memory_order_relaxed);
+	xshm_peer__recover_counters(r, r->policy == XSHM_WIRE_FULL_OVERWRITE ?
+				    oldest : tail);
 	return 0;
 }
 
@@ -650,9 +720,10 @@ static inline int xshm_peer_ring_push(struct xshm_peer_ring *r,
 	}
 	r->head++;
 	r->produced++;
+	/* head first: it is the truth a restarted producer recovers from */
+	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	atomic_store_explicit(&r->prod->produced, r->produced,
 			      memory_order_relaxed);
-	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	return 0;
 }
 
@@ -707,10 +778,10 @@ static inline int xshm_peer_ring_push_batch(struct xshm_peer_ring *r,
 				xshm_peer__count_drop(r);
 	}
 	if (done) {
-		atomic_store_explicit(&r->prod->produced, r->produced,
-				      memory_order_relaxed);
 		atomic_store_explicit(&r->prod->head, r->head,
 				      memory_order_release);
+		atomic_store_explicit(&r->prod->produced, r->produced,
+				      memory_order_relaxed);
 	}
 	return (int)done;
 }
@@ -852,11 +923,12 @@ static inline int xshm_peer_ring_commit(struct xshm_peer_ring *r)
 	r->produced += r->pending;
 	r->pending = 0;
 	r->head = r->pos;
+	/* head first: it is the truth a restarted producer recovers from */
+	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	atomic_store_explicit(&r->prod->next_seq, r->next_seq,
 			      memory_order_relaxed);
 	atomic_store_explicit(&r->prod->produced, r->produced,
 			      memory_order_relaxed);
-	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	return count;
 }
 

@@ -119,7 +119,8 @@ struct xshm_chan_spec {
  * describing exactly these channels, it is kept (so a restarted side
  * resumes) and 1 is returned; with XSHM_INIT_FORCE, or if the region holds
  * garbage, it is (re)initialised with a new generation and 0 is returned.
- * A valid but different layout gives -EEXIST unless XSHM_INIT_FORCE.
+ * A valid but different layout gives -EEXIST, and a layout of an
+ * incompatible format version -EPROTO, unless XSHM_INIT_FORCE.
  */
 int xshm_layout_init(struct xshm_region *r, const struct xshm_chan_spec *chans,
 		     unsigned int nchans, unsigned int flags);
@@ -130,7 +131,11 @@ int xshm_layout_init(struct xshm_region *r, const struct xshm_chan_spec *chans,
  */
 /* 0 if the region holds a valid, compatible layout; else -ENODATA/-EPROTO/-EBADMSG */
 int xshm_layout_check(const struct xshm_region *r);
-/* wait (polling) until a valid layout appears; timeout_ms < 0 waits forever */
+/*
+ * Wait (polling) until a valid layout appears; timeout_ms < 0 waits
+ * forever.  -ETIMEDOUT if none appeared in time; -EPROTO or -EBADMSG at
+ * once (a layout is there, but not one we can use).
+ */
 int xshm_layout_wait(const struct xshm_region *r, int timeout_ms);
 /* generation of the current layout (changes on every (re)initialisation) */
 uint64_t xshm_layout_generation(const struct xshm_region *r);
@@ -174,7 +179,11 @@ void xshm_ring_detach(struct xshm_ring *ring);
 void xshm_ring_set_wait(struct xshm_ring *ring,
 			const struct xshm_wait_policy *wp);
 
-/* fixed-slot rings: each slot is elem_size bytes */
+/*
+ * Fixed-slot rings: each slot is elem_size bytes, the channel's size as
+ * the layout says (xshm_layout_list()); when the other side initialised
+ * the layout, check it before passing buffers sized by your own idea.
+ */
 int xshm_ring_push(struct xshm_ring *ring, const void *slot);
 /*
  * One release store for the whole batch.  Returns the number written
@@ -229,7 +238,10 @@ int xshm_ring_release(struct xshm_ring *ring);
 ssize_t xshm_ring_recv(struct xshm_ring *ring, void *buf, size_t cap,
 		       struct xshm_record *rec);
 
-/* producer's next record number (resume point after a restart) */
+/*
+ * seq of the next record to be committed (shared; the resume point of a
+ * restarted producer; uncommitted reservations do not count)
+ */
 uint32_t xshm_ring_next_seq(const struct xshm_ring *ring);
 
 struct xshm_ring_stats {
@@ -237,7 +249,7 @@ struct xshm_ring_stats {
 	uint64_t fill;		/* slots or bytes in use, validated */
 	uint64_t produced;	/* records committed (shared counter) */
 	uint64_t dropped;	/* records dropped by the producer (shared) */
-	uint64_t overwritten;	/* records the consumer lost to overwrite (shared) */
+	uint64_t overwritten;	/* records lost to overwrite so far (shared) */
 	uint64_t corrupt;	/* invalid values seen by this handle */
 };
 int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st);

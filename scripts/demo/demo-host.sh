@@ -76,14 +76,14 @@ say "xshm-logd said"
 sed 's/^/  /' "$W/logd.err"
 
 # oldest rotated file first
-files=
+files=()
 for i in $(seq 50 -1 1); do
-	[ ! -f "$LOGS/log.log.$i" ] || files="$files $LOGS/log.log.$i"
+	[ ! -f "$LOGS/log.log.$i" ] || files+=("$LOGS/log.log.$i")
 done
-files="$files $LOGS/log.log"
-summary=$(python3 "$TOP/scripts/demo/check-log.py" $files) || true
+files+=("$LOGS/log.log")
+summary=$(awk -f "$TOP/scripts/demo/check-log.awk" "${files[@]}") || true
 dropped=$(ring_json | field dropped)
-python3 - "$summary" "$produced" "$dropped" "$(echo $files | wc -w)" <<'PY'
+python3 - "$summary" "$produced" "$dropped" "${#files[@]}" <<'PY'
 import json, sys
 s = json.loads(sys.argv[1])
 produced, dropped, nfiles = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])

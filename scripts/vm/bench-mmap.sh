@@ -3,14 +3,14 @@
 # the driver loaded and the "good" tree, memcpy through /dev/xshm0 against
 # anonymous memory, prints "# mmap ratio R (...)" (goal: R >= 0.9).
 #
-# usage: scripts/vm/bench-mmap.sh [ROUNDS]      (default 20)
+# usage: scripts/vm/bench-mmap.sh [ROUNDS]      (default 50)
 # Builds what it needs (module, benchmark, tree, initramfs) under build/vm/.
 set -eu -o pipefail
 # shellcheck source=scripts/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$VM_TOP"
 
-rounds=${1:-20}
+rounds=${1:-50}
 out=build/vm/bench
 mkdir -p "$out"
 

@@ -4,7 +4,8 @@
 #
 # usage: boot-dom0less.sh XEN DTBDIR LOG [DOMAINS [SECONDS [MARKER]]]
 #   DTBDIR is make-host-dtb.sh's OUTDIR (host.dtb, loader.args).
-#   Ends QEMU once MARKER (default "XSHM done") has been seen DOMAINS
+#   Ends QEMU once MARKER (default "XSHM-GUEST-END", printed by the
+#   harness /init of scripts/vm when a guest is done) has been seen DOMAINS
 #   (default 2) times; exit 0 then, 1 on timeout or early QEMU exit.
 set -eu
 
@@ -14,7 +15,7 @@ dir=$2
 log=$3
 domains=${4:-2}
 limit=${5:-300}
-marker=${6:-XSHM done}
+marker=${6:-XSHM-GUEST-END}
 QEMU=${QEMU:-qemu-system-aarch64}
 MACHINE=${XEN_QEMU_MACHINE:-virt,virtualization=on,gic-version=3}
 CPU=${XEN_QEMU_CPU:-cortex-a57}
@@ -31,7 +32,11 @@ trap 'kill "$qpid" 2>/dev/null || true; wait "$qpid" 2>/dev/null || true' EXIT
 
 start=$(date +%s)
 rc=1
+first=
 while :; do
+	# How long Xen takes to boot and start the domains' kernels.
+	[ -n "$first" ] || ! grep -q '^(XEN) DOM[0-9]*: ' "$log" ||
+		first=$(($(date +%s) - start))
 	seen=$(grep -c -- "$marker" "$log" || true)
 	if [ "$seen" -ge "$domains" ]; then
 		rc=0
@@ -44,5 +49,5 @@ while :; do
 	fi
 	sleep 1
 done
-echo "boot-dom0less: $(($(date +%s) - start))s" >&2
+echo "boot-dom0less: first domU output after ${first:-?}s, done after $(($(date +%s) - start))s" >&2
 exit "$rc"

@@ -2,6 +2,9 @@
 # Build an arm64 Xen hypervisor with static shared memory from Debian's
 # source; prints the path of the cached image (an EFI-stub "Image").
 # Cached under $XSHM_CACHE/xen/out/<version>-<config hash>/xen.
+#   XEN_DEBUG=y         debug build (asserts, verbose)
+#   XEN_EXTRA_CONFIG    more .config lines, e.g. early printk on QEMU's
+#                       PL011 to see messages printed before the console
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,13 +15,14 @@ CROSS=${CROSS_COMPILE:-aarch64-linux-gnu-}
 src=$("$here/fetch-xen-source.sh")
 ver=$(basename "$src")
 
-# Debian's own hypervisor lacks STATIC_SHM; it needs UNSUPPORTED and
-# STATIC_MEMORY. Debug keeps asserts and verbose guest-console output.
+# Debian's own hypervisor lacks STATIC_SHM, which needs UNSUPPORTED (set
+# through EXPERT) and STATIC_MEMORY.
 fragment="CONFIG_EXPERT=y
 CONFIG_UNSUPPORTED=y
 CONFIG_STATIC_MEMORY=y
 CONFIG_STATIC_SHM=y
-CONFIG_DEBUG=${XEN_DEBUG:-n}"
+CONFIG_DEBUG=${XEN_DEBUG:-n}
+${XEN_EXTRA_CONFIG:-}"
 key=$(printf '%s\n%s\n' "$ver" "$fragment" | sha256sum | cut -c1-12)
 out=$CACHE/out/$ver-$key
 

@@ -7,7 +7,7 @@
 # Writes OUTDIR/host.dts, OUTDIR/host.dtb and OUTDIR/loader.args (the QEMU
 # "-device loader" options placing KERNEL and INITRD where the tree says).
 #
-# LAYOUT (default layouts/two-domus.layout) has one line per static shared
+# LAYOUT (default layouts/default.layout) has one line per static shared
 # memory node: "DOM SHM-ID HOST GUEST SIZE ROLE"; HOST "-" leaves the host
 # address out (Xen should pick it), ROLE "-" leaves the role out (Xen then
 # owns the region).  Domains 1..highest DOM are created.
@@ -22,7 +22,7 @@ set -eu
 out=$1
 kernel=$2
 initrd=$3
-layout=${4:-$(dirname "$0")/layouts/two-domus.layout}
+layout=${4:-$(dirname "$0")/layouts/default.layout}
 QEMU=${QEMU:-qemu-system-aarch64}
 MACHINE=${XEN_QEMU_MACHINE:-virt,virtualization=on,gic-version=3}
 CPU=${XEN_QEMU_CPU:-cortex-a57}
@@ -64,8 +64,11 @@ shm() {
 
 # domu N: one dom0less domain booting the shared modules, with its nodes.
 domu() {
-	local n=$1 role=consumer
+	# domU1 and domU2 run the exchange (see selftests/xen/guest-run.sh);
+	# any further domain only checks what it sees of the others.
+	local n=$1 role=witness
 	[ "$n" -ne 1 ] || role=producer
+	[ "$n" -ne 2 ] || role=consumer
 	cat <<EOD
 		domU$n {
 			compatible = "xen,domain";
@@ -77,7 +80,7 @@ domu() {
 			module@${KERNEL_ADDR#0x} {
 				compatible = "multiboot,kernel", "multiboot,module";
 				reg = <$KERNEL_ADDR $ksize>;
-				bootargs = "$GUEST_ARGS xshm.dom=$n xshm.role=$role";
+				bootargs = "$GUEST_ARGS xshm.dom=$n xshm.ndom=$ndom xshm.role=$role";
 			};
 			module@${INITRD_ADDR#0x} {
 				compatible = "multiboot,ramdisk", "multiboot,module";

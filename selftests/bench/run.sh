@@ -54,7 +54,7 @@ if [ -f "$out/results.csv" ]; then
 		missing=
 		for msg in 8 64 4096; do
 			for batch in 1 32; do
-				for k in msgs_per_s bytes_per_s; do
+				for k in msgs_per_s bytes_per_s steady_msgs_per_s; do
 					v=$(figure "$impl" tput "$msg" "$batch" "$k")
 					positive "${v:-0}" || missing="$missing tput/$msg/$batch/$k"
 				done
@@ -139,6 +139,31 @@ if cc -O2 -std=c11 -Wall -Wextra -Werror -Ibench -o build/bench/bench-torn \
 	fi
 else
 	not_ok "could not build the torn test transport (see $log)"
+fi
+
+# the harness and transports themselves under ASan and UBSan, short runs
+asan=build/bench/asan
+if make -s -C bench OUT="$top/$asan" OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	>>"$log" 2>&1; then
+	bad=
+	for b in "$asan"/bench-*; do
+		case $b in *-pingpong | *-seqlock | *-latch) tests="lat" ;; *) tests="tput lat inproc" ;; esac
+		for t in $tests; do
+			for m in 8 4096; do
+				UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 timeout 60 \
+					"$b" --test "$t" --msg "$m" --batch "$([ "$t" = lat ] && echo 1 || echo 32)" \
+					--count 3000 --timeout 50 >/dev/null 2>>"$log" ||
+					bad="$bad ${b##*/}/$t/$m"
+			done
+		done
+	done
+	if [ -z "$bad" ]; then
+		ok "harness and transports clean under ASan and UBSan"
+	else
+		not_ok "ASan/UBSan runs failed:$bad (see $log)"
+	fi
+else
+	not_ok "could not build the benchmarks with ASan and UBSan (see $log)"
 fi
 
 echo "1..$n"

@@ -4,6 +4,7 @@
 #   XSHM_TREE=<name>      /etc/xshm/dt-order.<name> lists the tree's nodes
 #   XSHM_TESTS=a,b        kselftest binaries in /bin to run, in order
 #   XSHM_BENCH=1          also run mmap-bench on /dev/xshm0
+#   XSHM_NODE1=absent     check that node 1 is not RAM (booted with mem=)
 #   XSHM_ROLE=a|b         two-guest exchange instead (see run.sh)
 # The module was loaded by the harness /init from /modules.
 
@@ -65,6 +66,10 @@ b)
 *)
 	[ -n "$XSHM_MODULE" ] && [ -e /sys/class/xshm ]
 	result $? "module $(basename "${XSHM_MODULE:-none}") loaded"
+	if [ "${XSHM_NODE1:-}" = absent ]; then
+		! grep -E '^ *8[0-9a-f]{7}-[0-9a-f]+ : System RAM' /proc/iomem
+		result $? "node 1 is not System RAM"
+	fi
 	insmod /lib/xshm-test/xshm_pte_probe.ko
 	result $? "page-table probe module loaded"
 	for t in $(echo "${XSHM_TESTS:-}" | tr , ' '); do
@@ -80,5 +85,9 @@ b)
 esac
 kernel_log_clean
 result $? "kernel log has no warnings or oopses"
+if [ "$failed" -ne 0 ]; then
+	echo "# last kernel messages:"
+	dmesg | tail -n 40 | sed 's/^/#   /'
+fi
 echo "1..$n"
 exit $failed

@@ -9,7 +9,11 @@
 # boots one guest per device tree of scripts/vm/dt/:
 #   good        three well-formed regions: device tests, mmap benchmark,
 #               then unbind/rmmod/reload while open and mapped
-#   good-1cell  the same device tests on a one-cell tree
+#   good-not-ram  the same tree with node 1 not RAM (mem=): device tests
+#   good-1cell  the same device tests on a one-cell tree, whose reserved-
+#               memory Linux ignores, and a region in unreserved RAM
+#   xen-domU1   the /reserved-memory Xen 4.17 wrote for a real dom0less
+#               guest (selftests/driver/dt/xen-generated): device tests
 #   malformed   every malformed node shape: one error each, others work
 # and finally two guests at once on one shared backend file, exchanging
 # patterns with each other and with the host.  Prints TAP (guest output
@@ -17,6 +21,8 @@
 # XSHM_VM_TIMEOUT bounds each boot (default 180 s); logs: build/vm/logs/.
 set -eu -o pipefail
 cd "$(dirname "$0")/../.."
+# Two vCPUs, so that concurrent tests (unbind under load) really race.
+export XSHM_VM_SMP=${XSHM_VM_SMP:-2}
 # shellcheck source=scripts/vm/lib.sh
 . scripts/vm/lib.sh
 
@@ -63,10 +69,29 @@ build_probe() {
 	vm_kmake "$PWD/$OUT/pte-probe"
 }
 
+# xen_fragment DTS: the /reserved-memory node of a tree Xen generated
+# (selftests/driver/dt/xen-generated, saved by scripts/xen/), as a fragment
+# for QEMU's tree.  Its regions lie in guest RAM, which Linux reserves early.
+xen_fragment() {
+	echo "/* /reserved-memory of ${1##*/}, verbatim */"
+	echo "/ {"
+	awk '/^\treserved-memory \{/,/^\t\};/' "$1"
+	echo "};"
+}
+
+TREES="good good-1cell malformed"
+XEN_DTS=selftests/driver/dt/xen-generated/domU1.dts
+[ ! -f "$XEN_DTS" ] || TREES="$TREES xen-domU1"
 make_trees() {
-	local t
-	for t in good good-1cell malformed; do
-		scripts/vm/make-dtb.sh "$OUT/$t.dtb" "scripts/vm/dt/$t.dtsi"
+	local t src
+	for t in $TREES; do
+		src=scripts/vm/dt/$t.dtsi
+		if [ "$t" = xen-domU1 ]; then
+			src=$OUT/$t.dtsi
+			xen_fragment "$XEN_DTS" >"$src"
+			grep -q xen,shared-memory-v1 "$src"
+		fi
+		scripts/vm/make-dtb.sh "$OUT/$t.dtb" "$src"
 		# Node order as in the tree; /proc/device-tree does not keep it.
 		fdtget -l "$OUT/$t.dtb" /reserved-memory >"$OUT/dt-order.$t"
 	done
@@ -74,7 +99,7 @@ make_trees() {
 
 make_initramfs() {
 	local args=() t
-	for t in good good-1cell malformed; do
+	for t in $TREES; do
 		args+=(-f "$OUT/dt-order.$t:/etc/xshm/dt-order.$t")
 	done
 	scripts/vm/make-initramfs.sh -o "$OUT/driver-tests.cpio.gz" \
@@ -88,7 +113,7 @@ make_initramfs() {
 # boot_tests NAME TREE "KERNEL WORDS": one guest, its TAP nested under one
 # result.  slub_debug makes use-after-free in teardown paths visible.
 boot_tests() {
-	local name=$1 tree=$2 words=$3 log=$LOGS/$1.log rc=0
+	local name=$1 tree=$2 words=$3 log=$LOGS/$1.log rc=0 start=$SECONDS
 	echo "# guest $name: tree $tree, $words"
 	scripts/vm/boot.sh -d "$OUT/$tree.dtb" -i "$OUT/driver-tests.cpio.gz" \
 		-t "$LIMIT" -a "slub_debug=FZPU XSHM_TREE=$tree $words" \
@@ -97,14 +122,14 @@ boot_tests() {
 	# The benchmark's figure is worth a line of its own.
 	grep -h '^# mmap ratio' "$log" || true
 	[ "$rc" -ne 99 ] || tail -n 30 "$log" | sed 's/^/#   console: /'
-	result "$rc" "guest $name"
+	result "$rc" "guest $name ($((SECONDS - start)) s)"
 }
 
 # Two guests running at the same time on one backend file, as two Xen
 # domains sharing a region: host -> both guests, a -> b, b -> a, guests
 # -> host.  Region xshm0 is at offset 0 of the file.
 two_guests() {
-	local shm rc_a=0 rc_b=0 half=0x80000
+	local shm rc_a=0 rc_b=0 half=0x80000 start=$SECONDS
 	shm=$(mktemp /dev/shm/xshm-pair.XXXXXX)
 	truncate -s "${VM_SHM_SIZE}M" "$shm"
 	"$BIN/xshm-pattern-host" write "$shm" 0x180000 $half 301
@@ -113,7 +138,7 @@ two_guests() {
 		-i "$OUT/driver-tests.cpio.gz" -t "$LIMIT" \
 		-a XSHM_ROLE=a -b XSHM_ROLE=b -l "$LOGS/pair" >/dev/null 2>&1 || true
 	vm_guest_output "$LOGS/pair-a.log" | sed 's/^/# a: /' || rc_a=$?
-	result "$rc_a" "two guests: guest a"
+	result "$rc_a" "two guests: guest a ($((SECONDS - start)) s for both)"
 	vm_guest_output "$LOGS/pair-b.log" | sed 's/^/# b: /' || rc_b=$?
 	result "$rc_b" "two guests: guest b"
 	"$BIN/xshm-pattern-host" check "$shm" 0 $half 101 | sed 's/^/# /'
@@ -131,7 +156,13 @@ if step "fetch kernel, build tests and benchmark" build_all &&
 	KO=$(scripts/vm/build-module.sh "$OUT/module" 2>/dev/null)
 	if step "initramfs" make_initramfs; then
 		boot_tests good good "XSHM_TESTS=xshm_dev_test,xshm_lifecycle_test XSHM_BENCH=1"
-		boot_tests good-1cell good-1cell "XSHM_TESTS=xshm_dev_test"
+		# Node 1 left out of RAM (mem=), as on Xen 4.17/4.18.
+		boot_tests good-not-ram good \
+			"mem=${VM_RAM}M XSHM_NODE1=absent XSHM_TESTS=xshm_dev_test"
+		boot_tests good-1cell good-1cell "XSHM_TESTS=xshm_dev_test,xshm_malformed_test"
+		case $TREES in *xen-domU1*)
+			boot_tests xen-domU1 xen-domU1 "XSHM_TESTS=xshm_dev_test" ;;
+		esac
 		boot_tests malformed malformed "XSHM_TESTS=xshm_malformed_test,xshm_dev_test"
 		two_guests
 	fi

@@ -51,12 +51,13 @@ static bool is_compatible(const char *node)
 	long len, i;
 
 	len = read_prop(node, "compatible", buf, sizeof(buf) - 1);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
 	/* A list of NUL-terminated strings: look at each. */
-	for (i = 0; i < len; i += (long)strlen(buf + i) + 1) {
-		buf[len] = '\0';
+	for (i = 0; i < len; i += (long)strlen(buf + i) + 1)
 		if (!strcmp(buf + i, want))
 			return true;
-	}
 	return false;
 }
 

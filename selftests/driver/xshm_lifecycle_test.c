@@ -345,11 +345,16 @@ TEST_F(mod, unbind_rebind_under_load)
 {
 	char unbind[512], bind[512], buf[256];
 	struct snapshot after;
+	volatile int *rounds;
 	int i, status;
 	pid_t pid;
 
 	snprintf(unbind, sizeof(unbind), "%s/unbind", self->driver);
 	snprintf(bind, sizeof(bind), "%s/bind", self->driver);
+	/* The child counts its rounds here, for the parent to see. */
+	rounds = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rounds);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -358,6 +363,7 @@ TEST_F(mod, unbind_rebind_under_load)
 		int fd = -1;
 
 		for (i = 0; i < 200000; i++) {
+			*rounds = i + 1;
 			if (fd < 0) {
 				fd = open("/dev/xshm0", O_RDWR);
 				if (fd < 0)
@@ -382,18 +388,22 @@ TEST_F(mod, unbind_rebind_under_load)
 		}
 		_exit(0);
 	}
+	while (!*rounds)
+		usleep(1000);	/* start once the child is busy */
 	for (i = 0; i < 30; i++) {
 		if (sys_write(unbind, self->pdev) || sys_write(bind, self->pdev))
 			break;
 		usleep(2000);
 	}
 	EXPECT_EQ(30, i);
+	TH_LOG("the other process did %d rounds of calls", *rounds);
 	kill(pid, SIGTERM);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) || WTERMSIG(status) == SIGTERM)
 		TH_LOG("status 0x%x", status);
 	if (WIFEXITED(status))
 		EXPECT_EQ(0, WEXITSTATUS(status));
+	munmap((void *)rounds, PAGE);
 	snap(&after);
 	EXPECT_TRUE(same_devices(&self->before, &after));
 }

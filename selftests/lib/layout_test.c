@@ -392,7 +392,7 @@ TEST_F(region, wait_sees_a_peer_initialise)
 	int status;
 	pid_t pid;
 
-	pid = fork();
+	pid = test_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct xshm_region *peer = NULL;

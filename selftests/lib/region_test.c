@@ -18,11 +18,16 @@
 static int write_faults(volatile uint8_t *addr)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid = test_fork();
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		/* the default action, even under a sanitizer's handler */
+		struct sigaction sa = { .sa_handler = SIG_DFL };
+
+		sigaction(SIGSEGV, &sa, NULL);
+		sigaction(SIGBUS, &sa, NULL);
 		*addr = 0x5a;
 		_exit(0);
 	}
@@ -99,6 +104,28 @@ TEST(create_extends_a_short_file)
 	EXPECT_EQ((size_t)REGION_SIZE, xshm_region_size(r));
 	ASSERT_EQ(0, stat(path, &st));
 	EXPECT_EQ((off_t)REGION_SIZE, st.st_size);
+	xshm_region_close(r);
+	unlink(path);
+}
+
+TEST(create_keeps_a_longer_file)
+{
+	char path[TEST_PATH_MAX];
+	struct xshm_region *r = NULL;
+	struct stat st;
+	int fd;
+
+	ASSERT_EQ(0, test_tmp_file(path));
+	fd = open(path, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 2 * REGION_SIZE));
+	close(fd);
+	ASSERT_EQ(0, xshm_region_open_path(path, XSHM_OPEN_CREATE, REGION_SIZE,
+					   &r));
+	/* never shrunk: that would cut a peer's data off */
+	EXPECT_EQ((size_t)2 * REGION_SIZE, xshm_region_size(r));
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ((off_t)2 * REGION_SIZE, st.st_size);
 	xshm_region_close(r);
 	unlink(path);
 }

@@ -156,7 +156,7 @@ TEST_F(restart, killed_producer_is_replaced_without_loss)
 	pid_t pid;
 
 	ASSERT_EQ(0, xshm_ring_attach(self->r, "log", XSHM_CONSUMER, &c));
-	pid = fork();
+	pid = test_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct xshm_region *r = NULL;
@@ -190,7 +190,7 @@ TEST_F(restart, killed_consumer_is_replaced_without_loss)
 
 	ASSERT_EQ(0, xshm_ring_attach(self->r, "log", XSHM_PRODUCER, &p));
 	ASSERT_EQ(0, send_n(p, 0, 30));
-	pid = fork();
+	pid = test_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct xshm_region *r = NULL;

@@ -36,38 +36,41 @@ static int64_t slot_number(const uint8_t slot[SLOT])
 	return memcmp(want, slot, SLOT) ? -1 : (int64_t)n;
 }
 
-FIXTURE(ring) {
-	char path[TEST_PATH_MAX];
-	struct xshm_region *r;
-	struct xshm_ring *prod, *cons;
-};
+/* One ring of each policy; a fixture per set of policies a test covers. */
+#define RING_FIXTURE(fx)						\
+FIXTURE(fx) {								\
+	char path[TEST_PATH_MAX];					\
+	struct xshm_region *r;						\
+	struct xshm_ring *prod, *cons;					\
+};									\
+FIXTURE_VARIANT(fx) {							\
+	const char *name;						\
+	enum xshm_full_policy policy;					\
+};									\
+FIXTURE_SETUP(fx)							\
+{									\
+	ASSERT_EQ(0, test_region_create(self->path, REGION_SIZE, &self->r)); \
+	ASSERT_EQ(0, xshm_layout_init(self->r, chans, 4, 0));		\
+	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_PRODUCER, \
+				      &self->prod));			\
+	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_CONSUMER, \
+				      &self->cons));			\
+}									\
+FIXTURE_TEARDOWN(fx)							\
+{									\
+	xshm_ring_detach(self->prod);					\
+	xshm_ring_detach(self->cons);					\
+	xshm_region_close(self->r);					\
+	unlink(self->path);						\
+}
 
-FIXTURE_VARIANT(ring) {
-	const char *name;
-	enum xshm_full_policy policy;
-};
-
+RING_FIXTURE(ring)
 FIXTURE_VARIANT_ADD(ring, fail) { "fail", XSHM_FULL_FAIL };
 FIXTURE_VARIANT_ADD(ring, drop) { "drop", XSHM_FULL_DROP };
 FIXTURE_VARIANT_ADD(ring, overwrite) { "over", XSHM_FULL_OVERWRITE };
 
-FIXTURE_SETUP(ring)
-{
-	ASSERT_EQ(0, test_region_create(self->path, REGION_SIZE, &self->r));
-	ASSERT_EQ(0, xshm_layout_init(self->r, chans, 4, 0));
-	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_PRODUCER,
-				      &self->prod));
-	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_CONSUMER,
-				      &self->cons));
-}
-
-FIXTURE_TEARDOWN(ring)
-{
-	xshm_ring_detach(self->prod);
-	xshm_ring_detach(self->cons);
-	xshm_region_close(self->r);
-	unlink(self->path);
-}
+RING_FIXTURE(over)
+FIXTURE_VARIANT_ADD(over, only) { "over", XSHM_FULL_OVERWRITE };
 
 TEST_F(ring, push_pop_keeps_order_and_bytes)
 {
@@ -230,14 +233,12 @@ TEST_F(ring, push_batch_into_a_full_ring_follows_policy)
  * The counters are shared and exact at any moment: records overwritten
  * are counted as soon as they are gone, not when a reader notices.
  */
-TEST_F(ring, overwritten_counted_before_the_consumer_reads)
+TEST_F(over, overwritten_counted_before_the_consumer_reads)
 {
 	struct xshm_ring_stats st;
 	uint8_t slot[SLOT];
 	uint32_t i;
 
-	if (variant->policy != XSHM_FULL_OVERWRITE)
-		SKIP(return, "OVERWRITE policy only");
 	for (i = 0; i < SLOTS + 5; i++) {
 		make_slot(slot, i);
 		ASSERT_EQ(0, xshm_ring_push(self->prod, slot));
@@ -279,6 +280,18 @@ TEST_F(ring, pop_wait_times_out_within_bounds)
 	t0 = test_now_ns();
 	EXPECT_EQ(-ETIMEDOUT, xshm_ring_pop_wait(self->cons, slot, 0));
 	EXPECT_GT(5000u, test_ms_since(t0));
+
+	/* back to the defaults; a policy that never sleeps still times out */
+	xshm_ring_set_wait(self->cons, NULL);
+	t0 = test_now_ns();
+	EXPECT_EQ(-ETIMEDOUT, xshm_ring_pop_wait(self->cons, slot, 20));
+	EXPECT_LE(20u, test_ms_since(t0));
+	wp = (struct xshm_wait_policy){ .spin_iters = 0xffffffffu };
+	xshm_ring_set_wait(self->cons, &wp);
+	t0 = test_now_ns();
+	EXPECT_EQ(-ETIMEDOUT, xshm_ring_pop_wait(self->cons, slot, 20));
+	EXPECT_LE(20u, test_ms_since(t0));
+	EXPECT_GT(5000u, test_ms_since(t0));
 }
 
 TEST_F(ring, pop_wait_returns_data_already_there)
@@ -300,7 +313,7 @@ TEST_F(ring, pop_wait_sees_a_push_from_another_process)
 	int status;
 	pid_t pid;
 
-	pid = fork();
+	pid = test_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct xshm_region *r = NULL;

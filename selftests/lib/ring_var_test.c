@@ -22,38 +22,47 @@ static const struct xshm_chan_spec chans[] = {
 };
 #define NCHANS (sizeof(chans) / sizeof(chans[0]))
 
-FIXTURE(var) {
-	char path[TEST_PATH_MAX];
-	struct xshm_region *r;
-	struct xshm_ring *prod, *cons;
-};
+/*
+ * One ring of each policy: a fixture per set of policies a test applies
+ * to, all with the same setup (so no test has to skip itself).
+ */
+#define VAR_FIXTURE(fx)							\
+FIXTURE(fx) {								\
+	char path[TEST_PATH_MAX];					\
+	struct xshm_region *r;						\
+	struct xshm_ring *prod, *cons;					\
+};									\
+FIXTURE_VARIANT(fx) {							\
+	const char *name;						\
+	enum xshm_full_policy policy;					\
+};									\
+FIXTURE_SETUP(fx)							\
+{									\
+	ASSERT_EQ(0, test_region_create(self->path, REGION_SIZE, &self->r)); \
+	ASSERT_EQ(0, xshm_layout_init(self->r, chans, NCHANS, 0));	\
+	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_PRODUCER, \
+				      &self->prod));			\
+	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_CONSUMER, \
+				      &self->cons));			\
+}									\
+FIXTURE_TEARDOWN(fx)							\
+{									\
+	xshm_ring_detach(self->prod);					\
+	xshm_ring_detach(self->cons);					\
+	xshm_region_close(self->r);					\
+	unlink(self->path);						\
+}
 
-FIXTURE_VARIANT(var) {
-	const char *name;
-	enum xshm_full_policy policy;
-};
-
+VAR_FIXTURE(var)
 FIXTURE_VARIANT_ADD(var, fail) { "fail", XSHM_FULL_FAIL };
 FIXTURE_VARIANT_ADD(var, drop) { "drop", XSHM_FULL_DROP };
 FIXTURE_VARIANT_ADD(var, overwrite) { "over", XSHM_FULL_OVERWRITE };
 
-FIXTURE_SETUP(var)
-{
-	ASSERT_EQ(0, test_region_create(self->path, REGION_SIZE, &self->r));
-	ASSERT_EQ(0, xshm_layout_init(self->r, chans, NCHANS, 0));
-	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_PRODUCER,
-				      &self->prod));
-	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_CONSUMER,
-				      &self->cons));
-}
+VAR_FIXTURE(drop)
+FIXTURE_VARIANT_ADD(drop, only) { "drop", XSHM_FULL_DROP };
 
-FIXTURE_TEARDOWN(var)
-{
-	xshm_ring_detach(self->prod);
-	xshm_ring_detach(self->cons);
-	xshm_region_close(self->r);
-	unlink(self->path);
-}
+VAR_FIXTURE(over)
+FIXTURE_VARIANT_ADD(over, only) { "over", XSHM_FULL_OVERWRITE };
 
 /* Is [p, p + len) inside the region's mapping? */
 static int in_region(struct xshm_region *r, const void *p, size_t len)
@@ -146,14 +155,18 @@ TEST_F(var, reserve_batch_is_published_by_one_commit)
 
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, xshm_ring_reserve(self->prod, 10 + 20 * i, &p[i]));
-		if (variant->policy != XSHM_FULL_OVERWRITE)
+		if (variant->policy != XSHM_FULL_OVERWRITE) {
 			ASSERT_TRUE(in_region(self->r, p[i], 10 + 20 * i));
+		}
 		test_pattern(p[i], 10 + 20 * i, 100 + i);
 	}
 	EXPECT_EQ(-EAGAIN, xshm_ring_peek(self->cons, &rec));
+	/* the resume point moves on commit only, seen alike by both sides */
 	EXPECT_EQ(0u, xshm_ring_next_seq(self->prod));
-	EXPECT_LE(0, xshm_ring_commit(self->prod));
+	EXPECT_EQ(0u, xshm_ring_next_seq(self->cons));
+	EXPECT_EQ(3, xshm_ring_commit(self->prod));
 	EXPECT_EQ(3u, xshm_ring_next_seq(self->prod));
+	EXPECT_EQ(3u, xshm_ring_next_seq(self->cons));
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ((ssize_t)(10 + 20 * i),
 			  xshm_ring_recv(self->cons, out, sizeof(out), &rec));
@@ -259,8 +272,9 @@ TEST_F(var, peek_walks_forward_and_release_frees_all)
 		ASSERT_EQ(0, xshm_ring_peek(self->cons, &rec[i]));
 		EXPECT_EQ(i, rec[i].seq);
 		EXPECT_EQ(20 + i, rec[i].len);
-		if (variant->policy != XSHM_FULL_OVERWRITE)
+		if (variant->policy != XSHM_FULL_OVERWRITE) {
 			EXPECT_TRUE(in_region(self->r, rec[i].data, rec[i].len));
+		}
 		EXPECT_TRUE(test_pattern_ok(rec[i].data, rec[i].len, i));
 	}
 	/* peeked records still occupy the ring and stay readable */
@@ -308,12 +322,20 @@ TEST_F(var, wrap_around_pads_and_keeps_records_whole)
 	for (i = 0; i < 40; i++) {
 		test_pattern(buf, sizeof(buf), i);
 		ASSERT_EQ(0, xshm_ring_send(self->prod, buf, sizeof(buf)));
+		if (i == 2) {
+			/* wire-format.md: PAD | (32 bytes to the end - 8) at 224 */
+			uint64_t off = test_chan_offset(self->r, variant->name);
+
+			EXPECT_EQ(W_REC_PAD | 24u,
+				  test_get32(self->r, off + W_DATA + 224));
+		}
 		ASSERT_EQ(0, xshm_ring_peek(self->cons, &rec));
 		EXPECT_EQ(i, rec.seq);
 		EXPECT_EQ(0u, rec.lost);
 		ASSERT_EQ(100u, rec.len);
-		if (variant->policy != XSHM_FULL_OVERWRITE)
+		if (variant->policy != XSHM_FULL_OVERWRITE) {
 			EXPECT_TRUE(in_region(self->r, rec.data, rec.len));
+		}
 		EXPECT_TRUE(test_pattern_ok(rec.data, rec.len, i));
 		ASSERT_EQ(0, xshm_ring_release(self->cons));
 		EXPECT_EQ(-EAGAIN, xshm_ring_peek(self->cons, &rec));
@@ -362,17 +384,22 @@ TEST_F(var, mixed_lengths_over_many_laps)
 	}
 }
 
-TEST_F(var, next_seq_counts_sends_and_commits)
+/* next_seq is the committed resume point: reservations do not count. */
+TEST_F(var, next_seq_counts_commits)
 {
 	uint8_t buf[4] = { 0 };
 	void *p;
 
 	ASSERT_EQ(0, xshm_ring_send(self->prod, buf, 4));
+	EXPECT_EQ(1u, xshm_ring_next_seq(self->prod));
+	EXPECT_EQ(1u, xshm_ring_next_seq(self->cons));
 	ASSERT_EQ(0, xshm_ring_reserve(self->prod, 4, &p));
 	ASSERT_EQ(0, xshm_ring_reserve(self->prod, 4, &p));
 	EXPECT_EQ(1u, xshm_ring_next_seq(self->prod));
-	EXPECT_LE(0, xshm_ring_commit(self->prod));
+	EXPECT_EQ(1u, xshm_ring_next_seq(self->cons));
+	EXPECT_EQ(2, xshm_ring_commit(self->prod));
 	EXPECT_EQ(3u, xshm_ring_next_seq(self->prod));
+	EXPECT_EQ(3u, xshm_ring_next_seq(self->cons));
 }
 
 TEST_F(var, peek_wait_times_out_within_bounds)
@@ -391,7 +418,7 @@ TEST_F(var, peek_wait_sees_a_send_from_another_process)
 	int status;
 	pid_t pid;
 
-	pid = fork();
+	pid = test_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct xshm_region *r = NULL;
@@ -427,7 +454,7 @@ TEST_F(var, each_side_does_only_its_part)
 }
 
 /* DROP: refused records are counted and reported as `lost` to the reader. */
-TEST_F(var, drop_counts_lost_records_and_seq_gap)
+TEST_F(drop, drop_counts_lost_records_and_seq_gap)
 {
 	struct xshm_ring_stats st;
 	struct xshm_record rec;
@@ -435,8 +462,6 @@ TEST_F(var, drop_counts_lost_records_and_seq_gap)
 	uint32_t i, kept = 0;
 	int ret;
 
-	if (variant->policy != XSHM_FULL_DROP)
-		SKIP(return, "DROP policy only");
 	for (i = 0; i < 10; i++) {
 		test_pattern(buf, sizeof(buf), i);
 		ret = xshm_ring_send(self->prod, buf, sizeof(buf));
@@ -473,7 +498,7 @@ TEST_F(var, drop_counts_lost_records_and_seq_gap)
 }
 
 /* OVERWRITE: the producer never fails; the reader sees the newest records. */
-TEST_F(var, overwrite_keeps_newest_and_reports_lost)
+TEST_F(over, overwrite_keeps_newest_and_reports_lost)
 {
 	struct xshm_ring_stats st;
 	struct xshm_record rec;
@@ -481,8 +506,6 @@ TEST_F(var, overwrite_keeps_newest_and_reports_lost)
 	uint32_t i, first;
 	ssize_t n;
 
-	if (variant->policy != XSHM_FULL_OVERWRITE)
-		SKIP(return, "OVERWRITE policy only");
 	for (i = 0; i < 20; i++) {
 		test_pattern(buf, sizeof(buf), i);
 		ASSERT_EQ(0, xshm_ring_send(self->prod, buf, sizeof(buf)));
@@ -509,31 +532,56 @@ TEST_F(var, overwrite_keeps_newest_and_reports_lost)
 	EXPECT_EQ(0u, st.dropped);
 }
 
-/* A held record overwritten under the reader: release says -ESTALE. */
-TEST_F(var, overwrite_of_a_peeked_record_is_estale)
+/*
+ * OVERWRITE: a held (peeked) record is a private copy, intact even after
+ * the producer overwrote its bytes in the ring; the records overwritten
+ * meanwhile show up as `lost` on the next one.
+ */
+TEST_F(over, overwrite_under_a_held_record_keeps_the_copy)
 {
 	struct xshm_ring_stats st;
-	struct xshm_record rec;
+	struct xshm_record rec, held;
 	uint8_t buf[40], out[MAXREC];
 	uint32_t i;
 
-	if (variant->policy != XSHM_FULL_OVERWRITE)
-		SKIP(return, "OVERWRITE policy only");
 	test_pattern(buf, sizeof(buf), 0);
 	ASSERT_EQ(0, xshm_ring_send(self->prod, buf, sizeof(buf)));
-	ASSERT_EQ(0, xshm_ring_peek(self->cons, &rec));
-	EXPECT_EQ(0u, rec.seq);
+	ASSERT_EQ(0, xshm_ring_peek(self->cons, &held));
+	EXPECT_EQ(0u, held.seq);
 	for (i = 1; i < 20; i++) {
 		test_pattern(buf, sizeof(buf), i);
 		ASSERT_EQ(0, xshm_ring_send(self->prod, buf, sizeof(buf)));
 	}
-	EXPECT_EQ(-ESTALE, xshm_ring_release(self->cons));
-	ASSERT_EQ(0, xshm_ring_stats(self->cons, &st));
-	EXPECT_LE(1u, st.overwritten);
+	EXPECT_TRUE(test_pattern_ok(held.data, held.len, 0));
+	EXPECT_EQ(0, xshm_ring_release(self->cons));
 	/* reading goes on with the oldest record still there */
 	ASSERT_EQ(40, xshm_ring_recv(self->cons, out, sizeof(out), &rec));
 	EXPECT_LT(1u, rec.seq);
+	EXPECT_EQ((uint64_t)rec.seq - 1, rec.lost);
 	EXPECT_TRUE(test_pattern_ok(out, 40, rec.seq));
+	ASSERT_EQ(0, xshm_ring_stats(self->cons, &st));
+	EXPECT_EQ((uint64_t)rec.seq - 1, st.overwritten);
+}
+
+/* OVERWRITE: held copies are bounded by the ring's size, then -ENOBUFS. */
+TEST_F(over, overwrite_holds_at_most_a_ring_of_copies)
+{
+	struct xshm_record rec;
+	uint8_t buf[40] = { 0 };
+	uint32_t i, held = 0;
+	int ret = 0;
+
+	/* keep the producer ahead so there is always a record to peek */
+	for (i = 0; i < 20 && ret == 0; i++) {
+		ASSERT_EQ(0, xshm_ring_send(self->prod, buf, sizeof(buf)));
+		ret = xshm_ring_peek(self->cons, &rec);
+		held += ret == 0;
+	}
+	EXPECT_EQ(-ENOBUFS, ret);
+	/* 40-byte payloads: 6 fit in 256 bytes of copies, not 7 */
+	EXPECT_EQ(DATA / 40, held);
+	EXPECT_EQ(0, xshm_ring_release(self->cons));
+	EXPECT_EQ(0, xshm_ring_peek(self->cons, &rec));
 }
 
 TEST_F(var, default_max_record_is_a_quarter)

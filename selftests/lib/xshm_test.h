@@ -10,10 +10,12 @@
 #define XSHM_TEST_H
 
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +65,23 @@ static inline int test_region_create(char path[TEST_PATH_MAX], size_t size,
 	if (ret)
 		unlink(path);
 	return ret;
+}
+
+/*
+ * fork() for tests: the child dies with its parent, so a test that fails
+ * (or is killed by a timeout) never leaves a peer process spinning on a
+ * ring, nor holding the output pipe of whoever runs the tests.
+ */
+static inline pid_t test_fork(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(99);
+	}
+	return pid;
 }
 
 static inline uint64_t test_now_ns(void)
@@ -116,6 +135,90 @@ static inline void test_put32(struct xshm_region *r, uint64_t off, uint32_t v)
 static inline void test_put64(struct xshm_region *r, uint64_t off, uint64_t v)
 {
 	memcpy(test_at(r, off), &v, sizeof(v));
+}
+
+/*
+ * The wire format, as Documentation/wire-format.md documents it: written
+ * here independently of xshm-peer.h, so a test fails if the library and
+ * the document drift apart.
+ */
+#define W_MAGIC		0x4d485358u
+#define W_STATE_INIT	0x54494e49u
+#define W_STATE_READY	0x59444552u
+#define W_OFF_MAGIC	0u
+#define W_OFF_STATE	4u
+#define W_OFF_CHECKSUM	8u
+#define W_OFF_VMAJOR	16u
+#define W_OFF_VMINOR	18u
+#define W_OFF_HDRSIZE	20u
+#define W_OFF_NCHANS	24u
+#define W_OFF_LAYOUTSZ	32u
+#define W_OFF_GEN	40u
+#define W_CHAN(i)	(64u + 64u * (i))	/* table entry i */
+#define W_CHAN_TYPE	32u
+#define W_CHAN_POLICY	36u
+#define W_CHAN_ELEM	40u
+#define W_CHAN_CAP	44u
+#define W_CHAN_OFFSET	48u
+#define W_CHAN_SIZE	56u
+/* rings, from the channel's offset */
+#define W_HEAD		0u
+#define W_OLDEST	8u
+#define W_PRODUCED	16u
+#define W_DROPPED	24u
+#define W_PROD_SEQ	32u
+#define W_TAIL		128u
+#define W_LOST		136u
+#define W_CONS_SEQ	144u
+#define W_DATA		256u
+#define W_REC_PAD	0x80000000u
+/* value channels: seq at +0, LWW stamp at +8, payload at +128 */
+#define W_SEQ		0u
+#define W_STAMP		8u
+#define W_PAYLOAD	128u
+
+/* CRC32C: reflected 0x82f63b78, init and final xor 0xffffffff */
+static inline uint32_t test_crc32c(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t crc = 0xffffffffu;
+	int k;
+
+	while (len--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+/* The checksum the header should hold: CRC32C of [16, header_size). */
+static inline uint32_t test_layout_crc(struct xshm_region *r)
+{
+	uint32_t hsize = test_get32(r, W_OFF_HDRSIZE);
+
+	if (hsize < 16 || hsize > xshm_region_size(r))
+		return 0;
+	return test_crc32c(test_at(r, 16), hsize - 16);
+}
+
+/* After patching the header or table as a peer would: a valid checksum. */
+static inline void test_reseal(struct xshm_region *r)
+{
+	test_put32(r, W_OFF_CHECKSUM, test_layout_crc(r));
+}
+
+/* Offset of a channel, from the (validated) listing. */
+static inline uint64_t test_chan_offset(struct xshm_region *r,
+					const char *name)
+{
+	struct xshm_chan_info info[XSHM_CHAN_MAX];
+	int i, n = xshm_layout_list(r, info, XSHM_CHAN_MAX);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(info[i].name, name))
+			return info[i].offset;
+	return 0;
 }
 
 /* Fill a buffer with bytes derived from a record number, to check contents. */

@@ -7,8 +7,11 @@
 # The stress programs run with smaller counts, TSan's smallest (it is
 # 5-15x slower).  Prints TAP; exits non-zero if anything failed.
 #
+# Last, the libFuzzer harness runs for SAN_FUZZ_SECONDS (fuzz/run.sh).
+#
 # usage: selftests/sanitizers/run.sh [thread|address,undefined ...]
-# Knobs: CC (default cc), SAN_TEST_TIMEOUT (s per unit test executable).
+# Knobs: CC (default cc), SAN_TEST_TIMEOUT (s per unit test executable),
+#        SAN_FUZZ_SECONDS (default 60; 0 skips the fuzzer).
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,12 +21,27 @@ CC=${CC:-cc}
 TEST_TIMEOUT=${SAN_TEST_TIMEOUT:-300}
 sanitizers=${*:-thread address,undefined}
 
-export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
-# the stall test's writer handles its own SIGSEGV (a guard page on purpose)
-export ASAN_OPTIONS="detect_leaks=1 halt_on_error=1 exitcode=66 allow_user_segv_handler=1"
+export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 handle_segv=0"
+# handle_segv=0: tests that expect SIGSEGV on purpose (a write to a
+# read-only mapping, the stall test's guard page) get the default action;
+# a real crash still kills its process and fails its test, only without
+# the sanitizer's stack trace
+export ASAN_OPTIONS="detect_leaks=1 halt_on_error=1 exitcode=66 handle_segv=0"
 export UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1"
 
 n=0 failed=0
+# bounded <seconds> <command...>: run it in its own process group and, when
+# it ends or times out, kill whatever it left behind (forked children)
+bounded() {
+	local limit=$1 pid rc=0
+	shift
+	setsid timeout -k 5 "$limit" "$@" &
+	pid=$!
+	wait "$pid" || rc=$?
+	kill -KILL -- "-$pid" 2>/dev/null || true
+	return "$rc"
+}
+
 ok() { n=$((n + 1)); echo "ok $n $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
 
@@ -67,7 +85,7 @@ for san in $sanitizers; do
 			OUT="$dir/unit" LIBDIR="$dir/lib" SANITIZE="$san"; then
 		for t in $(make -s -C selftests/lib OUT="$dir/unit" list); do
 			check "$tag: unit $(basename "$t")" \
-				timeout -k 5 "$TEST_TIMEOUT" "$t" || true
+				bounded "$TEST_TIMEOUT" "$t" || true
 		done
 	fi
 
@@ -82,7 +100,8 @@ for san in $sanitizers; do
 			"ok "[0-9]*) ok "$tag: ${line#ok [0-9]* }" ;;
 			"not ok "[0-9]*) not_ok "$tag: ${line#not ok [0-9]* }" ;;
 			1..*) ;;
-			*) echo "$line" ;;
+			"#"*) echo "$line" ;;
+			*) echo "# $line" ;;
 			esac
 		done <<<"$out"
 		if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
@@ -90,5 +109,23 @@ for san in $sanitizers; do
 		fi
 	fi
 done
+
+# the libFuzzer harness (clang, ASan+UBSan), bounded in time
+fuzz_secs=${SAN_FUZZ_SECONDS:-60}
+if [ "$fuzz_secs" -gt 0 ]; then
+	rc=0
+	out=$(bounded $((fuzz_secs + 300)) fuzz/run.sh "$fuzz_secs" 2>&1) || rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "[0-9]*) ok "${line#ok [0-9]* }" ;;
+		"not ok "[0-9]*) not_ok "${line#not ok [0-9]* }" ;;
+		1..*) ;;
+		*) echo "# $line" ;;
+		esac
+	done <<<"$out"
+	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' <<<"$out"; then
+		not_ok "fuzz: fuzz/run.sh exited with status $rc"
+	fi
+fi
 echo "1..$n"
 [ "$failed" -eq 0 ]

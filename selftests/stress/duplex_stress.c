@@ -289,7 +289,7 @@ int main(int argc, char **argv)
 		if (opt == 'n')
 			n = stress_count(optarg);
 		else if (opt == 'k')
-			keep = 1;
+			setenv("XSHM_STRESS_KEEP", "1", 1), keep = 1;
 		else
 			stress_die("usage: %s [-n records] [-k]", argv[0]);
 	}
@@ -301,7 +301,7 @@ int main(int argc, char **argv)
 
 	t0 = stress_now_ns();
 	fflush(stdout);
-	pid = fork();
+	pid = stress_fork();
 	if (pid < 0)
 		stress_die("fork: %s", strerror(errno));
 	if (pid == 0) {

@@ -269,7 +269,7 @@ int main(int argc, char **argv)
 	xshm_region_close(r);
 
 	fflush(stdout);
-	pid = fork();
+	pid = stress_fork();
 	if (pid < 0)
 		stress_die("fork: %s", strerror(errno));
 	if (pid == 0) {

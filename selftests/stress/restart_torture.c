@@ -17,8 +17,9 @@
  * Channels: "log" the ring; "cmd" (LATCH, supervisor -> producer: stop);
  * "done" (SEQLOCK, producer -> consumer: total records numbered).
  *
- * Records: record number n is the ring's seq (the producer labels each
- * record with xshm_ring_next_seq(), the library's resume point), and its
+ * Records: record number n is the ring's seq (the producer starts each
+ * batch at xshm_ring_next_seq(), the library's committed resume point, and
+ * counts up per reservation and per drop), and its
  * contents are a pure function of n, so whichever incarnation sends n
  * sends the same bytes.  Numbers are 32-bit (the ring's seq): a run stays
  * far below 2^32 records.
@@ -166,17 +167,18 @@ static int run_producer(const char *path)
 		want = 1 + (unsigned int)(stress_mix(batches) & 3);
 		pending = 0;
 		full = 0;
-		for (k = 0; k < want; k++) {
-			n = xshm_ring_next_seq(ring);
+		/* the committed resume point; reservations then count up */
+		n = xshm_ring_next_seq(ring);
+		for (k = 0; k < want; k++, n++) {
 			len = record_len(n);
 			ret = xshm_ring_reserve(ring, len, &p);
-			if (ret == -EAGAIN) {	/* FAIL: full */
+			if (ret == -EAGAIN) {	/* FAIL: full, no number used */
 				full = 1;
 				break;
 			}
 			if (ret == -ENOBUFS && policy == XSHM_FULL_DROP) {
 				full = 1;
-				continue;	/* dropped and counted */
+				continue;	/* dropped: its number is a gap */
 			}
 			STRESS_CHECK(ret);
 			fill_record(p, len, n);
@@ -290,6 +292,7 @@ static int run_consumer(const char *path, const char *out_path)
 	struct out_file o;
 	uint8_t buf[VAR_MAX];
 	struct entry e;
+	struct hdr h = { 0, 0 };
 	int ret, finished = 0, first = 1;
 	uint32_t lost_from;
 
@@ -348,8 +351,14 @@ static int run_consumer(const char *path, const char *out_path)
 			ret = xshm_ring_release(ring);
 			if (policy == XSHM_FULL_OVERWRITE && ret == -ESTALE)
 				continue;
-			stress_die("record %u (%u bytes) corrupt, release %d",
-				   rec.seq, rec.len, ret);
+			memcpy(&h, buf, rec.len < sizeof(h) ? rec.len : sizeof(h));
+			printf("# record at region offset %td, consumer file has %lld entries\n",
+			       (const uint8_t *)rec.data -
+			       (const uint8_t *)xshm_region_base(r),
+			       (long long)(o.size / (off_t)sizeof(struct entry)));
+			stress_die("record %u (%u bytes, %zu expected) corrupt: it holds record %llu, release %d",
+				   rec.seq, rec.len, record_len(rec.seq),
+				   (unsigned long long)h.n, ret);
 		}
 		e.n = rec.seq;
 		e.lost = (uint32_t)rec.lost;
@@ -389,7 +398,7 @@ static pid_t spawn(const char *self, const char *role, const char *region,
 	pid_t pid;
 
 	fflush(stdout);
-	pid = fork();
+	pid = stress_fork();
 	if (pid < 0)
 		stress_die("fork: %s", strerror(errno));
 	if (pid == 0) {
@@ -449,6 +458,8 @@ static void verify(const char *region, const char *out, uint32_t base,
 		   uint64_t kills[2])
 {
 	uint64_t received = 0, gaps = 0, counted;
+	unsigned int shown = 0, i;
+	char where[5][96];
 	struct xshm_ring_stats st;
 	struct done_msg dm;
 	struct xshm_seqlock *done;
@@ -479,6 +490,11 @@ static void verify(const char *region, const char *out, uint32_t base,
 		if (e.lost != e.n - expect)
 			stress_die("record %u: lost field %u but %u missing before it",
 				   e.n, e.lost, e.n - expect);
+		/* where records went missing, for a failure's diagnosis */
+		if (e.n != expect && shown < 5)
+			snprintf(where[shown++], sizeof(where[0]),
+				 "# records %u..%u missing before record %u (lost field %u)\n",
+				 expect, e.n - 1, e.n, e.lost);
 		gaps += e.n - expect;
 		expect = e.n + 1;
 		received++;
@@ -498,9 +514,12 @@ static void verify(const char *region, const char *out, uint32_t base,
 	       (unsigned long long)counted, (unsigned long long)st.dropped,
 	       (unsigned long long)st.overwritten,
 	       (unsigned long long)st.corrupt);
-	if (gaps != counted)
+	if (gaps != counted) {
+		for (i = 0; i < shown; i++)
+			fputs(where[i], stdout);
 		stress_die("%llu records missing but %llu counted lost",
 			   (unsigned long long)gaps, (unsigned long long)counted);
+	}
 	if (policy == XSHM_FULL_FAIL && (st.dropped || st.overwritten))
 		stress_die("FAIL ring counted losses");
 	if (!received)

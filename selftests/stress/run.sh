@@ -12,7 +12,9 @@
 #   STRESS_RECORDS=1e7        duplex records each way
 #   STRESS_LOSSY_RECORDS=1e6  records per lossy test
 #   STRESS_KILLS=1000         kills per restart policy
-#   STRESS_SEQLOCK_READS=4e7  reads per seqlock type (3 types)
+#   STRESS_SEQLOCK_READS=1e8  reads per seqlock type (3 types; each type
+#                             stops early after 60 s, saying so)
+#   STRESS_SEED=<n>           restart tests: replay the kill schedule of a seed
 #   STRESS_BIN=<dir>          run prebuilt programs from <dir>, build nothing
 #   STRESS_TIME_SCALE=1       multiply every timeout (slow sanitizers)
 set -eu
@@ -23,7 +25,7 @@ cd "$top"
 records=${STRESS_RECORDS:-1e7}
 lossy=${STRESS_LOSSY_RECORDS:-1e6}
 kills=${STRESS_KILLS:-1000}
-reads=${STRESS_SEQLOCK_READS:-4e7}
+reads=${STRESS_SEQLOCK_READS:-1e8}
 scale=${STRESS_TIME_SCALE:-1}
 
 if [ -n "${STRESS_BIN:-}" ]; then
@@ -36,13 +38,25 @@ else
 fi
 
 n=0 failed=0
+# bounded <seconds> <command...>: run it in its own process group and, when
+# it ends or times out, kill whatever it left behind (forked children)
+bounded() {
+	local limit=$1 pid rc=0
+	shift
+	setsid timeout -k 5 "$limit" "$@" &
+	pid=$!
+	wait "$pid" || rc=$?
+	kill -KILL -- "-$pid" 2>/dev/null || true
+	return "$rc"
+}
+
 # run_test <name> <timeout s> <program> [args...]: one TAP line, figures as comments
 run_test() {
 	local name=$1 limit=$(( $2 * scale )) out rc start
 	shift 2
 	n=$((n + 1))
 	start=$(date +%s)
-	out=$(timeout -k 5 "$limit" "$bin/$@" 2>&1) && rc=0 || rc=$?
+	out=$(bounded "$limit" "$bin/$@" 2>&1) && rc=0 || rc=$?
 	printf '%s\n' "$out" | sed -e '/^$/d' -e 's/^\([^#]\)/# \1/'
 	if [ "$rc" -eq 0 ]; then
 		echo "ok $n $name ($(( $(date +%s) - start ))s)"
@@ -63,11 +77,11 @@ for p in drop overwrite; do
 done
 for p in fail drop overwrite; do
 	run_test "restart: $kills random SIGKILLs, policy $p" 600 \
-		restart_torture -p "$p" -k "$kills"
+		restart_torture -p "$p" -k "$kills" ${STRESS_SEED:+-s "$STRESS_SEED"}
 done
 for t in seqlock latch lww; do
 	run_test "seqlock torture: $t, $reads reads, no torn value" 600 \
-		seqlock_torture -t "$t" -r "$reads"
+		seqlock_torture -t "$t" -r "$reads" -T $((60 * scale))
 done
 for t in seqlock latch lww; do
 	run_test "stall: $t writer frozen and killed mid-update" 60 \

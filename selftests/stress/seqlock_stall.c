@@ -105,7 +105,7 @@ static pid_t spawn_writer(const char *path, unsigned int slot, uint64_t id,
 	if (pipe(fds))
 		stress_die("pipe: %s", strerror(errno));
 	fflush(stdout);
-	pid = fork();
+	pid = stress_fork();
 	if (pid < 0)
 		stress_die("fork: %s", strerror(errno));
 	if (pid == 0) {

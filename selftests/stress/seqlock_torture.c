@@ -8,6 +8,10 @@
  * never goes backwards, and an LWW value comes from the slot info names.
  *
  * usage: seqlock_torture -t seqlock|latch|lww [-r reads] [-e value_bytes]
+ *                        [-T max_seconds]
+ * -T stops early, after at least 2^16 reads, if the reads take longer than
+ * that (an oversubscribed machine preempts writers mid-update and readers
+ * then wait): every read done is still checked, the figure says how many.
  */
 #include <sched.h>
 #include <sys/wait.h>
@@ -85,7 +89,7 @@ static void writer(const char *path, unsigned int slot, size_t len, int ready_fd
 	struct xshm_seqlock *sl;
 	struct xshm_region *r;
 	uint8_t buf[MAX_VALUE];
-	uint64_t counter = 0;
+	uint64_t counter = 0, pause;
 
 	signal(SIGTERM, on_term);
 	pin(1);
@@ -99,6 +103,14 @@ static void writer(const char *path, unsigned int slot, size_t len, int ready_fd
 	while (!stop) {
 		make_value(buf, len, ++counter, slot);
 		STRESS_CHECK(xshm_seqlock_write(sl, buf, len, 0));
+		/*
+		 * A varying pause of 0-2 us between writes (a real writer
+		 * does other work): readers then find quiet windows of every
+		 * length, instead of starving behind back-to-back writes.
+		 */
+		pause = stress_now_ns() + (stress_mix(counter) & 2047);
+		while (stress_now_ns() < pause)
+			;
 	}
 	printf("# writer %u: %llu writes\n", slot, (unsigned long long)counter);
 	fflush(stdout);
@@ -111,7 +123,7 @@ int main(int argc, char **argv)
 {
 	struct xshm_chan_spec spec = { "v", 0, 0, 128, 0 };
 	uint64_t last_counter[MAX_WRITERS] = { 0 }, last_stamp = 0;
-	uint64_t reads = 10000000, i, retries = 0, changes = 0, t0;
+	uint64_t reads = 10000000, i, retries = 0, changes = 0, t0, cap_s = 0;
 	uint64_t per_writer[MAX_WRITERS] = { 0 };
 	char path[STRESS_PATH_MAX];
 	struct xshm_value_info info;
@@ -126,13 +138,15 @@ int main(int argc, char **argv)
 	double secs;
 	char c;
 
-	while ((opt = getopt(argc, argv, "t:r:e:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:r:e:T:")) != -1) {
 		if (opt == 't')
 			tname = optarg;
 		else if (opt == 'r')
 			reads = stress_count(optarg);
 		else if (opt == 'e')
 			spec.elem_size = (uint32_t)stress_count(optarg);
+		else if (opt == 'T')
+			cap_s = stress_count(optarg);
 		else
 			tname = NULL, optind = argc;
 	}
@@ -155,7 +169,7 @@ int main(int argc, char **argv)
 		stress_die("pipe: %s", strerror(errno));
 	for (w = 0; w < nw; w++) {
 		fflush(stdout);
-		pid[w] = fork();
+		pid[w] = stress_fork();
 		if (pid[w] < 0)
 			stress_die("fork: %s", strerror(errno));
 		if (pid[w] == 0) {
@@ -175,6 +189,13 @@ int main(int argc, char **argv)
 	pin(0);
 	t0 = stress_now_ns();
 	for (i = 0; i < reads; i++) {
+		if (cap_s && (i & 0xffff) == 0xffff &&
+		    stress_now_ns() - t0 > cap_s * 1000000000ull) {
+			printf("# time cap of %llu s reached: stopped after %llu of %llu reads\n",
+			       (unsigned long long)cap_s, (unsigned long long)i,
+			       (unsigned long long)reads);
+			break;
+		}
 		ret = xshm_seqlock_read(sl, buf, spec.elem_size, &info, 5000);
 		if (ret < 0) {
 			printf("FAIL: read %llu: %d (%s)\n", (unsigned long long)i,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,6 +112,24 @@ void stress_die(const char *fmt, ...)
 			   #call, stress_ret_, xshm_strerror(stress_ret_)); \
 } while (0)
 
+/*
+ * fork() whose child dies with its parent: a failing test never leaves a
+ * spinning peer behind (and never keeps the runner's output pipe open).
+ */
+static inline pid_t stress_fork(void)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);	/* the parent is already gone */
+	}
+	return pid;
+}
+
 /* Where region files live: tmpfs like the real use, overridable for tests. */
 static inline const char *stress_tmp_dir(void)
 {
@@ -124,7 +143,33 @@ static inline const char *stress_tmp_dir(void)
 	return dir && *dir ? dir : "/tmp";
 }
 
-/* Make a uniquely named empty file for a region; the caller unlinks it. */
+#define STRESS_TMP_MAX 4
+static char stress_tmp_paths[STRESS_TMP_MAX][STRESS_PATH_MAX];
+static unsigned int stress_tmp_count;
+static pid_t stress_tmp_owner;
+
+/*
+ * At exit of the process that made them (forked children exit too), remove
+ * the temporary files and their side files, also after a failure, unless
+ * XSHM_STRESS_KEEP is set (to look at a failed run's region).
+ */
+static inline void stress_tmp_cleanup(void)
+{
+	char side[STRESS_PATH_MAX + 16];
+	unsigned int i;
+
+	if (getpid() != stress_tmp_owner || getenv("XSHM_STRESS_KEEP"))
+		return;
+	for (i = 0; i < stress_tmp_count; i++) {
+		unlink(stress_tmp_paths[i]);
+		snprintf(side, sizeof(side), "%s.dedup", stress_tmp_paths[i]);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s.retract", stress_tmp_paths[i]);
+		unlink(side);
+	}
+}
+
+/* Make a uniquely named empty file, removed when this process exits. */
 static inline void stress_tmp_file(char path[STRESS_PATH_MAX], const char *tag)
 {
 	int fd;
@@ -135,6 +180,13 @@ static inline void stress_tmp_file(char path[STRESS_PATH_MAX], const char *tag)
 	if (fd < 0)
 		stress_die("mkstemp %s: %s", path, strerror(errno));
 	close(fd);
+	if (!stress_tmp_count) {
+		stress_tmp_owner = getpid();
+		atexit(stress_tmp_cleanup);
+	}
+	if (stress_tmp_count < STRESS_TMP_MAX)
+		memcpy(stress_tmp_paths[stress_tmp_count++], path,
+		       STRESS_PATH_MAX);
 }
 
 /* Parse a count argument such as 10000000, 1e7 or 10M. */

@@ -20,6 +20,11 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT
+cleanup_test() {
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	[ -z "$MNT" ] || umount "$MNT" 2>/dev/null || true
+}
 
 echo "# building the tools with -fsanitize=address,undefined"
 if ! make -s -C tools SAN=address,undefined BUILD="$OUT/bin" LIBDIR="$OUT/lib" \
@@ -32,14 +37,15 @@ export ASAN_OPTIONS=exitcode=86:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:exitcode=87:print_stacktrace=1
 BIN=$OUT/bin
 INFO=$BIN/xshm-info RING=$BIN/xshm-ring LOGD=$BIN/xshm-logd RTSIM=$BIN/xshm-rtsim
-CHECK=$TOP/scripts/demo/check-log.py
+check_log() { awk -f "$TOP/scripts/demo/check-log.awk" "$@"; }
 
 n=0 failed=0
 tap() {	# tap DESCRIPTION FUNCTION [ARGS...]
 	local desc=$1
 	shift
 	n=$((n + 1))
-	if ( "$@" ) >"$W/test.log" 2>&1; then
+	# each test runs in a subshell that reaps what it started
+	if ( trap cleanup_test EXIT; "$@" ) >"$W/test.log" 2>&1; then
 		echo "ok $n - $desc"
 	else
 		echo "not ok $n - $desc"
@@ -77,6 +83,7 @@ wait_for() {	# wait_for SECONDS CMD...
 	done
 }
 bg() { "$@" & PIDS="$PIDS $!"; LAST=$!; }
+lines_at_least() { [ "$(wc -l <"$2")" -ge "$1" ]; }
 stop_pid() {	# stop_pid PID SIGNAL: signal and reap, leave exit code in $RC
 	kill -"$2" "$1" 2>/dev/null || true
 	RC=0
@@ -106,6 +113,14 @@ t_help() {
 }
 tap "every tool has --help with usage and exit status" t_help
 
+t_rtsim_usage() {
+	expect_rc 2 "$RTSIM" -r 0 x log && has "$W/err" 'rate' &&
+	expect_rc 2 "$RTSIM" -S 5000 x log && has "$W/err" 'size' &&
+	expect_rc 2 "$RTSIM" x && has "$W/err" 'REGION and RING' &&
+	expect_rc 1 "$RTSIM" "$W/nonexistent.shm" log && has "$W/err" 'nonexistent.shm'
+}
+tap "xshm-rtsim: usage errors exit 2, a missing region exits 1" t_rtsim_usage
+
 t_man() {
 	for t in xshm-info xshm-ring xshm-logd; do
 		[ -f "man/man1/$t.1" ] || { echo "man/man1/$t.1 missing"; return 1; }
@@ -126,6 +141,9 @@ t_ring_usage() {
 	expect_rc 2 "$RING" init "$R" -c log:var:1000 && has "$W/err" 'power of two' &&
 	expect_rc 2 "$RING" init "$R" -c log:foo:1024 && has "$W/err" 'TYPE is' &&
 	expect_rc 2 "$RING" init "$R" -c log:var:1024:sometimes && has "$W/err" 'POLICY' &&
+	expect_rc 2 "$RING" init "$R" -c log:var:1K:drop:600 && has "$W/err" 'MAXREC' &&
+	expect_rc 2 "$RING" init "$R" -c log:var:32 && has "$W/err" '64 to 1G' &&
+	expect_rc 2 "$RING" init "$R" -c v:lww:8:1000 && has "$W/err" "wire format's limits" &&
 	expect_rc 2 "$RING" init "$R" -c "$(printf 'x%.0s' {1..32}):var:1024" && has "$W/err" 'name must' &&
 	expect_rc 2 "$RING" send "$R" && has "$W/err" 'wrong number' &&
 	expect_rc 2 "$RING" recv "$R" log -n 0 && has "$W/err" 'count' &&
@@ -147,7 +165,7 @@ t_ring_init() {
 	expect_rc 4 "$RING" init "$R" -c log:var:32K && has "$W/err" 'different valid layout' &&
 	expect_rc 0 "$RING" init --force "$R" -c log:var:64K:drop -c cfg:seqlock:64 -c fx:fixed:16:32:fail &&
 	has "$W/out" '^initialised' && ! has "$W/out" "generation $g1 " >/dev/null &&
-	expect_rc 1 "$RING" init "$R" -c big:var:1G && [ -s "$W/err" ]
+	expect_rc 1 "$RING" init "$R" -c big:var:512K:drop:1000 && has "$W/err" "init .*ring.shm: "
 }
 tap "xshm-ring init: create, keep identical, refuse different, --force, errors" t_ring_init
 
@@ -199,7 +217,7 @@ t_ring_follow() {
 	local pid=$LAST
 	sleep 0.2
 	seq 1 50 | "$RING" send "$R" log &&
-	wait_for 10 test "$(wc -l <"$W/follow.out")" -ge 50 &&
+	wait_for 10 lines_at_least 50 "$W/follow.out" &&
 	stop_pid "$pid" TERM && [ "$RC" = 0 ] && [ "$(cat "$W/follow.out")" = "$(seq 1 50)" ]
 }
 tap "xshm-ring recv --follow waits for records and ends cleanly on SIGTERM" t_ring_follow
@@ -308,6 +326,7 @@ tap "xshm-info lists the driver's regions from sysfs (text, JSON, no driver)" t_
 
 t_info_usage() {
 	expect_rc 2 "$INFO" --page-size 1000 && has "$W/err" 'power of two' &&
+	expect_rc 2 "$INFO" --phys-bits 65 && has "$W/err" 'phys-bits' &&
 	expect_rc 2 "$INFO" extra && has "$W/err" 'unexpected argument' &&
 	expect_rc 2 "$INFO" --bogus
 }
@@ -320,6 +339,7 @@ dtb() {	# dtb NAME NODES [RESMEM-CELLS]
 /dts-v1/;
 / {
 	#address-cells = <2>; #size-cells = <2>;
+	memory@40000000 { device_type = "memory"; reg = <0x0 0x40000000 0x0 0x40000000>; };
 	reserved-memory {
 		$cells
 		ranges;
@@ -358,6 +378,8 @@ t_dt_bad() {	# each malformed node gives its own explanation and exit 3
 		"twice|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000 0x0 0x60000000 0x0 0x1000>; xen,id = "a";')|reg has 2 entries"
 		"absurd|$(node 0 'reg = <0x0 0x0 0x200 0x0>; xen,id = "a";')|absurd size 0x20000000000"
 		"wrap|$(node 0 'reg = <0xffffffff 0xfffff000 0x0 0x2000>; xen,id = "a";')|absurd size"
+		"pastend|$(node ffff00000000 'reg = <0xffff 0x0 0x2 0x0>; xen,id = "a";')|ends at 0x1000100000000, past the 48-bit physical address space"
+		"straddle|$(node 7ffff000 'reg = <0x0 0x7ffff000 0x0 0x2000>; xen,id = "a";')|only 0x1000 of its 0x2000 bytes are RAM"
 		"overlap|$GOOD_A $(node 50008000 'reg = <0x0 0x50008000 0x0 0x10000>; xen,id = "b";')|overlaps /reserved-memory/xen-shmem@50000000"
 		"dupid|$GOOD_A $(node 70000000 'reg = <0x0 0x70000000 0x0 0x1000>; xen,id = "shm-a";')|duplicate xen,id \"shm-a\""
 		"longid|$(node 50000000 "reg = <0x0 0x50000000 0x0 0x1000>; xen,id = \"$(printf 'i%.0s' {1..129})\";")|xen,id is 129 characters long \(at most 128\)"
@@ -378,7 +400,7 @@ t_dt_bad() {	# each malformed node gives its own explanation and exit 3
 	expect_rc 3 "$INFO" --json --dtb "$W/cells3.dtb" &&
 	json "$W/out" "d['tree']['errors'] == 1 and 'wrong cell count' in d['tree']['nodes'][0]['problems'][0]['message']"
 }
-tap "xshm-info --dtb explains 16 kinds of malformed node, exit 3" t_dt_bad
+tap "xshm-info --dtb explains 18 kinds of malformed node, exit 3" t_dt_bad
 
 t_dt_notes() {
 	dtb notes "$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a-sixteen-chars!";') $(node 60000000 'reg = <0x0 0x60000000 0x0 0x1000>;') $(node 70000000 'reg = <0x0 0x70000000 0x0 0x1000>; status = "disabled";')" &&
@@ -389,6 +411,18 @@ t_dt_notes() {
 	expect_rc 1 "$INFO" --dtb "$W/nonexistent.dtb"
 }
 tap "xshm-info --dtb: notes and warnings keep exit 0; a non-tree exits 1" t_dt_notes
+
+t_checker() {	# the log checker used below must catch what it claims to
+	printf 'rtsim seq=0 a\nrtsim seq=1 b\n#xshm-logd ring=log lost=2 before-seq=4\nrtsim seq=4 c\n' >"$W/good.log"
+	check_log "$W/good.log" >"$W/sum" && json "$W/sum" "d['records'] == 3 and d['lost'] == 2 and d['last_seq'] == 4" &&
+	printf 'rtsim seq=0 a\nrtsim seq=2 b\n' >"$W/gap.log" &&
+	! check_log "$W/gap.log" >"$W/sum" 2>"$W/cerr" && has "$W/cerr" 'seq 2 after 0 with 0 announced lost' &&
+	printf 'rtsim seq=0 a\nrtsim seq=1 b\nrtsim seq=1 b\n' >"$W/dup.log" &&
+	! check_log "$W/dup.log" >"$W/sum" 2>"$W/cerr" && has "$W/cerr" 'seq 1 stored twice' &&
+	printf 'rtsim seq=5 a\nrtsim seq=4 b\n' >"$W/back.log" &&
+	! check_log "$W/back.log" >"$W/sum" 2>/dev/null
+}
+tap "the log checker detects gaps, duplicates and reordering" t_checker
 
 # ---------------------------------------------------------------- xshm-logd
 L=$W/logd
@@ -411,9 +445,9 @@ t_logd_basic() {
 	local gen
 	mkdir -p "$L/basic" && newregion "$W/b.shm" log:var:64K:drop &&
 	"$RTSIM" -r 100000 -n 1000 "$W/b.shm" log >"$W/rt.out" && has "$W/rt.out" '^sent 1000 dropped 0 ' &&
-	expect_rc 0 "$LOGD" --once -d "$L/basic" "$W/b.shm" log &&
+	expect_rc 0 "$LOGD" --once --fsync -d "$L/basic" "$W/b.shm" log &&
 	has "$W/err" 'written 1000 records' &&
-	"$CHECK" "$L/basic/log.log" >"$W/sum" && accounted "$W/sum" 1000 &&
+	check_log "$L/basic/log.log" >"$W/sum" && accounted "$W/sum" 1000 &&
 	has "$L/basic/log.log.state" '^seq 999$' &&
 	gen=$("$INFO" --json -r "$W/b.shm" | python3 -c 'import json,sys; print(json.load(sys.stdin)["regions"][0]["layout"]["generation"])') &&
 	[ "$(head -1 "$L/basic/log.log")" = "#xshm-logd ring=log layout-generation=$gen" ]
@@ -441,9 +475,9 @@ t_logd_rotation() {
 	"$RTSIM" -r 50000 -n 5000 "$W/rot.shm" log >/dev/null &&
 	wait_for 10 grep -q '^seq 4999$' "$L/rot/log.log.state" &&
 	stop_pid "$pid" TERM && [ "$RC" = 0 ] &&
-	[ "$(ls "$L/rot" | sort | tr '\n' ' ')" = "log.log log.log.1 log.log.2 log.log.state " ] &&
+	[ "$(cd "$L/rot" && echo *)" = "log.log log.log.1 log.log.2 log.log.state" ] &&
 	for f in "$L/rot"/log.log*; do [ "$(stat -c %s "$f")" -le 16384 ]; done &&
-	"$CHECK" "$L/rot/log.log.2" "$L/rot/log.log.1" "$L/rot/log.log" >"$W/sum" &&
+	check_log "$L/rot/log.log.2" "$L/rot/log.log.1" "$L/rot/log.log" >"$W/sum" &&
 	json "$W/sum" "d['errors'] == 0 and d['last_seq'] == 4999 and d['first_seq'] > 0 and d['records'] == 5000 - d['first_seq']" &&
 	has "$W/rot.err" 'rotations [1-9]'
 }
@@ -457,12 +491,12 @@ t_logd_sigterm() {
 	local pid=$LAST
 	sleep 0.3
 	stop_pid "$pid" TERM && [ "$RC" = 0 ] && has "$W/t1.err" 'stopped: ring "log"' &&
-	"$CHECK" "$L/term/log.log" >"$W/sum1" && json "$W/sum1" "d['errors'] == 0 and d['records'] > 0" &&
+	check_log "$L/term/log.log" >"$W/sum1" && json "$W/sum1" "d['errors'] == 0 and d['records'] > 0" &&
 	bg "$LOGD" -d "$L/term" "$W/term.shm" log 2>"$W/t2.err"
 	pid=$LAST
 	wait "$prod" && wait_for 10 grep -q "^seq 19999$" "$L/term/log.log.state" &&
 	stop_pid "$pid" INT && [ "$RC" = 0 ] &&
-	"$CHECK" "$L/term/log.log" >"$W/sum" && accounted "$W/sum" 20000
+	check_log "$L/term/log.log" >"$W/sum" && accounted "$W/sum" 20000
 }
 tap "xshm-logd SIGTERM/SIGINT mid-stream: clean exit, restart resumes, nothing lost or doubled" t_logd_sigterm
 
@@ -479,7 +513,7 @@ t_logd_producer_restart() {
 	want=$(next_seq "$W/prod.shm" log) &&
 	wait_for 10 grep -q "^seq $((want - 1))$" "$L/prod/log.log.state" &&
 	stop_pid "$pid" TERM && [ "$RC" = 0 ] &&
-	"$CHECK" "$L/prod/log.log" >"$W/sum" && accounted "$W/sum" "$want" &&
+	check_log "$L/prod/log.log" >"$W/sum" && accounted "$W/sum" "$want" &&
 	json "$W/sum" "d['records'] > 4000"
 }
 tap "xshm-logd across two producer crashes (SIGKILL) and restarts: all accounted" t_logd_producer_restart
@@ -487,8 +521,8 @@ tap "xshm-logd across two producer crashes (SIGKILL) and restarts: all accounted
 t_logd_daemon_kill() {
 	mkdir -p "$L/kill" && newregion "$W/kill.shm" log:var:64K:drop &&
 	bg "$RTSIM" -r 20000 -n 40000 "$W/kill.shm" log >/dev/null
-	local prod=$LAST i
-	for i in 1 2 3 4 5 6; do
+	local prod=$LAST _
+	for _ in 1 2 3 4 5 6; do
 		bg "$LOGD" -B 4K -d "$L/kill" "$W/kill.shm" log 2>>"$W/k.err"
 		sleep 0.$((RANDOM % 3 + 1))
 		kill -9 "$LAST"; wait "$LAST" 2>/dev/null || true
@@ -497,7 +531,7 @@ t_logd_daemon_kill() {
 	local pid=$LAST
 	wait "$prod" && wait_for 10 grep -q "^seq 39999$" "$L/kill/log.log.state" &&
 	stop_pid "$pid" TERM && [ "$RC" = 0 ] &&
-	"$CHECK" "$L/kill/log.log" >"$W/sum" && accounted "$W/sum" 40000 && cat "$W/sum"
+	check_log "$L/kill/log.log" >"$W/sum" && accounted "$W/sum" 40000 && cat "$W/sum"
 }
 tap "xshm-logd killed (SIGKILL) 6 times mid-stream: no duplicate, every gap announced" t_logd_daemon_kill
 
@@ -512,7 +546,7 @@ t_logd_dedup() {
 	"$RTSIM" -r 100000 -n 100 "$W/dd.shm" log >/dev/null &&
 	expect_rc 0 "$LOGD" --once -d "$L/dedup" "$W/dd.shm" log &&
 	has "$W/err" 'written 100 records .* duplicates-skipped 500' &&
-	"$CHECK" "$L/dedup/log.log" >"$W/sum" && accounted "$W/sum" 600
+	check_log "$L/dedup/log.log" >"$W/sum" && accounted "$W/sum" 600
 }
 tap "xshm-logd restart after write-before-release: 500 re-delivered records skipped" t_logd_dedup
 
@@ -528,9 +562,26 @@ t_logd_cut() {
 	cp "$W/cut.snap" "$W/cut.shm" && cp "$W/cut.state" "$L/cut/log.log.state" &&
 	expect_rc 0 "$LOGD" --once -d "$L/cut" "$W/cut.shm" log &&
 	has "$W/err" 'cut [0-9]+ bytes written after the last recorded progress' &&
-	"$CHECK" "$L/cut/log.log" >"$W/sum" && accounted "$W/sum" 500
+	check_log "$L/cut/log.log" >"$W/sum" && accounted "$W/sum" 500
 }
 tap "xshm-logd restart after write-before-progress: unrecorded bytes cut, no duplicate" t_logd_cut
+
+t_logd_hup() {	# an external rotation: move the log away, SIGHUP
+	mkdir -p "$L/hup" && newregion "$W/hup.shm" log:var:64K:drop &&
+	bg "$LOGD" -d "$L/hup" "$W/hup.shm" log 2>"$W/hup.err"
+	local pid=$LAST
+	"$RTSIM" -r 100000 -n 100 "$W/hup.shm" log >/dev/null &&
+	wait_for 10 grep -q '^seq 99$' "$L/hup/log.log.state" &&
+	mv "$L/hup/log.log" "$L/hup/old.log" && kill -HUP "$pid" &&
+	wait_for 10 grep -q 'reopened 1 log file' "$W/hup.err" &&
+	"$RTSIM" -r 100000 -n 100 "$W/hup.shm" log >/dev/null &&
+	wait_for 10 grep -q '^seq 199$' "$L/hup/log.log.state" &&
+	stop_pid "$pid" TERM && [ "$RC" = 0 ] &&
+	check_log "$L/hup/old.log" >"$W/s1" && json "$W/s1" "d['records'] == 100 and d['last_seq'] == 99" &&
+	check_log "$L/hup/log.log" >"$W/s2" && json "$W/s2" "d['records'] == 100 and d['first_seq'] == 100" &&
+	check_log "$L/hup/old.log" "$L/hup/log.log" >"$W/sum" && accounted "$W/sum" 200
+}
+tap "xshm-logd reopens its logs on SIGHUP (external rotation), nothing lost" t_logd_hup
 
 t_logd_lock() {
 	mkdir -p "$L/lock" && newregion "$W/lock.shm" log:var:64K:drop &&
@@ -547,8 +598,8 @@ t_logd_multi() {
 	"$RTSIM" -r 100000 -n 700 "$W/multi.shm" a >/dev/null &&
 	"$RTSIM" -r 100000 -n 300 "$W/multi.shm" b >/dev/null &&
 	expect_rc 0 "$LOGD" --once "$W/multi.shm" "a=$L/multi/A" "b=$L/multi/B" &&
-	"$CHECK" "$L/multi/A" >"$W/sa" && accounted "$W/sa" 700 &&
-	"$CHECK" "$L/multi/B" >"$W/sb" && accounted "$W/sb" 300 && json "$W/sb" "d['lost'] > 0"
+	check_log "$L/multi/A" >"$W/sa" && accounted "$W/sa" 700 &&
+	check_log "$L/multi/B" >"$W/sb" && accounted "$W/sb" 300 && json "$W/sb" "d['lost'] > 0"
 }
 tap "xshm-logd drains two rings (drop and overwrite) into two files" t_logd_multi
 
@@ -558,7 +609,7 @@ t_logd_init_wait() {
 	local pid=$LAST
 	"$RTSIM" -w 5000 -r 100000 -n 100 "$W/init.shm" log >/dev/null &&
 	wait_for 10 grep -q '^seq 99$' "$L/init/log.log.state" &&
-	stop_pid "$pid" TERM && [ "$RC" = 0 ] && "$CHECK" "$L/init/log.log" >"$W/sum" && accounted "$W/sum" 100
+	stop_pid "$pid" TERM && [ "$RC" = 0 ] && check_log "$L/init/log.log" >"$W/sum" && accounted "$W/sum" 100
 }
 tap "xshm-logd --init initialises a region holding garbage" t_logd_init_wait
 
@@ -572,7 +623,7 @@ t_logd_reinit() {
 	"$RTSIM" -r 100000 -n 50 "$W/re.shm" log >/dev/null &&
 	wait_for 10 grep -q '^seq 49$' "$L/reinit/log.log.state" &&
 	stop_pid "$pid" TERM && [ "$RC" = 0 ] && has "$W/re.err" 're-attached' &&
-	"$CHECK" "$L/reinit/log.log" >"$W/sum" &&
+	check_log "$L/reinit/log.log" >"$W/sum" &&
 	json "$W/sum" "d['errors'] == 0 and d['records'] == 150 and d['generations'] == 2"
 }
 tap "xshm-logd follows a re-initialised layout (new generation) without restart" t_logd_reinit
@@ -584,7 +635,7 @@ t_logd_corrupt() {
 	expect_rc 4 "$LOGD" --once -d "$L/corrupt" "$W/c.shm" log &&
 	has "$W/err" 'corrupt record or cursor after seq 5' &&
 	has "$L/corrupt/log.log" '^#xshm-logd ring=log corrupt-data total=1$' &&
-	"$CHECK" "$L/corrupt/log.log" >"$W/sum" && json "$W/sum" "d['records'] == 6 and d['last_seq'] == 5 and d['corrupt_markers'] == 1" &&
+	check_log "$L/corrupt/log.log" >"$W/sum" && json "$W/sum" "d['records'] == 6 and d['last_seq'] == 5 and d['corrupt_markers'] == 1" &&
 	# running daemon: keeps going, logs it once, recovers after re-init
 	bg "$LOGD" -d "$L/corrupt" "$W/c.shm" log 2>"$W/c2.err"
 	local pid=$LAST
@@ -594,7 +645,7 @@ t_logd_corrupt() {
 	wait_for 10 grep -q '^seq 19$' "$L/corrupt/log.log.state" &&
 	stop_pid "$pid" TERM && [ "$RC" = 0 ] &&
 	[ "$(grep -c 'corrupt record' "$W/c2.err")" = 1 ] && has "$W/c2.err" 're-attached' &&
-	"$CHECK" "$L/corrupt/log.log" >"$W/sum" && json "$W/sum" "d['errors'] == 0 and d['records'] == 26"
+	check_log "$L/corrupt/log.log" >"$W/sum" && json "$W/sum" "d['errors'] == 0 and d['records'] == 26"
 }
 tap "xshm-logd with a corrupt record: stores what precedes, marks it, exit 4 / recovers on re-init" t_logd_corrupt
 
@@ -608,14 +659,14 @@ t_logd_full_disk() {
 	"$RTSIM" -r 20000 -n 3000 "$W/full.shm" log >"$W/rt.out" &&
 	wait_for 10 grep -q 'No space left on device\|disk full' "$W/f.err" &&
 	has "$W/f.err" 'kept in ring "log", retrying every 100 ms' &&
-	"$CHECK" "$MNT/log.log" >"$W/sum1" && json "$W/sum1" "d['errors'] == 0" &&
+	check_log "$MNT/log.log" >"$W/sum1" && json "$W/sum1" "d['errors'] == 0" &&
 	mount -o remount,size=1m "$MNT" &&
 	wait_for 10 grep -q 'writing again' "$W/f.err" &&
 	# records dropped while the disk was full are announced by the next one
 	"$RTSIM" -r 1000 -n 10 "$W/full.shm" log >/dev/null &&
 	wait_for 10 grep -q '^seq 3009$' "$MNT/log.log.state" &&
 	stop_pid "$pid" TERM && [ "$RC" = 0 ] &&
-	"$CHECK" "$MNT/log.log" >"$W/sum" && accounted "$W/sum" 3010 &&
+	check_log "$MNT/log.log" >"$W/sum" && accounted "$W/sum" 3010 &&
 	json "$W/sum" "d['lost'] > 0" && cat "$W/sum"
 	local rc=$?
 	umount "$MNT"; MNT=
@@ -647,17 +698,59 @@ else
 	skip "xshm-logd --once on a full disk" "needs root to mount a small tmpfs"
 fi
 
+t_logd_eio() {	# a write that fails outright (not short): /dev/full
+	mkdir -p "$L/eio" && newregion "$W/eio.shm" log:var:64K:drop &&
+	ln -sf /dev/full "$L/eio/log.log" &&
+	"$RTSIM" -r 100000 -n 100 "$W/eio.shm" log >/dev/null &&
+	expect_rc 3 "$LOGD" --once -d "$L/eio" "$W/eio.shm" log &&
+	has "$W/err" 'log.log: write failed: No space left on device; 100 records .* kept in ring "log"' &&
+	expect_rc 0 "$RING" stat --json "$W/eio.shm" log && json "$W/out" "d['channels'][0]['fill'] > 0"
+}
+tap "xshm-logd: a failing write (ENOSPC from /dev/full) is reported, records stay in the ring" t_logd_eio
+
 t_unit() {
-	[ -f tools/xshm-logd.service ] && has tools/xshm-logd.service '^ExecStart=@BINDIR@/xshm-logd' &&
-	has tools/xshm-logd.service '^KillSignal=SIGTERM' &&
-	if command -v systemd-analyze >/dev/null; then
-		sed "s|@BINDIR@|$BIN|g" tools/xshm-logd.service >"$W/xshm-logd.service" &&
-		systemd-analyze verify "$W/xshm-logd.service" >"$W/verify.out" 2>&1
-		! grep -v 'EnvironmentFile\|/etc/default' "$W/verify.out" | grep -i 'xshm-logd.service'
+	# shellcheck disable=SC2016 # a literal $ in the unit
+	has tools/xshm-logd.service '^ExecStart=@BINDIR@/xshm-logd \$XSHM_LOGD_ARGS$' &&
+	has tools/xshm-logd.service '^KillSignal=SIGTERM$' &&
+	has tools/xshm-logd.service '^RestartPreventExitStatus=2$' || return 1
+	command -v systemd-analyze >/dev/null || return 0
+	sed "s|@BINDIR@|$BIN|g" tools/xshm-logd.service >"$W/xshm-logd.service"
+	if ! systemd-analyze verify --man=no "$W/xshm-logd.service" >"$W/verify.out" 2>&1; then
 		cat "$W/verify.out"
+		return 1
 	fi
+	[ ! -s "$W/verify.out" ] || { cat "$W/verify.out"; return 1; }
 }
 tap "systemd unit for xshm-logd is well-formed" t_unit
+
+# ---------------------------------------------------------------- guest
+# The tools against the real driver in an arm64 guest (scripts/vm harness).
+t_guest() {
+	local ko g=$OUT/guest rc=0
+	mkdir -p "$g"
+	ko=$(scripts/vm/build-module.sh) &&
+	make -s -C tools CC=aarch64-linux-gnu-gcc BUILD="$TOP/build/tools-arm64" \
+		LIBDIR="$TOP/build/lib-arm64" STATIC=1 &&
+	scripts/vm/make-dtb.sh "$g/malformed.dtb" scripts/vm/dt/malformed.dtsi &&
+	scripts/vm/make-initramfs.sh -o "$g/tools.cpio.gz" -r selftests/tools/guest-run.sh \
+		-m "$ko" -f scripts/demo/check-log.awk:/check-log.awk \
+		-b build/tools-arm64/xshm-info -b build/tools-arm64/xshm-ring \
+		-b build/tools-arm64/xshm-logd -b build/tools-arm64/xshm-rtsim || return 1
+	scripts/vm/boot.sh -d "$g/malformed.dtb" -i "$g/tools.cpio.gz" -t 180 \
+		-l "$g/console.log" >/dev/null || true
+	(. scripts/vm/lib.sh && vm_guest_output "$g/console.log") >"$g/tap" || rc=$?
+	sed 's/^/# /' "$g/tap" >&3
+	[ "$rc" = 0 ] && grep -q '^ok ' "$g/tap" && ! grep -q '^not ok' "$g/tap"
+}
+if [ -n "${XSHM_SKIP_VM:-}" ]; then
+	skip "the tools against the real driver in an arm64 guest" "XSHM_SKIP_VM is set"
+elif ! command -v qemu-system-aarch64 >/dev/null || ! command -v aarch64-linux-gnu-gcc >/dev/null; then
+	skip "the tools against the real driver in an arm64 guest" "needs qemu-system-aarch64 and aarch64-linux-gnu-gcc"
+else
+	exec 3>&1
+	tap "the tools against the real driver in an arm64 guest" t_guest
+	exec 3>&-
+fi
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -4,9 +4,13 @@
  * numbered, checksummed records through a libxshm ring in a static shared
  * memory region; a consumer in another domU checks every one of them.
  *
- *   xen-exchange produce REGION COUNT   init the layout, send COUNT records
- *   xen-exchange consume REGION COUNT   receive and verify COUNT records
- *   xen-exchange expect COUNT           print the digest a consumer must get
+ *   xen-exchange produce REGION COUNT [FIRST]  send records FIRST.. (default 0)
+ *   xen-exchange consume REGION COUNT [FIRST]  receive and verify them
+ *   xen-exchange expect COUNT [FIRST]          the digest a consumer must get
+ *
+ * The layout is initialised once and kept; a side that stops and runs again
+ * with FIRST = where it stopped must resume seamlessly, the other side
+ * undisturbed (the restart rule of the design).
  *
  * REGION is anything xshm_region_open() takes (a xen,id name in the
  * guests, a plain file on the host).  Each side prints key=value lines;
@@ -86,47 +90,63 @@ static int fail(const char *what, int err)
 	return 1;
 }
 
-static int produce(const char *name, uint64_t count)
+static int produce(const char *name, uint64_t first, uint64_t count)
 {
 	unsigned char rec[MAX_RECORD];
-	struct xshm_region *r;
-	struct xshm_ring *ring;
+	struct xshm_region *r = NULL;
+	struct xshm_ring *ring = NULL;
 	uint64_t seq, full = 0;
 	double t0, deadline;
-	int ret;
+	int rc = 1, ret;
 
 	ret = xshm_region_open(name, 0, 0, &r);
-	if (ret)
-		return fail("open", ret);
+	if (ret) {
+		r = NULL;
+		rc = fail("open", ret);
+		goto out;
+	}
 	ret = xshm_layout_init(r, &spec, 1, 0);
-	if (ret < 0)
-		return fail("layout_init", ret);
+	if (ret < 0) {
+		rc = fail("layout_init", ret);
+		goto out;
+	}
 	printf("layout=%s generation=%" PRIu64 "\n", ret ? "kept" : "fresh",
 	       xshm_layout_generation(r));
 	ret = xshm_ring_attach(r, CHANNEL, XSHM_PRODUCER, &ring);
-	if (ret)
-		return fail("attach", ret);
+	if (ret) {
+		ring = NULL;
+		rc = fail("attach", ret);
+		goto out;
+	}
 
 	t0 = now();
 	deadline = t0 + WAIT_MS / 1000.0;
-	for (seq = 0; seq < count; seq++) {
+	for (seq = first; seq < first + count; seq++) {
 		size_t n = make_record(seq, rec);
 
 		/* The consumer polls; a full ring just means it is behind. */
 		while ((ret = xshm_ring_send(ring, rec, n)) == -EAGAIN) {
 			full++;
-			if (now() > deadline)
-				return fail("send-timeout", -ETIMEDOUT);
+			if (now() > deadline) {
+				rc = fail("send-timeout", -ETIMEDOUT);
+				goto out;
+			}
 			usleep(100);
 		}
-		if (ret)
-			return fail("send", ret);
+		if (ret) {
+			rc = fail("send", ret);
+			goto out;
+		}
 	}
-	printf("produced=%" PRIu64 " full_waits=%" PRIu64 " seconds=%.3f\n",
-	       seq, full, now() - t0);
-	xshm_ring_detach(ring);
-	xshm_region_close(r);
-	return 0;
+	printf("produced=%" PRIu64 " next=%" PRIu64 " full_waits=%" PRIu64
+	       " seconds=%.3f\n", seq - first, seq, full, now() - t0);
+	rc = 0;
+out:
+	if (ring)
+		xshm_ring_detach(ring);
+	if (r)
+		xshm_region_close(r);
+	return rc;
 }
 
 /* Checks one received record against what the producer must have sent. */
@@ -138,34 +158,44 @@ static int check_record(uint64_t want, const unsigned char *got, size_t n)
 	return n == en && memcmp(got, exp, n) == 0;
 }
 
-static int consume(const char *name, uint64_t count)
+static int consume(const char *name, uint64_t first, uint64_t count)
 {
 	unsigned char buf[MAX_RECORD];
 	struct xshm_ring_stats st;
-	struct xshm_region *r;
-	struct xshm_ring *ring;
+	struct xshm_region *r = NULL;
+	struct xshm_ring *ring = NULL;
 	struct xshm_record rec;
 	uint64_t seq, bad = 0, lost = 0, digest = FNV_INIT;
 	double t0;
-	int ret;
+	int rc = 1, ret;
 
 	ret = xshm_region_open(name, 0, 0, &r);
-	if (ret)
-		return fail("open", ret);
+	if (ret) {
+		r = NULL;
+		rc = fail("open", ret);
+		goto out;
+	}
 	ret = xshm_layout_wait(r, WAIT_MS);
-	if (ret)
-		return fail("layout_wait", ret);
+	if (ret) {
+		rc = fail("layout_wait", ret);
+		goto out;
+	}
 	ret = xshm_ring_attach(r, CHANNEL, XSHM_CONSUMER, &ring);
-	if (ret)
-		return fail("attach", ret);
+	if (ret) {
+		ring = NULL;
+		rc = fail("attach", ret);
+		goto out;
+	}
 
 	t0 = now();
-	for (seq = 0; seq < count; seq++) {
+	for (seq = first; seq < first + count; seq++) {
 		uint32_t n;
 
 		ret = xshm_ring_peek_wait(ring, &rec, WAIT_MS);
-		if (ret)
-			return fail("peek_wait", ret);
+		if (ret) {
+			rc = fail("peek_wait", ret);
+			goto out;
+		}
 		lost += rec.lost;
 		/* Copy out of shared memory once, then judge only the copy. */
 		n = rec.len;
@@ -175,44 +205,60 @@ static int consume(const char *name, uint64_t count)
 		}
 		memcpy(buf, rec.data, n);
 		ret = xshm_ring_release(ring);
-		if (ret)
-			return fail("release", ret);
+		if (ret) {
+			rc = fail("release", ret);
+			goto out;
+		}
 		if (!check_record(seq, buf, n))
 			bad++;
 		digest = fnv1a(digest, buf, n);
 	}
 	ret = xshm_ring_stats(ring, &st);
-	if (ret)
-		return fail("stats", ret);
+	if (ret) {
+		rc = fail("stats", ret);
+		goto out;
+	}
 	printf("consumed=%" PRIu64 " bad=%" PRIu64 " lost=%" PRIu64
 	       " corrupt=%" PRIu64 " digest=%016" PRIx64 " seconds=%.3f\n",
-	       seq, bad, lost, st.corrupt, digest, now() - t0);
-	xshm_ring_detach(ring);
-	xshm_region_close(r);
-	return bad || lost || st.corrupt;
+	       seq - first, bad, lost, st.corrupt, digest, now() - t0);
+	rc = bad || lost || st.corrupt;
+out:
+	if (ring)
+		xshm_ring_detach(ring);
+	if (r)
+		xshm_region_close(r);
+	return rc;
 }
 
-static int expect(uint64_t count)
+static int expect(uint64_t first, uint64_t count)
 {
 	unsigned char buf[MAX_RECORD];
 	uint64_t seq, digest = FNV_INIT;
 
-	for (seq = 0; seq < count; seq++)
+	for (seq = first; seq < first + count; seq++)
 		digest = fnv1a(digest, buf, make_record(seq, buf));
 	printf("digest=%016" PRIx64 "\n", digest);
 	return 0;
 }
 
+/* Optional FIRST argument; 0 when absent. */
+static uint64_t arg_first(int argc, char **argv, int i)
+{
+	return i < argc ? strtoull(argv[i], NULL, 0) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 3 && !strcmp(argv[1], "expect"))
-		return expect(strtoull(argv[2], NULL, 0));
-	if (argc == 4 && !strcmp(argv[1], "produce"))
-		return produce(argv[2], strtoull(argv[3], NULL, 0));
-	if (argc == 4 && !strcmp(argv[1], "consume"))
-		return consume(argv[2], strtoull(argv[3], NULL, 0));
-	fprintf(stderr, "usage: %s produce|consume REGION COUNT | expect COUNT\n",
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "expect"))
+		return expect(arg_first(argc, argv, 3), strtoull(argv[2], NULL, 0));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "produce"))
+		return produce(argv[2], arg_first(argc, argv, 4),
+			       strtoull(argv[3], NULL, 0));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "consume"))
+		return consume(argv[2], arg_first(argc, argv, 4),
+			       strtoull(argv[3], NULL, 0));
+	fprintf(stderr, "usage: %s produce|consume REGION COUNT [FIRST] | expect COUNT [FIRST]\n",
 		argv[0]);
 	return 2;
 }

@@ -4,7 +4,15 @@
  *
  * Each region is a character device that supports read, write, lseek,
  * mmap (MAP_SHARED only, write-back cacheable, any page-aligned part) and
- * the ioctl below.  The same facts are in /sys/class/xshm/xshm<N>/.
+ * the ioctl below.  N is the node's position among the compatible nodes
+ * of the device tree, so it may skip numbers of refused nodes.
+ *
+ * The same facts are in /sys/class/xshm/xshm<N>/, one line each:
+ *   name       xen,id, empty when absent
+ *   size       bytes, decimal
+ *   phys_addr  guest-physical base, hexadecimal with 0x
+ *   offset     xen,offset, hexadecimal with 0x
+ *   flags      XSHM_INFO_* bits, hexadecimal with 0x
  */
 #ifndef _UAPI_LINUX_XSHM_H
 #define _UAPI_LINUX_XSHM_H

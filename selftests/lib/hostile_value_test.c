@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Value channels against a stalled, killed or hostile writer: a sequence
+ * left odd by hand (a writer dead mid-update) gives -EBUSY within the
+ * timeout for a SEQLOCK, never a hang; a LATCH reader still gets the last
+ * complete value; an LWW reader skips the stalled slot.  Restarted writers
+ * repair what their predecessor left.  Offsets per wire-format.md.
+ */
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "xshm_test.h"
+
+#define REGION_SIZE (64u * 1024u)
+#define VAL 24u
+#define SPAN 128u	/* VAL rounded up to 8, then to 128 */
+
+static const struct xshm_chan_spec chans[] = {
+	{ "seq", XSHM_CHAN_SEQLOCK, 0, VAL, 0 },
+	{ "latch", XSHM_CHAN_LATCH, 0, VAL, 0 },
+	{ "lww", XSHM_CHAN_LWW, 0, VAL, 2 },
+};
+
+/* A writer and a reader of one value channel; a fixture per set of types. */
+#define VALUE_FIXTURE(fx)						\
+FIXTURE(fx) {								\
+	char path[TEST_PATH_MAX];					\
+	struct xshm_region *r;						\
+	struct xshm_seqlock *w, *rd;					\
+	uint64_t off;							\
+};									\
+FIXTURE_VARIANT(fx) {							\
+	const char *name;						\
+	enum xshm_chan_type type;					\
+};									\
+FIXTURE_SETUP(fx)							\
+{									\
+	ASSERT_EQ(0, test_region_create(self->path, REGION_SIZE, &self->r)); \
+	ASSERT_EQ(0, xshm_layout_init(self->r, chans, 3, 0));		\
+	self->off = test_chan_offset(self->r, variant->name);		\
+	ASSERT_NE(0u, self->off);					\
+	ASSERT_EQ(0, xshm_seqlock_attach(self->r, variant->name,	\
+					 XSHM_PRODUCER, 0, &self->w));	\
+	ASSERT_EQ(0, xshm_seqlock_attach(self->r, variant->name,	\
+					 XSHM_CONSUMER, 0, &self->rd));	\
+}									\
+FIXTURE_TEARDOWN(fx)							\
+{									\
+	xshm_seqlock_detach(self->w);					\
+	xshm_seqlock_detach(self->rd);					\
+	xshm_region_close(self->r);					\
+	unlink(self->path);						\
+}
+
+VALUE_FIXTURE(stall)
+FIXTURE_VARIANT_ADD(stall, seqlock) { "seq", XSHM_CHAN_SEQLOCK };
+FIXTURE_VARIANT_ADD(stall, latch) { "latch", XSHM_CHAN_LATCH };
+FIXTURE_VARIANT_ADD(stall, lww) { "lww", XSHM_CHAN_LWW };
+
+VALUE_FIXTURE(latch)
+FIXTURE_VARIANT_ADD(latch, only) { "latch", XSHM_CHAN_LATCH };
+
+static void value(uint8_t v[VAL], uint32_t n)
+{
+	test_pattern(v, VAL, n);
+}
+
+TEST_F(stall, sequence_matches_the_document)
+{
+	uint8_t v[VAL];
+
+	value(v, 1);
+	ASSERT_EQ(0, xshm_seqlock_write(self->w, v, VAL, 0));
+	ASSERT_EQ(0, xshm_seqlock_write(self->w, v, VAL, 0));
+	/* two complete writes: seq / 2 == 2, even */
+	EXPECT_EQ(4u, test_get64(self->r, self->off + W_SEQ));
+	EXPECT_EQ(0, memcmp(v, test_at(self->r, self->off + W_PAYLOAD), VAL));
+	if (variant->type == XSHM_CHAN_LATCH) {
+		EXPECT_EQ(0, memcmp(v, test_at(self->r, self->off + W_PAYLOAD +
+					       SPAN), VAL));
+	}
+	if (variant->type == XSHM_CHAN_LWW) {
+		EXPECT_EQ(2u, test_get64(self->r, self->off + W_STAMP));
+	}
+}
+
+/* The writer died with its sequence odd. */
+TEST_F(stall, dead_writer_mid_update)
+{
+	static const uint8_t zero[VAL];
+	struct xshm_value_info info;
+	uint8_t v[VAL], out[VAL];
+	uint64_t t0, seq;
+
+	value(v, 7);
+	ASSERT_EQ(0, xshm_seqlock_write(self->w, v, VAL, 0));
+	seq = test_get64(self->r, self->off + W_SEQ);
+	test_put64(self->r, self->off + W_SEQ, seq + 1);
+	/* and it had scribbled half of the copy it was writing */
+	memset(test_at(self->r, self->off + W_PAYLOAD), 0xee, VAL / 2);
+
+	t0 = test_now_ns();
+	memset(out, 0, sizeof(out));
+	if (variant->type == XSHM_CHAN_LATCH) {
+		/* the other copy is complete: no waiting at all */
+		ASSERT_EQ(0, xshm_seqlock_read(self->rd, out, VAL, &info, 5000));
+		EXPECT_EQ(0, memcmp(v, out, VAL));
+		EXPECT_GT(4000u, test_ms_since(t0));
+	} else {
+		EXPECT_EQ(-EBUSY, xshm_seqlock_read(self->rd, out, VAL, &info,
+						    200));
+		EXPECT_LE(200u, test_ms_since(t0));
+		EXPECT_GT(5000u, test_ms_since(t0));
+		/* a failed read hands out nothing, torn or not */
+		EXPECT_EQ(0, memcmp(out, zero, VAL));
+	}
+	/* timeout 0 still answers at once */
+	t0 = test_now_ns();
+	if (variant->type != XSHM_CHAN_LATCH) {
+		EXPECT_EQ(-EBUSY, xshm_seqlock_read(self->rd, out, VAL, NULL, 0));
+	}
+	EXPECT_GT(1000u, test_ms_since(t0));
+}
+
+/* A restarted writer completes what its predecessor left. */
+TEST_F(stall, restarted_writer_recovers)
+{
+	struct xshm_seqlock *w2 = NULL;
+	uint8_t v[VAL], out[VAL];
+	uint64_t seq;
+
+	value(v, 1);
+	ASSERT_EQ(0, xshm_seqlock_write(self->w, v, VAL, 0));
+	seq = test_get64(self->r, self->off + W_SEQ);
+	test_put64(self->r, self->off + W_SEQ, seq + 1);
+	xshm_seqlock_detach(self->w);
+	self->w = NULL;
+
+	ASSERT_EQ(0, xshm_seqlock_attach(self->r, variant->name, XSHM_PRODUCER,
+					 0, &w2));
+	value(v, 2);
+	ASSERT_EQ(0, xshm_seqlock_write(w2, v, VAL, 0));
+	EXPECT_EQ(0u, test_get64(self->r, self->off + W_SEQ) & 1);
+	ASSERT_EQ(0, xshm_seqlock_read(self->rd, out, VAL, NULL, 200));
+	EXPECT_EQ(0, memcmp(v, out, VAL));
+	xshm_seqlock_detach(w2);
+}
+
+/*
+ * LATCH: a writer that died while writing copy 1 (seq even) left copy 1
+ * torn.  Its successor must repair copy 1 before its next odd sequence
+ * sends readers there.
+ */
+TEST_F(latch, successor_repairs_the_second_copy)
+{
+	struct xshm_seqlock *w2 = NULL;
+	uint8_t v[VAL], out[VAL];
+	uint64_t seq;
+
+	value(v, 3);
+	ASSERT_EQ(0, xshm_seqlock_write(self->w, v, VAL, 0));
+	memset(test_at(self->r, self->off + W_PAYLOAD + SPAN), 0xdd, VAL);
+	xshm_seqlock_detach(self->w);
+	self->w = NULL;
+	ASSERT_EQ(0, xshm_seqlock_attach(self->r, variant->name, XSHM_PRODUCER,
+					 0, &w2));
+	/* the successor dies at once, mid-update: readers use copy 1 */
+	seq = test_get64(self->r, self->off + W_SEQ);
+	test_put64(self->r, self->off + W_SEQ, seq + 1);
+	ASSERT_EQ(0, xshm_seqlock_read(self->rd, out, VAL, NULL, 200));
+	EXPECT_EQ(0, memcmp(v, out, VAL));
+	xshm_seqlock_detach(w2);
+}
+
+/* LWW: a stalled slot is skipped; the other writer's value is returned. */
+TEST(lww_skips_a_stalled_slot)
+{
+	char path[TEST_PATH_MAX];
+	struct xshm_region *r = NULL;
+	struct xshm_seqlock *w0 = NULL, *w1 = NULL, *rd = NULL;
+	struct xshm_value_info info;
+	uint8_t v[VAL], out[VAL];
+	uint64_t off, t0;
+
+	ASSERT_EQ(0, test_region_create(path, REGION_SIZE, &r));
+	ASSERT_EQ(0, xshm_layout_init(r, chans, 3, 0));
+	off = test_chan_offset(r, "lww");
+	ASSERT_EQ(0, xshm_seqlock_attach(r, "lww", XSHM_PRODUCER, 0, &w0));
+	ASSERT_EQ(0, xshm_seqlock_attach(r, "lww", XSHM_PRODUCER, 1, &w1));
+	ASSERT_EQ(0, xshm_seqlock_attach(r, "lww", XSHM_CONSUMER, 0, &rd));
+	value(v, 10);
+	ASSERT_EQ(0, xshm_seqlock_write(w0, v, VAL, 10));
+	value(v, 20);
+	ASSERT_EQ(0, xshm_seqlock_write(w1, v, VAL, 20));
+	/* slot 1 (128 + SPAN bytes per slot) stalls holding the newest stamp */
+	test_put64(r, off + 128 + SPAN + W_SEQ,
+		   test_get64(r, off + 128 + SPAN + W_SEQ) + 1);
+	t0 = test_now_ns();
+	ASSERT_EQ(0, xshm_seqlock_read(rd, out, VAL, &info, 100));
+	EXPECT_LE(100u, test_ms_since(t0));
+	EXPECT_EQ(0u, info.writer);
+	EXPECT_EQ(10u, info.stamp);
+	value(v, 10);
+	EXPECT_EQ(0, memcmp(v, out, VAL));
+	/* both stalled: -EBUSY */
+	test_put64(r, off + W_SEQ, test_get64(r, off + W_SEQ) + 1);
+	EXPECT_EQ(-EBUSY, xshm_seqlock_read(rd, out, VAL, &info, 50));
+	xshm_seqlock_detach(w0);
+	xshm_seqlock_detach(w1);
+	xshm_seqlock_detach(rd);
+	xshm_region_close(r);
+	unlink(path);
+}
+
+/* A peer that rewrites the sequence endlessly cannot hang a reader. */
+TEST_F(stall, churning_sequence_cannot_hang_a_reader)
+{
+	uint8_t v[VAL], out[VAL];
+	uint64_t t0;
+	int status, ret;
+	pid_t pid;
+
+	value(v, 5);
+	ASSERT_EQ(0, xshm_seqlock_write(self->w, v, VAL, 0));
+	pid = test_fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		volatile uint64_t *seq = (volatile uint64_t *)
+			test_at(self->r, self->off + W_SEQ);
+		uint64_t n = *seq;
+
+		for (;;)
+			*seq = ++n;	/* odd and even, never stable */
+	}
+	t0 = test_now_ns();
+	ret = xshm_seqlock_read(self->rd, out, VAL, NULL, 200);
+	EXPECT_GT(5000u, test_ms_since(t0));
+	/* LATCH may catch a stable moment; the value is then whole */
+	if (ret == 0) {
+		EXPECT_EQ(0, memcmp(v, out, VAL));
+	} else {
+		EXPECT_EQ(-EBUSY, ret);
+	}
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+}
+
+TEST_HARNESS_MAIN
