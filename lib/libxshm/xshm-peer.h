@@ -531,6 +531,7 @@ static inline void xshm_peer__recover_counters(struct xshm_peer_ring *r,
 {
 	uint64_t p = from, hdr, to_end, size;
 	uint32_t lenf, seq = r->next_seq, s;
+	int32_t d;
 
 	if (r->type == XSHM_WIRE_RING_FIXED) {
 		if (r->produced != r->head) {
@@ -567,15 +568,24 @@ static inline void xshm_peer__recover_counters(struct xshm_peer_ring *r,
 			seq = s;
 		p += size;
 	}
-	if (seq != r->next_seq) {
-		/* the lost counter updates were for committed records */
-		r->produced += seq - r->next_seq;
-		r->next_seq = seq;
-		atomic_store_explicit(&r->prod->next_seq, r->next_seq,
-				      memory_order_relaxed);
-		atomic_store_explicit(&r->prod->produced, r->produced,
-				      memory_order_relaxed);
-	}
+	/* the lost counter updates were for committed records */
+	r->produced += seq - r->next_seq;
+	r->next_seq = seq;
+	/*
+	 * Every seq is used by a committed or a dropped record, so
+	 * next_seq == produced + dropped (mod 2^32) whenever no store
+	 * sequence was cut short.  A death between the stores of a commit
+	 * left produced behind; between those of a drop, next_seq.
+	 */
+	d = (int32_t)((uint32_t)(r->produced + r->dropped) - r->next_seq);
+	if (d < 0)
+		r->produced += (uint64_t)(-(int64_t)d);
+	else
+		r->next_seq += (uint32_t)d;
+	atomic_store_explicit(&r->prod->next_seq, r->next_seq,
+			      memory_order_relaxed);
+	atomic_store_explicit(&r->prod->produced, r->produced,
+			      memory_order_relaxed);
 }
 
 /*
@@ -665,6 +675,7 @@ static inline int xshm_peer__refresh_tail(struct xshm_peer_ring *r)
 	return 0;
 }
 
+/* dropped first: a death before next_seq is repaired at attach */
 static inline void xshm_peer__count_drop(struct xshm_peer_ring *r)
 {
 	r->dropped++;
@@ -773,9 +784,6 @@ static inline int xshm_peer_ring_push_batch(struct xshm_peer_ring *r,
 			r->head++;
 		}
 		r->produced += done;
-		if (r->policy == XSHM_WIRE_FULL_DROP)
-			for (i = done; i < n; i++)
-				xshm_peer__count_drop(r);
 	}
 	if (done) {
 		atomic_store_explicit(&r->prod->head, r->head,
@@ -783,6 +791,10 @@ static inline int xshm_peer_ring_push_batch(struct xshm_peer_ring *r,
 		atomic_store_explicit(&r->prod->produced, r->produced,
 				      memory_order_relaxed);
 	}
+	/* the dropped slots come after the written ones */
+	if (r->policy == XSHM_WIRE_FULL_DROP)
+		for (i = done; i < n; i++)
+			xshm_peer__count_drop(r);
 	return (int)done;
 }
 
@@ -854,8 +866,10 @@ static inline void xshm_peer__var_hdr(struct xshm_peer_ring *r, uint64_t p,
  * Reserve room for a record of len bytes; *buf receives where to write it.
  * Several reservations may precede one commit.  Nothing is visible to the
  * consumer before xshm_peer_ring_commit().  -EMSGSIZE if len is larger
- * than the channel's elem_size; -EAGAIN if full (FAIL) or if the pending
- * batch would not fit the ring (commit first); -ENOBUFS if dropped (DROP).
+ * than the channel's elem_size; -EAGAIN if full (FAIL), if full while
+ * reservations are pending (DROP: commit them, the next one is dropped),
+ * or if the pending batch would not fit the ring (commit first); -ENOBUFS
+ * if dropped (DROP).
  */
 static inline int xshm_peer_ring_reserve(struct xshm_peer_ring *r,
 					 size_t len, void **buf)
@@ -885,7 +899,12 @@ static inline int xshm_peer_ring_reserve(struct xshm_peer_ring *r,
 		if (err)
 			return err;
 		if (r->pos + total - r->tail_cache > r->capacity) {
-			if (r->policy == XSHM_WIRE_FULL_FAIL)
+			/*
+			 * A drop uses up a seq; with reservations pending
+			 * it would come before theirs are published, and a
+			 * death before commit could not be accounted for.
+			 */
+			if (r->policy == XSHM_WIRE_FULL_FAIL || r->pending)
 				return -XSHM_PEER_EAGAIN;
 			xshm_peer__count_drop(r);
 			return -XSHM_PEER_ENOBUFS;

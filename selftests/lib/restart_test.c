@@ -18,6 +18,7 @@ static const struct xshm_chan_spec chans[] = {
 	{ "cfg", XSHM_CHAN_SEQLOCK, 0, 32, 0 },
 	{ "latch", XSHM_CHAN_LATCH, 0, 32, 0 },
 	{ "lww", XSHM_CHAN_LWW, 0, 32, 2 },
+	{ "drops", XSHM_CHAN_RING_VAR, XSHM_FULL_DROP, 64, 256 },
 };
 #define NCHANS (sizeof(chans) / sizeof(chans[0]))
 
@@ -145,6 +146,114 @@ TEST_F(restart, uncommitted_reservation_vanishes_with_its_producer)
 	EXPECT_EQ(0, recv_n(c, 0, 3));
 	EXPECT_EQ(-EAGAIN, xshm_ring_peek(c, &rec));
 	xshm_ring_detach(p2);
+	xshm_ring_detach(c);
+}
+
+/*
+ * DROP with reservations pending: the full ring says -EAGAIN (commit
+ * first) instead of dropping, so a producer that dies before its commit
+ * leaves neither its records nor a drop behind; the drop happens, and is
+ * counted, on the next reservation after the commit.
+ */
+TEST_F(restart, drop_waits_for_pending_reservations)
+{
+	struct xshm_ring *p = NULL, *c = NULL, *p2 = NULL;
+	struct xshm_ring_stats st;
+	struct xshm_record rec;
+	uint8_t buf[64] = { 0 };
+	void *b;
+	int i;
+
+	ASSERT_EQ(0, xshm_ring_attach(self->r, "drops", XSHM_PRODUCER, &p));
+	ASSERT_EQ(0, xshm_ring_attach(self->r, "drops", XSHM_CONSUMER, &c));
+	/* 3 x 72 bytes of 256, then 16: 24 bytes left */
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, xshm_ring_send(p, buf, 64));
+	ASSERT_EQ(0, xshm_ring_reserve(p, 8, &b));
+	EXPECT_EQ(-EAGAIN, xshm_ring_reserve(p, 64, &b));
+	ASSERT_EQ(0, xshm_ring_stats(p, &st));
+	EXPECT_EQ(0u, st.dropped);
+	/* dies before its commit */
+	xshm_ring_detach(p);
+	ASSERT_EQ(0, xshm_ring_attach(self->r, "drops", XSHM_PRODUCER, &p2));
+	EXPECT_EQ(3u, xshm_ring_next_seq(p2));
+	ASSERT_EQ(0, xshm_ring_reserve(p2, 8, &b));
+	EXPECT_EQ(-EAGAIN, xshm_ring_reserve(p2, 64, &b));
+	EXPECT_EQ(1, xshm_ring_commit(p2));
+	EXPECT_EQ(-ENOBUFS, xshm_ring_reserve(p2, 64, &b));
+	ASSERT_EQ(0, xshm_ring_stats(p2, &st));
+	EXPECT_EQ(1u, st.dropped);
+	EXPECT_EQ(4u, st.produced);
+	for (i = 0; i < 4; i++) {
+		ASSERT_LE(0, xshm_ring_recv(c, buf, sizeof(buf), &rec));
+		EXPECT_EQ((uint32_t)i, rec.seq);
+		EXPECT_EQ(0u, rec.lost);
+	}
+	ASSERT_EQ(0, xshm_ring_send(p2, buf, 8));
+	ASSERT_EQ(8, xshm_ring_recv(c, buf, sizeof(buf), &rec));
+	EXPECT_EQ(5u, rec.seq);
+	EXPECT_EQ(1u, rec.lost);
+	xshm_ring_detach(p2);
+	xshm_ring_detach(c);
+}
+
+/*
+ * A producer killed between the stores of a drop (dropped, then
+ * next_seq) or of a commit (head, next_seq, then produced): the block it
+ * left is reproduced by hand, and its successor repairs the counters so
+ * that the consumer's losses still equal the drop counter.
+ */
+TEST_F(restart, counters_cut_short_are_repaired_at_attach)
+{
+	struct xshm_ring *p = NULL, *c = NULL;
+	struct xshm_ring_stats st;
+	struct xshm_record rec;
+	uint8_t buf[64] = { 0 };
+	uint64_t off = test_chan_offset(self->r, "drops");
+
+	ASSERT_EQ(0, xshm_ring_attach(self->r, "drops", XSHM_PRODUCER, &p));
+	ASSERT_EQ(0, xshm_ring_attach(self->r, "drops", XSHM_CONSUMER, &c));
+	ASSERT_EQ(0, xshm_ring_send(p, buf, 8));
+	ASSERT_EQ(0, xshm_ring_send(p, buf, 8));
+	xshm_ring_detach(p);
+	ASSERT_EQ(2u, test_get32(self->r, off + W_PROD_SEQ));
+
+	/* a drop cut short: dropped stored, next_seq not */
+	test_put64(self->r, off + W_DROPPED, 1);
+	ASSERT_EQ(0, xshm_ring_attach(self->r, "drops", XSHM_PRODUCER, &p));
+	EXPECT_EQ(3u, xshm_ring_next_seq(p));
+	EXPECT_EQ(3u, test_get32(self->r, off + W_PROD_SEQ));
+	ASSERT_EQ(0, xshm_ring_send(p, buf, 8));
+	xshm_ring_detach(p);
+
+	/* a commit cut short: head and next_seq stored, produced not */
+	test_put64(self->r, off + W_PRODUCED, 2);
+	ASSERT_EQ(0, xshm_ring_attach(self->r, "drops", XSHM_PRODUCER, &p));
+	ASSERT_EQ(0, xshm_ring_stats(p, &st));
+	EXPECT_EQ(3u, st.produced);
+	EXPECT_EQ(1u, st.dropped);
+	EXPECT_EQ(4u, xshm_ring_next_seq(p));
+	xshm_ring_detach(p);
+
+	/* a commit cut short earlier: head stored, next_seq and produced not */
+	test_put32(self->r, off + W_PROD_SEQ, 3);
+	test_put64(self->r, off + W_PRODUCED, 2);
+	ASSERT_EQ(0, xshm_ring_attach(self->r, "drops", XSHM_PRODUCER, &p));
+	ASSERT_EQ(0, xshm_ring_stats(p, &st));
+	EXPECT_EQ(3u, st.produced);
+	EXPECT_EQ(4u, xshm_ring_next_seq(p));
+
+	ASSERT_EQ(8, xshm_ring_recv(c, buf, sizeof(buf), &rec));
+	EXPECT_EQ(0u, rec.seq);
+	ASSERT_EQ(8, xshm_ring_recv(c, buf, sizeof(buf), &rec));
+	EXPECT_EQ(1u, rec.seq);
+	ASSERT_EQ(8, xshm_ring_recv(c, buf, sizeof(buf), &rec));
+	EXPECT_EQ(3u, rec.seq);
+	/* the one loss the consumer sees is the one drop counted */
+	EXPECT_EQ(1u, rec.lost);
+	ASSERT_EQ(0, xshm_ring_stats(c, &st));
+	EXPECT_EQ(1u, st.dropped);
+	xshm_ring_detach(p);
 	xshm_ring_detach(c);
 }
 
