@@ -48,10 +48,21 @@ static int pop_plain(struct xshm_ring *ring, unsigned char *dst,
 	if (avail == 0)
 		return -EAGAIN;
 	n = avail < max ? (unsigned int)avail : max;
-	for (i = 0; i < n; i++)
-		memcpy(dst + (size_t)i * elem,
-		       ring->data + ((ring->tail + i) & ring->mask) *
-		       ring->stride, elem);
+	if (elem == ring->stride && elem <= XSHM_WIRE_BULK_SLOT_MAX) {
+		/* small packed slots: one copy up to the wrap, one after */
+		uint64_t at = ring->tail & ring->mask;
+		uint64_t run = ring->cap - at < n ? ring->cap - at : n;
+
+		memcpy(dst, ring->data + at * elem, run * elem);
+		if (run < n)
+			memcpy(dst + run * elem, ring->data,
+			       (n - run) * elem);
+	} else {
+		for (i = 0; i < n; i++)
+			memcpy(dst + (size_t)i * elem,
+			       ring->data + ((ring->tail + i) & ring->mask) *
+			       ring->stride, elem);
+	}
 	ring->tail += n;
 	publish_tail(ring);
 	return (int)n;

@@ -267,6 +267,9 @@ static inline uint64_t xshm_wire_value_span(uint32_t elem_size)
 }
 
 /* fixed ring slot stride: elem_size rounded up to 8 */
+/* fixed slots up to this size are copied in runs, not one by one */
+#define XSHM_WIRE_BULK_SLOT_MAX 16u
+
 static inline uint64_t xshm_wire_slot_stride(uint32_t elem_size)
 {
 	return xshm_wire_round_up(elem_size, 8);
@@ -739,6 +742,33 @@ static inline int xshm_peer_ring_push(struct xshm_peer_ring *r,
 }
 
 /*
+ * Copy n slots to the ring from head on.  Small packed slots (stride ==
+ * elem_size) go in one copy up to the wrap and one after: a call per
+ * 8-byte slot would cost more than the data.  From 32 bytes up, copying
+ * slot by slot measured faster.
+ */
+static inline void xshm_peer__copy_slots_in(struct xshm_peer_ring *r,
+					    const unsigned char *src,
+					    unsigned int n)
+{
+	uint64_t at = r->head & r->mask, run, i;
+
+	if (r->stride == r->elem_size &&
+	    r->elem_size <= XSHM_WIRE_BULK_SLOT_MAX) {
+		run = r->capacity - at < n ? r->capacity - at : n;
+		XSHM_PEER_MEMCPY(r->data + at * r->stride, src,
+				 run * r->stride);
+		if (run < n)
+			XSHM_PEER_MEMCPY(r->data, src + run * r->stride,
+					 (n - run) * r->stride);
+		return;
+	}
+	for (i = 0; i < n; i++, src += r->elem_size)
+		XSHM_PEER_MEMCPY(r->data + ((r->head + i) & r->mask) *
+				 r->stride, src, r->elem_size);
+}
+
+/*
  * Push up to n slots with one release store.  Returns the number written
  * into the ring: FAIL stops when full (the rest is not consumed), DROP
  * drops and counts the rest, OVERWRITE writes all n.  A negative value
@@ -778,11 +808,9 @@ static inline int xshm_peer_ring_push_batch(struct xshm_peer_ring *r,
 				return err;
 			room = r->capacity - (r->head - r->tail_cache);
 		}
-		for (; done < n && done < room; done++, src += r->elem_size) {
-			XSHM_PEER_MEMCPY(r->data + (r->head & r->mask) *
-					 r->stride, src, r->elem_size);
-			r->head++;
-		}
+		done = room < n ? (unsigned int)room : n;
+		xshm_peer__copy_slots_in(r, src, done);
+		r->head += done;
 		r->produced += done;
 	}
 	if (done) {

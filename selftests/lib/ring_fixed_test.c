@@ -368,4 +368,52 @@ TEST_F(ring, fixed_calls_on_a_var_ring_are_einval)
 	xshm_ring_detach(vp);
 }
 
+/*
+ * Every slot shape a batch copies differently: packed small slots go in
+ * runs (one copy up to the wrap), padded or larger ones slot by slot.
+ * Odd batch sizes over a 7-slot-per-lap pattern cross the wrap at every
+ * offset.
+ */
+TEST(batches_of_every_slot_shape_wrap_intact)
+{
+	static const uint32_t sizes[] = { 1, 4, 8, 12, 16, 20, 24, 64 };
+	uint8_t in[7 * 64], out[7 * 64];
+	struct xshm_chan_spec spec = { "s", XSHM_CHAN_RING_FIXED,
+				       XSHM_FULL_FAIL, 0, 8 };
+	struct xshm_ring *p, *c;
+	struct xshm_region *r;
+	char path[TEST_PATH_MAX];
+	uint32_t k, n = 0, m = 0, es, b, i, j;
+	int got;
+
+	ASSERT_EQ(0, test_region_create(path, REGION_SIZE, &r));
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		es = sizes[k];
+		spec.elem_size = es;
+		ASSERT_EQ(0, xshm_layout_init(r, &spec, 1, XSHM_INIT_FORCE));
+		ASSERT_EQ(0, xshm_ring_attach(r, "s", XSHM_PRODUCER, &p));
+		ASSERT_EQ(0, xshm_ring_attach(r, "s", XSHM_CONSUMER, &c));
+		for (b = 1; b <= 7; b++) {
+			for (j = 0; j < 9; j++) {
+				for (i = 0; i < b * es; i++)
+					in[i] = (uint8_t)(n * es + i);
+				ASSERT_EQ((int)b,
+					  xshm_ring_push_batch(p, in, b));
+				got = xshm_ring_pop_batch(c, out, 7);
+				ASSERT_EQ((int)b, got);
+				for (i = 0; i < b * es; i++)
+					ASSERT_EQ((uint8_t)(m * es + i),
+						  out[i]) TH_LOG("size %u batch %u",
+								 es, b);
+				n += b;
+				m += b;
+			}
+		}
+		xshm_ring_detach(p);
+		xshm_ring_detach(c);
+	}
+	xshm_region_close(r);
+	unlink(path);
+}
+
 TEST_HARNESS_MAIN
