@@ -7,12 +7,18 @@
 #   make demo        the main job: two arm64 guests, RT-style logging, report
 #   make demo-host   the same on a plain file on this machine, in seconds
 #   make bench       benchmarks against peer rings and machine limits
-#   make install     library, header, pkg-config file, tools, man pages
+#   make install     library, headers, pkg-config file, tools, man pages,
+#                    udev rule, systemd unit (PREFIX, DESTDIR honoured)
+#   make module      the driver for the running kernel (KDIR to change)
+#   make modules_install
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all deps lib tools test check demo demo-host bench install clean
+.PHONY: all deps lib tools test check demo demo-host bench install clean \
+	module modules_install
 
 all: tools
 
@@ -40,6 +46,14 @@ bench: lib
 install: tools
 	$(MAKE) -C lib/libxshm install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	install -D -m 0644 udev/60-xshm.rules \
+		$(DESTDIR)$(UDEVRULESDIR)/60-xshm.rules
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 
 clean:
 	rm -rf build

@@ -82,6 +82,108 @@ for src in selftests/lib/*_test.c; do
 	esac
 done
 
+# ---- packaging ----------------------------------------------------------------
+# make install into a DESTDIR, then build and run programs against the
+# installed copy only, found through its pkg-config file.
+pkg=$PWD/build/selftests/lib/pkg
+installed() {
+	rm -rf "$pkg"
+	make -s install PREFIX=/usr DESTDIR="$pkg/root" >"$pkg.log" 2>&1 ||
+		{ cat "$pkg.log"; return 1; }
+	local f missing=0
+	for f in lib/libxshm.so.1.0.0 lib/libxshm.a include/xshm.h \
+		 include/xshm-peer.h include/linux/xshm.h \
+		 lib/pkgconfig/libxshm.pc share/man/man3/xshm_ring_reserve.3 \
+		 share/man/man1/xshm-logd.1 bin/xshm-info bin/xshm-ring \
+		 bin/xshm-logd lib/udev/rules.d/60-xshm.rules \
+		 lib/systemd/system/xshm-logd.service; do
+		[ -f "$pkg/root/usr/$f" ] || { echo "missing: /usr/$f"; missing=1; }
+	done
+	[ "$(readlink "$pkg/root/usr/lib/libxshm.so.1")" = libxshm.so.1.0.0 ] &&
+		[ "$(readlink "$pkg/root/usr/lib/libxshm.so")" = libxshm.so.1 ] ||
+		{ echo "soname links wrong"; missing=1; }
+	grep -qx 'prefix=/usr' "$pkg/root/usr/lib/pkgconfig/libxshm.pc" ||
+		{ echo "pkg-config file does not record PREFIX"; missing=1; }
+	grep -q "$pkg" "$pkg/root/usr/lib/pkgconfig/libxshm.pc" &&
+		{ echo "DESTDIR leaked into the pkg-config file"; missing=1; }
+	grep -q 'ExecStart=/usr/bin/xshm-logd' \
+		"$pkg/root/usr/lib/systemd/system/xshm-logd.service" ||
+		{ echo "unit does not name the installed daemon"; missing=1; }
+	return $missing
+}
+
+# Exported: every public call, versioned XSHM_1.0, nothing else.
+exports_versioned() {
+	local so=$pkg/root/usr/lib/libxshm.so.1.0.0 dyn bad
+	readelf -d "$so" | grep -q 'SONAME.*\[libxshm\.so\.1\]' ||
+		{ echo "no SONAME libxshm.so.1"; return 1; }
+	dyn=$(objdump -T "$so" | awk '$2 == "g" && $4 == ".text" {print $6, $7}')
+	bad=$(printf '%s\n' "$dyn" | grep -v '^XSHM_1\.0 xshm_' || true)
+	[ -z "$bad" ] || { echo "exported outside XSHM_1.0: $bad"; return 1; }
+	for fn in $(grep -oE '\bxshm_[a-z0-9_]+\(' lib/libxshm/xshm.h |
+		    tr -d '(' | sort -u); do
+		printf '%s\n' "$dyn" | grep -qx "XSHM_1.0 $fn" ||
+			{ echo "not exported: $fn"; return 1; }
+	done
+}
+
+# A program built from the installed headers and pkg-config flags, shared
+# and static, opens a file region, sends and receives a record.
+builds_against_install() {
+	local pc flags mode
+	pc=(env PKG_CONFIG_SYSROOT_DIR="$pkg/root"
+	    PKG_CONFIG_LIBDIR="$pkg/root/usr/lib/pkgconfig" pkg-config)
+	cat >"$pkg/user.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include <xshm.h>
+#include <linux/xshm.h>
+
+int main(int argc, char **argv)
+{
+	struct xshm_chan_spec c = { "log", XSHM_CHAN_RING_VAR,
+				    XSHM_FULL_FAIL, 64, 1024 };
+	struct xshm_region *r;
+	struct xshm_ring *p, *q;
+	char buf[64];
+
+	(void)argc;
+	if (sizeof(struct xshm_region_info) < XSHM_REGION_INFO_SIZE_VER0 ||
+	    xshm_region_open_path(argv[1], XSHM_OPEN_CREATE, 65536, &r) ||
+	    xshm_layout_init(r, &c, 1, 0) < 0 ||
+	    xshm_ring_attach(r, "log", XSHM_PRODUCER, &p) ||
+	    xshm_ring_attach(r, "log", XSHM_CONSUMER, &q) ||
+	    xshm_ring_send(p, "hello", 5) ||
+	    xshm_ring_recv(q, buf, sizeof(buf), NULL) != 5 ||
+	    memcmp(buf, "hello", 5))
+		return 1;
+	printf("%s\n", xshm_version());
+	return 0;
+}
+C
+	for mode in shared static; do
+		flags=$("${pc[@]}" --cflags --libs $([ $mode = static ] && echo --static) libxshm) ||
+			return 1
+		# shellcheck disable=SC2086
+		cc -std=c11 -Wall -Werror -o "$pkg/user-$mode" "$pkg/user.c" \
+			$flags $([ $mode = static ] && echo -static) || return 1
+		rm -f "$pkg/region"
+		LD_LIBRARY_PATH=$([ $mode = shared ] && echo "$pkg/root/usr/lib") \
+			"$pkg/user-$mode" "$pkg/region" || { echo "$mode: run failed"; return 1; }
+	done
+	LD_LIBRARY_PATH=$pkg/root/usr/lib ldd "$pkg/user-shared" | grep -q "libxshm.so.1 => $pkg/root/usr/lib/" ||
+		{ echo "shared program does not use the installed library"; return 1; }
+}
+
+if [ -n "${SANITIZE:-}" ]; then
+	: # packaging does not change with sanitizers
+elif [ "$built" -eq 1 ]; then
+	mkdir -p "$pkg"
+	check "make install honours PREFIX and DESTDIR" installed
+	check "libxshm.so.1 exports every public call as XSHM_1.0, nothing else" exports_versioned
+	check "programs build from the installed headers and pkg-config file (shared and static) and run" builds_against_install
+fi
+
 # ---- man pages ----------------------------------------------------------------
 # A page renders cleanly if neither groff (all warnings) nor man-db complains.
 render_clean() {
