@@ -18,6 +18,7 @@ struct xshm_seqlock {
 	struct xshm_wire_chan chan;
 	struct xshm_peer_value v;	/* layout of the channel; writer state */
 	unsigned char *scratch;		/* 2 * span: candidate and best */
+	struct xshm_wait_policy wait;	/* readers: while a write is on */
 };
 
 XSHM_API int xshm_seqlock_attach(struct xshm_region *r, const char *name,
@@ -46,6 +47,7 @@ XSHM_API int xshm_seqlock_attach(struct xshm_region *r, const char *name,
 		goto err_free;
 	sl->region = r;
 	sl->role = role;
+	sl->wait = xshm__default_wait;
 	if (role == XSHM_PRODUCER) {
 		xshm_peer_value_repair(&sl->v);
 	} else {
@@ -73,6 +75,13 @@ XSHM_API void xshm_seqlock_detach(struct xshm_seqlock *sl)
 		return;
 	free(sl->scratch);
 	free(sl);
+}
+
+XSHM_API void xshm_seqlock_set_wait(struct xshm_seqlock *sl,
+				    const struct xshm_wait_policy *wp)
+{
+	if (sl)
+		sl->wait = wp ? *wp : xshm__default_wait;
 }
 
 XSHM_API int xshm_seqlock_write(struct xshm_seqlock *sl, const void *val,
@@ -126,7 +135,7 @@ static int read_slot(const struct xshm_seqlock *sl, unsigned char *blk,
 	struct xshm_waiter w;
 	int err;
 
-	xshm__waiter_start(&w, &xshm__default_wait, timeout_ms);
+	xshm__waiter_start(&w, &sl->wait, timeout_ms);
 	for (;;) {
 		err = try_read(sl, blk, dst, seq, stamp);
 		if (!err)

@@ -154,7 +154,9 @@ int xshm_layout_list(const struct xshm_region *r, struct xshm_chan_info *info,
 /*
  * There is no notification between domains: waits poll.  A wait spins
  * spin_iters times, then sleeps starting at 1 us and doubling up to
- * max_sleep_us (bounding the added latency), until the timeout.
+ * max_sleep_us (bounding the added latency), until the timeout.  Set per
+ * handle with xshm_ring_set_wait() and xshm_seqlock_set_wait() (NULL:
+ * back to the defaults).
  */
 struct xshm_wait_policy {
 	uint32_t spin_iters;	/* default 1000 */
@@ -272,6 +274,8 @@ void xshm_seqlock_detach(struct xshm_seqlock *sl);
  * across writers (0 = one more than the newest stamp present).  Other
  * types ignore stamp.
  */
+void xshm_seqlock_set_wait(struct xshm_seqlock *sl,
+			   const struct xshm_wait_policy *wp);
 int xshm_seqlock_write(struct xshm_seqlock *sl, const void *val, size_t len,
 		       uint64_t stamp);
 

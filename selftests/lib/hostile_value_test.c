@@ -6,6 +6,7 @@
  * complete value; an LWW reader skips the stalled slot.  Restarted writers
  * repair what their predecessor left.  Offsets per wire-format.md.
  */
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -56,6 +57,11 @@ VALUE_FIXTURE(stall)
 FIXTURE_VARIANT_ADD(stall, seqlock) { "seq", XSHM_CHAN_SEQLOCK };
 FIXTURE_VARIANT_ADD(stall, latch) { "latch", XSHM_CHAN_LATCH };
 FIXTURE_VARIANT_ADD(stall, lww) { "lww", XSHM_CHAN_LWW };
+
+/* latch readers never wait: they read the other copy */
+VALUE_FIXTURE(waiting)
+FIXTURE_VARIANT_ADD(waiting, seqlock) { "seq", XSHM_CHAN_SEQLOCK };
+FIXTURE_VARIANT_ADD(waiting, lww) { "lww", XSHM_CHAN_LWW };
 
 VALUE_FIXTURE(latch)
 FIXTURE_VARIANT_ADD(latch, only) { "latch", XSHM_CHAN_LATCH };
@@ -120,6 +126,56 @@ TEST_F(stall, dead_writer_mid_update)
 		EXPECT_EQ(-EBUSY, xshm_seqlock_read(self->rd, out, VAL, NULL, 0));
 	}
 	EXPECT_GT(1000u, test_ms_since(t0));
+}
+
+static long voluntary_switches(void)
+{
+	struct rusage ru;
+
+	/* this thread only: a sanitizer's helper thread sleeps on its own */
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_nvcsw;
+}
+
+/*
+ * The handle's wait policy decides how a reader waits out a writer that
+ * is mid-update: spinning only (it never sleeps, so it never gives up
+ * the CPU voluntarily) or spinning then sleeping (the default).
+ */
+TEST_F(waiting, reader_waits_as_its_policy_says)
+{
+	const struct xshm_wait_policy spin = { 0xffffffffu, 1000 };
+	const struct xshm_wait_policy nap = { 0, 1000 };
+	uint8_t v[VAL], out[VAL];
+	uint64_t seq;
+	long before;
+
+	value(v, 3);
+	ASSERT_EQ(0, xshm_seqlock_write(self->w, v, VAL, 0));
+	seq = test_get64(self->r, self->off + W_SEQ);
+	test_put64(self->r, self->off + W_SEQ, seq + 1);
+
+	xshm_seqlock_set_wait(self->rd, &spin);
+	before = voluntary_switches();
+	EXPECT_EQ(-EBUSY, xshm_seqlock_read(self->rd, out, VAL, NULL, 30));
+	EXPECT_EQ(0, voluntary_switches() - before);
+
+	xshm_seqlock_set_wait(self->rd, &nap);
+	before = voluntary_switches();
+	EXPECT_EQ(-EBUSY, xshm_seqlock_read(self->rd, out, VAL, NULL, 30));
+	EXPECT_LE(10, voluntary_switches() - before);
+
+	/* NULL: back to the defaults, which sleep after 1000 spins */
+	xshm_seqlock_set_wait(self->rd, NULL);
+	before = voluntary_switches();
+	EXPECT_EQ(-EBUSY, xshm_seqlock_read(self->rd, out, VAL, NULL, 30));
+	EXPECT_LE(5, voluntary_switches() - before);
+
+	/* the writer completes: every policy reads the value */
+	test_put64(self->r, self->off + W_SEQ, seq);
+	xshm_seqlock_set_wait(self->rd, &spin);
+	ASSERT_EQ(0, xshm_seqlock_read(self->rd, out, VAL, NULL, 30));
+	EXPECT_EQ(0, memcmp(v, out, VAL));
 }
 
 /* A restarted writer completes what its predecessor left. */
