@@ -67,6 +67,13 @@ static void *xs_open(const char *path, void *base, size_t msg,
 					  producer ? XSHM_PRODUCER :
 						     XSHM_CONSUMER,
 					  0, &e->sl);
+	/*
+	 * Like the peers' consumers, a benchmark reader owns its core: it
+	 * spins through a write in progress instead of sleeping.
+	 */
+	if (!err && !producer)
+		xshm_seqlock_set_wait(e->sl, &(const struct xshm_wait_policy){
+			.spin_iters = 1u << 22, .max_sleep_us = 100 });
 	if (err) {
 		fprintf(stderr, "%s %s: %s\n", XS_NAME, name,
 			xshm_strerror(err));
