@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Turn the benchmarks' raw CSV rows into the published results.
 
-usage: report.py RAW.csv PLACEMENTS.csv MACHINE.txt OUTDIR
+usage: report.py RAW.csv PLACEMENTS.csv MACHINE.txt OUTDIR [README.md]
 
 RAW rows are impl,test,msg,batch,rep,metric,value (one per repetition).
 Writes OUTDIR/results.csv (median, spread and ratios of every figure),
 OUTDIR/results.md (tables, goals, machine) and the data files plot.gp
 reads (OUTDIR/plot-*.dat).  Ratios compare figures of the same run only.
+With README.md, the goals table there (between the bench-goals markers)
+is replaced by this run's.
 """
 import csv
 import os
@@ -149,6 +151,33 @@ def goal_rows(summ):
     return rows
 
 
+def goals_table(summ):
+    lines = ["| goal | impl | batch | figure | ratio | verdict | steady figure | steady ratio | steady verdict |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for what, impl, batch, metric, v, r, vd, sv, sr, svd in goal_rows(summ):
+        lines.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
+            what, impl, batch, "" if v is None else fmt_value(metric, v),
+            fmt_ratio(r), vd, "" if sv is None else fmt_value(metric, sv),
+            fmt_ratio(sr), svd))
+    return lines
+
+
+def update_readme(summ, machine, path):
+    """replace the table between the markers; the rest is left alone"""
+    begin, end = "<!-- bench-goals:begin -->", "<!-- bench-goals:end -->"
+    with open(path) as f:
+        text = f.read()
+    if begin not in text or end not in text:
+        sys.exit("%s: no %s ... %s markers" % (path, begin, end))
+    date = machine.splitlines()[0].replace("date: ", "") if machine else ""
+    table = "\n".join(["", "From `bench/results/` (%s):" % date, ""] +
+                      goals_table(summ) + [""])
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    with open(path, "w") as f:
+        f.write(head + begin + table + end + tail)
+
+
 def write_csv(summ, path):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
@@ -194,15 +223,8 @@ def write_md(summ, raw_runs, placements, machine, path):
               "Throughput goals are judged twice: on the whole-run median "
               "and on the median steady window (see README.md), which "
               "leaves out the stalls when the scheduler preempted a "
-              "spinning process.", "",
-              "| goal | impl | batch | figure | ratio | verdict | steady figure | steady ratio | steady verdict |",
-              "|---|---|---|---|---|---|---|---|---|"]
-    for what, impl, batch, metric, v, r, vd, sv, sr, svd in goal_rows(summ):
-        lines.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
-            what, impl, batch, "" if v is None else fmt_value(metric, v),
-            fmt_ratio(r), vd, "" if sv is None else fmt_value(metric, sv),
-            fmt_ratio(sr), svd))
-    lines.append("")
+              "spinning process.", ""]
+    lines += goals_table(summ) + [""]
 
     sections = [("Throughput", "tput", THROUGHPUT + EXTRA),
                 ("One-way latency (half the round trip, batch 1)", "lat",
@@ -262,9 +284,9 @@ def write_plot_data(summ, outdir):
 
 
 def main():
-    if len(sys.argv) != 5:
+    if len(sys.argv) not in (5, 6):
         sys.exit(__doc__)
-    raw, placements_csv, machine_txt, outdir = sys.argv[1:]
+    raw, placements_csv, machine_txt, outdir = sys.argv[1:5]
     runs = load(raw)
     summ = summarise(runs)
     os.makedirs(outdir, exist_ok=True)
@@ -278,6 +300,8 @@ def main():
     write_csv(summ, outdir + "/results.csv")
     write_md(summ, runs, placements, machine, outdir + "/results.md")
     write_plot_data(summ, outdir)
+    if len(sys.argv) == 6:
+        update_readme(summ, machine, sys.argv[5])
     for what, impl, batch, _m, _v, r, vd, _sv, sr, svd in goal_rows(summ):
         print("goal: %s: %s batch %d: ratio %s: %s%s" % (
             what, impl, batch, fmt_ratio(r), vd,
