@@ -6,6 +6,7 @@
 #              exactly-once (FAIL) or exactly-counted losses (DROP, OVERWRITE)
 #   seqlock    readers vs writers in other processes (SEQLOCK, LATCH, LWW x2)
 #   stall      a writer frozen/killed mid-update: -EBUSY, LATCH keeps a value
+#   arm64      the same programs, smaller counts, in an arm64 guest on 2 vCPUs
 # Prints TAP; exits non-zero if any test failed.
 #
 # Knobs (environment; the sanitizer suite uses them to run smaller counts):
@@ -87,6 +88,43 @@ for t in seqlock latch lww; do
 	run_test "stall: $t writer frozen and killed mid-update" 60 \
 		seqlock_stall -t "$t"
 done
+
+# The same programs in an arm64 guest with two vCPUs (scripts/vm harness),
+# only for the suite's own native build (not for the sanitizer builds).
+in_guest() {
+	local g=$top/build/selftests/stress-arm64 rc=0
+	mkdir -p "$g"
+	make -s -C lib/libxshm CC=aarch64-linux-gnu-gcc BUILD="$g/lib" static &&
+	make -s -C selftests/stress CC=aarch64-linux-gnu-gcc OUT="$g/bin" \
+		LIBDIR="$g/lib" LDFLAGS=-static &&
+	XSHM_VM_SMP=2 scripts/vm/make-dtb.sh "$g/guest.dtb" scripts/vm/dt/good.dtsi &&
+	scripts/vm/make-initramfs.sh -o "$g/stress.cpio.gz" \
+		-r selftests/stress/guest-run.sh \
+		$(for p in duplex_stress lossy_stress restart_torture seqlock_torture; do
+			echo "-b $g/bin/$p"; done) || return 1
+	XSHM_VM_SMP=2 scripts/vm/boot.sh -d "$g/guest.dtb" -i "$g/stress.cpio.gz" \
+		-t 900 -l "$g/console.log" >/dev/null || true
+	(. scripts/vm/lib.sh && vm_guest_output "$g/console.log") >"$g/tap" || rc=$?
+	sed 's/^/# /' "$g/tap"
+	[ "$rc" = 0 ] && grep -q '^ok ' "$g/tap" && ! grep -q '^not ok' "$g/tap"
+}
+if [ -z "${STRESS_BIN:-}" ]; then
+	n=$((n + 1))
+	if [ -n "${XSHM_SKIP_VM:-}" ]; then
+		echo "ok $n # SKIP arm64 guest: XSHM_SKIP_VM is set"
+	elif ! command -v qemu-system-aarch64 >/dev/null ||
+	     ! command -v aarch64-linux-gnu-gcc >/dev/null; then
+		echo "ok $n # SKIP arm64 guest: needs qemu-system-aarch64 and aarch64-linux-gnu-gcc"
+	else
+		start=$(date +%s)
+		if in_guest; then
+			echo "ok $n arm64 guest, 2 vCPUs: duplex, lossy, restart and seqlock torture ($(( $(date +%s) - start ))s)"
+		else
+			echo "not ok $n arm64 guest, 2 vCPUs: duplex, lossy, restart and seqlock torture"
+			failed=$((failed + 1))
+		fi
+	fi
+fi
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
