@@ -342,11 +342,27 @@ int dt_check(const void *blob, size_t size, uint64_t page_size,
 	int node, err;
 
 	memset(rep, 0, sizeof(*rep));
-	if (size < sizeof(struct fdt_header) ||
-	    (err = fdt_check_full(blob, size)) != 0) {
+	if (size < sizeof(struct fdt_header)) {
+		global_problem(rep, DT_ERROR,
+			       "not a valid device tree blob: too short");
+		return -EINVAL;
+	}
+	/*
+	 * Before version 16 node names were full paths, and libfdt 1.6.1's
+	 * fdt_check_full() dereferences the NULL fdt_get_name() returns for
+	 * one without a '/' (found by fuzz/dt_fuzz.c).  dtc and Linux write
+	 * version 17: refuse the old format before libfdt looks at it.
+	 */
+	if (fdt_magic(blob) == FDT_MAGIC && fdt_version(blob) < 16) {
+		global_problem(rep, DT_ERROR,
+			       "device tree format version %u is older than 16; convert it with dtc -I dtb -O dtb",
+			       fdt_version(blob));
+		return -EINVAL;
+	}
+	err = fdt_check_full(blob, size);
+	if (err) {
 		global_problem(rep, DT_ERROR, "not a valid device tree blob: %s",
-			       size < sizeof(struct fdt_header) ?
-			       "too short" : fdt_strerror(err));
+			       fdt_strerror(err));
 		return -EINVAL;
 	}
 
