@@ -15,10 +15,14 @@
 #   xen-domU1   the /reserved-memory Xen 4.17 wrote for a real dom0less
 #               guest (selftests/driver/dt/xen-generated): device tests
 #   malformed   every malformed node shape: one error each, others work
-# and finally two guests at once on one shared backend file, exchanging
-# patterns with each other and with the host.  Prints TAP (guest output
-# nested as comments); exits non-zero if anything failed.
+# then two guests at once on one shared backend file, exchanging patterns
+# with each other and with the host, and last the udev rule (udev/60-xshm.rules)
+# under Debian's real systemd-udevd (scripts/vm/fetch-udev.sh) in a guest
+# of its own on the good tree (selftests/driver/udev-run.sh).  Prints TAP
+# (guest output nested as comments); exits non-zero if anything failed.
 # XSHM_VM_TIMEOUT bounds each boot (default 180 s); logs: build/vm/logs/.
+# XSHM_UDEV_RULE replaces the rule file the udev guest gets (to check that
+# the test catches a broken rule); XSHM_SKIP_VM skips the udev guest.
 set -eu -o pipefail
 cd "$(dirname "$0")/../.."
 # Two vCPUs, so that concurrent tests (unbind under load) really race.
@@ -148,6 +152,37 @@ two_guests() {
 	rm -f "$shm"
 }
 
+# The shipped rule, alone, under the real systemd-udevd of Debian bookworm.
+UDEV_RULE=${XSHM_UDEV_RULE:-udev/60-xshm.rules}
+udev_initramfs() {
+	local root
+	root=$(scripts/vm/fetch-udev.sh)
+	scripts/vm/make-initramfs.sh -o "$OUT/udev-tests.cpio.gz" \
+		-r selftests/driver/udev-run.sh -m "$KO" -d "$root" \
+		-f "$UDEV_RULE:/etc/udev/rules.d/60-xshm.rules"
+}
+udev_guest() {
+	local what="udev rule under systemd-udevd: /dev/xshm/by-name links"
+	if [ -n "${XSHM_SKIP_VM:-}" ]; then
+		n=$((n + 1))
+		echo "ok $n $what # SKIP XSHM_SKIP_VM is set"
+		return
+	elif ! command -v qemu-system-aarch64 >/dev/null; then
+		n=$((n + 1))
+		echo "ok $n $what # SKIP needs qemu-system-aarch64"
+		return
+	fi
+	step "fetch Debian arm64 udev, udev initramfs ($UDEV_RULE)" \
+		udev_initramfs || return 0
+	local log=$LOGS/udev.log rc=0 start=$SECONDS
+	echo "# guest udev: tree good, systemd-udevd with $UDEV_RULE only"
+	scripts/vm/boot.sh -d "$OUT/good.dtb" -i "$OUT/udev-tests.cpio.gz" \
+		-t "$LIMIT" -a "slub_debug=FZPU" -l "$log" >/dev/null 2>&1 || true
+	vm_guest_output "$log" | sed 's/^/# /' || rc=$?
+	[ "$rc" -ne 99 ] || tail -n 30 "$log" | sed 's/^/#   console: /'
+	result "$rc" "$what ($((SECONDS - start)) s)"
+}
+
 echo "TAP version 13"
 if step "fetch kernel, build tests and benchmark" build_all &&
 	step "build module" scripts/vm/build-module.sh "$OUT/module" &&
@@ -165,6 +200,7 @@ if step "fetch kernel, build tests and benchmark" build_all &&
 		esac
 		boot_tests malformed malformed "XSHM_TESTS=xshm_malformed_test,xshm_dev_test"
 		two_guests
+		udev_guest
 	fi
 fi
 echo "1..$n"
