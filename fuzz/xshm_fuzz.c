@@ -220,7 +220,9 @@ static void ring_ops(struct handles *h, unsigned int round)
 	uint8_t buf[512];
 	size_t es = h->fixed_elem;
 	struct xshm_ring_stats st;
-	struct xshm_record rec;
+	struct xshm_record rec, recs[5];
+	uint64_t batch_buf[64];
+	struct iovec iov[4];
 	ssize_t got;
 	void *p;
 	int i, n;
@@ -267,6 +269,19 @@ static void ring_ops(struct handles *h, unsigned int round)
 		}
 		xshm_ring_peek_wait(h->var_c, &rec, 0);
 		xshm_ring_release(h->var_c);
+		/* batches: a small cap now and then, to stop mid-way */
+		n = xshm_ring_recv_batch(h->var_c, batch_buf,
+					 (round & 2) ? 40 : sizeof(batch_buf),
+					 recs, 1 + round % 5);
+		CHECK(n <= 1 + (int)(round % 5));
+		for (i = 0; i < n; i++) {
+			CHECK(recs[i].len <= h->var_max);
+			CHECK((const uint8_t *)recs[i].data >=
+			      (const uint8_t *)batch_buf);
+			CHECK((const uint8_t *)recs[i].data + recs[i].len <=
+			      (const uint8_t *)batch_buf + sizeof(batch_buf));
+			touch(recs[i].data, recs[i].len);
+		}
 		xshm_ring_stats(h->var_c, &st);
 	}
 	if (h->var_p) {
@@ -283,6 +298,14 @@ static void ring_ops(struct handles *h, unsigned int round)
 			}
 			xshm_ring_commit(h->var_p);
 		}
+		for (i = 0; i < 4; i++) {
+			iov[i].iov_base = buf;
+			iov[i].iov_len = (round * 29u + (unsigned int)i * 37u) %
+					 (h->var_max + 2 < sizeof(buf) ?
+					  h->var_max + 2 : sizeof(buf));
+		}
+		n = xshm_ring_sendv(h->var_p, iov, 1 + round % 4);
+		CHECK(n <= 1 + (int)(round % 4));
 		xshm_ring_next_seq(h->var_p);
 		xshm_ring_stats(h->var_p, &st);
 	}

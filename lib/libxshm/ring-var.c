@@ -22,6 +22,18 @@ static uint64_t seq_gap(uint32_t seq, uint32_t expect)
 	return gap < 0x80000000u ? gap : 0;
 }
 
+/* entry checks of every consumer call */
+static int consumer_check(struct xshm_ring *ring)
+{
+	if (!ring)
+		return -EINVAL;
+	if (ring->role != XSHM_CONSUMER)
+		return -EPERM;
+	if (ring->chan.type != XSHM_WIRE_RING_VAR)
+		return -EINVAL;
+	return xshm__stale(ring->region, ring->generation);
+}
+
 /*
  * Check header hdr found at position pos with avail committed bytes.
  * Returns the record's size in the ring, 0 if invalid.
@@ -164,11 +176,7 @@ int xshm__ring_var_peek(struct xshm_ring *ring, struct xshm_record *rec)
 
 	if (!ring || !rec)
 		return -EINVAL;
-	if (ring->role != XSHM_CONSUMER)
-		return -EPERM;
-	if (ring->chan.type != XSHM_WIRE_RING_VAR)
-		return -EINVAL;
-	err = xshm__stale(ring->region, ring->generation);
+	err = consumer_check(ring);
 	if (err)
 		return err;
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
@@ -200,21 +208,11 @@ XSHM_API int xshm_ring_peek_wait(struct xshm_ring *ring,
 	}
 }
 
-XSHM_API int xshm_ring_release(struct xshm_ring *ring)
+/* free every record peeked so far: one release store of tail */
+static void release_peeked(struct xshm_ring *ring)
 {
-	int err;
-
-	if (!ring)
-		return -EINVAL;
-	if (ring->role != XSHM_CONSUMER)
-		return -EPERM;
-	if (ring->chan.type != XSHM_WIRE_RING_VAR)
-		return -EINVAL;
-	err = xshm__stale(ring->region, ring->generation);
-	if (err)
-		return err;
 	if (ring->peek_pos == ring->tail && !ring->peek_lost)
-		return 0;
+		return;
 	if (ring->peek_lost) {
 		ring->lost += ring->peek_lost;
 		atomic_store_explicit(&ring->cons->lost, ring->lost,
@@ -232,6 +230,15 @@ XSHM_API int xshm_ring_release(struct xshm_ring *ring)
 	ring->expect_seq = ring->peek_seq;
 	ring->peek_lost = 0;
 	ring->copy_used = 0;
+}
+
+XSHM_API int xshm_ring_release(struct xshm_ring *ring)
+{
+	int err = consumer_check(ring);
+
+	if (err)
+		return err;
+	release_peeked(ring);
 	return 0;
 }
 
@@ -270,4 +277,209 @@ XSHM_API ssize_t xshm_ring_recv(struct xshm_ring *ring, void *buf, size_t cap,
 		rec->data = buf;
 	}
 	return (ssize_t)r.len;
+}
+
+/*
+ * Batches.  The caller's buffer takes each record at the next multiple of
+ * 8; cap was clamped so that these offsets cannot overflow.
+ */
+struct batch {
+	unsigned char *buf;
+	size_t cap, at;
+	struct xshm_record *recs;
+	unsigned int max, n;
+	uint64_t pos;		/* after the last record walked */
+	uint64_t end;		/* after the last record taken */
+	int stop;		/* why the walk ended early: -EMSGSIZE/-EBADMSG */
+	uint64_t stop_pos;	/* where */
+};
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * Walk the records in [b->pos, head) and copy up to b->max of them into
+ * b->buf.  Every header goes through the checks of record_size(): a data
+ * record is accepted at once if its length fits the channel and its size
+ * the bytes left before min(head, ring end); anything else (padding, or
+ * a header that is wrong) takes record_size() itself.  recs[i].lost holds
+ * the record's position for now (OVERWRITE re-checks it).
+ */
+static void batch_walk(struct xshm_ring *ring, struct batch *b, uint64_t head,
+		       bool shared_copy)
+{
+	/* locals: the copies are char stores that might alias *ring, *b */
+	const unsigned char *data = ring->data, *src;
+	uint64_t pos = b->pos, end = b->end, room, hdr, size;
+	uint64_t mask = ring->mask, cap = ring->cap;
+	uint32_t lenf, elem = ring->chan.elem_size;
+	struct xshm_record *recs = b->recs;
+	unsigned char *buf = b->buf;
+	size_t at = b->at, bcap = b->cap;
+	unsigned int n = b->n, max = b->max;
+	bool pad = false;
+
+	room = min_u64(head - pos, cap - (pos & mask));
+	while (n < max && pos != head) {
+		hdr = atomic_load_explicit(xshm_wire_u64((void *)data,
+							 pos & mask),
+					   memory_order_relaxed);
+		lenf = (uint32_t)hdr;
+		size = xshm_wire_rec_size(lenf);
+		if (lenf > elem || size > room) {
+			if (!(lenf & XSHM_WIRE_REC_PAD) || pad ||
+			    !record_size(ring, hdr, pos, head - pos)) {
+				b->stop = -EBADMSG;
+				break;
+			}
+			pad = true;	/* never two in a row */
+			pos += (uint64_t)(lenf & XSHM_WIRE_REC_LEN_MASK) +
+			       XSHM_WIRE_REC_HDR;
+			room = min_u64(head - pos, cap);
+			continue;
+		}
+		if (at > bcap || lenf > bcap - at) {
+			b->stop = -EMSGSIZE;
+			break;
+		}
+		src = data + (pos & mask) + XSHM_WIRE_REC_HDR;
+		if (shared_copy)
+			xshm_wire_load_words(buf + at, src, lenf);
+		else
+			xshm_peer__copy(buf + at, src, lenf);
+		recs[n] = (struct xshm_record){
+			/* no arithmetic on a NULL buf (cap 0) */
+			.data = at ? buf + at : buf, .len = lenf,
+			.seq = (uint32_t)(hdr >> 32), .lost = pos,
+		};
+		n++;
+		at += xshm_wire_round_up(lenf, 8);
+		pad = false;
+		pos += size;
+		room -= size;
+		end = pos;
+	}
+	b->stop_pos = pos;
+	b->pos = pos;
+	b->end = end;
+	b->at = at;
+	b->n = n;
+}
+
+/*
+ * Hand out recs[from, n) as recs[0, ...): seq gaps give the losses exactly
+ * as peek counts them, then everything goes with one release.
+ */
+static int batch_deliver(struct xshm_ring *ring, struct batch *b,
+			 unsigned int from)
+{
+	uint32_t expect = ring->peek_seq, seq;
+	unsigned int i, k = b->n - from;
+
+	if (from)
+		memmove(b->recs, b->recs + from, k * sizeof(*b->recs));
+	for (i = 0; i < k; i++) {
+		seq = b->recs[i].seq;
+		b->recs[i].lost = seq_gap(seq, expect);
+		ring->peek_lost += b->recs[i].lost;
+		expect = seq + 1;
+	}
+	ring->peek_seq = expect;
+	ring->peek_pos = b->end;
+	release_peeked(ring);
+	return (int)k;
+}
+
+/*
+ * FAIL/DROP.  A bad header after good records ends the batch; it is
+ * counted when a call returns -EBADMSG for it, as recv would.
+ */
+static int recv_batch_plain(struct xshm_ring *ring, struct batch *b)
+{
+	uint64_t head = atomic_load_explicit(&ring->prod->head,
+					     memory_order_acquire);
+
+	if (head - ring->tail > ring->cap || (head & 7) ||
+	    head - ring->tail < b->pos - ring->tail) {
+		ring->corrupt++;
+		return -EBADMSG;
+	}
+	ring->head_cache = head;
+	batch_walk(ring, b, head, false);
+	if (b->n)
+		return batch_deliver(ring, b, 0);
+	if (b->stop == -EBADMSG)
+		ring->corrupt++;
+	return b->stop;
+}
+
+/*
+ * OVERWRITE: copy the records straight into the caller's buffer with
+ * relaxed word loads, then acquire fence and re-read the frontier, as
+ * peek does: records that start before it may be torn and are left out
+ * (they show up as lost, via the seq gap); so is a bad header, which is
+ * only corrupt if the producer had not passed it.
+ */
+static int recv_batch_overwrite(struct xshm_ring *ring, struct batch *b)
+{
+	uint64_t head, oldest, start = ring->peek_pos;
+	unsigned int i, tries;
+	int err;
+
+	for (tries = 0; tries < OVERWRITE_RETRIES; tries++) {
+		err = xshm__overwrite_bounds(ring, &head, &oldest);
+		if (err)
+			return err;
+		if ((int64_t)(oldest - start) > 0)
+			start = oldest;
+		if ((int64_t)(head - start) <= 0)
+			return 0;
+		b->pos = b->end = start;
+		b->n = 0;
+		b->at = 0;
+		b->stop = 0;
+		batch_walk(ring, b, head, true);
+		atomic_thread_fence(memory_order_acquire);
+		oldest = atomic_load_explicit(&ring->prod->oldest,
+					      memory_order_relaxed);
+		for (i = 0; i < b->n; i++)
+			if ((int64_t)(oldest - b->recs[i].lost) <= 0)
+				break;
+		if (b->stop && (int64_t)(oldest - b->stop_pos) > 0)
+			b->stop = 0;	/* overwritten, not corrupt */
+		if (i < b->n)
+			return batch_deliver(ring, b, i);
+		if ((int64_t)(oldest - start) > 0)
+			continue;	/* lapped during the copy: resync */
+		if (b->stop == -EBADMSG)
+			ring->corrupt++;
+		return b->stop;
+	}
+	return -EAGAIN;	/* the producer keeps lapping us */
+}
+
+XSHM_API int xshm_ring_recv_batch(struct xshm_ring *ring, void *buf,
+				  size_t cap, struct xshm_record *recs,
+				  unsigned int max)
+{
+	struct batch b = { 0 };
+	int err = consumer_check(ring);
+
+	if (err)
+		return err;
+	if ((!buf && cap) || (!recs && max) || max > 0x7fffffffu)
+		return -EINVAL;
+	if (!max)
+		return 0;
+	/* no buffer is that large; keeps buffer offsets from overflowing */
+	b.cap = cap < SIZE_MAX / 2 ? cap : SIZE_MAX / 2;
+	b.buf = buf;
+	b.recs = recs;
+	b.max = max;
+	b.pos = b.end = ring->peek_pos;
+	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
+		return recv_batch_overwrite(ring, &b);
+	return recv_batch_plain(ring, &b);
 }

@@ -193,6 +193,45 @@ XSHM_API int xshm_ring_send(struct xshm_ring *ring, const void *data,
 	return xshm_peer_ring_send(&ring->p, data, len);
 }
 
+/*
+ * The handle is checked once per batch; per record there is only the
+ * placement and the copy (see xshm_peer_ring_sendv() for the semantics).
+ */
+XSHM_API int xshm_ring_sendv(struct xshm_ring *ring, const struct iovec *recs,
+			     unsigned int n)
+{
+	struct xshm_peer_ring *p = ring ? &ring->p : NULL;
+	struct xshm_peer__batch b;
+	unsigned int i = 0, k;
+	int err = producer_check(ring, XSHM_WIRE_RING_VAR);
+
+	if (err)
+		return err;
+	if ((!recs && n) || n > 0x7fffffffu)
+		return -EINVAL;
+	err = xshm_peer__var_check(p);
+	if (err)
+		return err;
+	xshm_peer__batch_begin(p, &b);
+	for (; i < n; i++) {
+		if (!recs[i].iov_base && recs[i].iov_len) {
+			err = -EINVAL;
+			break;
+		}
+		err = xshm_peer__batch_put(p, &b, recs[i].iov_base,
+					   recs[i].iov_len);
+		if (err)
+			break;
+	}
+	xshm_peer__batch_end(p, &b);
+	k = i;
+	if (err == -EAGAIN && p->policy == XSHM_WIRE_FULL_DROP)
+		while (k < n && recs[k].iov_len <= p->elem_size &&
+		       (recs[k].iov_base || !recs[k].iov_len))
+			k++;
+	return xshm_peer__sendv_end(p, &i, err, k - i);
+}
+
 XSHM_API uint32_t xshm_ring_next_seq(const struct xshm_ring *ring)
 {
 	if (!ring)

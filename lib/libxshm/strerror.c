@@ -9,7 +9,10 @@
 
 #include "internal.h"
 
-#define XSHM_VERSION_STRING "1.0.0"
+/* the Makefile's VERSION, also in the soname's file name and libxshm.pc */
+#ifndef XSHM_VERSION_STRING
+#error "build with the Makefile: it defines XSHM_VERSION_STRING"
+#endif
 
 XSHM_API const char *xshm_strerror(int err)
 {

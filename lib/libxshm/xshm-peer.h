@@ -679,16 +679,22 @@ static inline int xshm_peer__refresh_tail(struct xshm_peer_ring *r)
 }
 
 /* dropped first: a death before next_seq is repaired at attach */
-static inline void xshm_peer__count_drop(struct xshm_peer_ring *r)
+static inline void xshm_peer__count_drops(struct xshm_peer_ring *r,
+					  uint32_t n)
 {
-	r->dropped++;
+	r->dropped += n;
 	atomic_store_explicit(&r->prod->dropped, r->dropped,
 			      memory_order_relaxed);
 	if (r->type == XSHM_WIRE_RING_VAR) {
-		r->next_seq++;
+		r->next_seq += n;
 		atomic_store_explicit(&r->prod->next_seq, r->next_seq,
 				      memory_order_relaxed);
 	}
+}
+
+static inline void xshm_peer__count_drop(struct xshm_peer_ring *r)
+{
+	xshm_peer__count_drops(r, 1);
 }
 
 /* publish the OVERWRITE frontier before any store that may overwrite */
@@ -891,6 +897,83 @@ static inline void xshm_peer__var_hdr(struct xshm_peer_ring *r, uint64_t p,
 }
 
 /*
+ * Copy a record whose length is known only at run time: a call to memcpy
+ * would cost more than the bytes of a short record, so up to 16 bytes go
+ * as two overlapping fixed-size copies.
+ */
+static inline void xshm_peer__copy(void *dst, const void *src, size_t len)
+{
+	unsigned char *d = (unsigned char *)dst;
+	const unsigned char *s = (const unsigned char *)src;
+
+	if (len >= 8 && len <= 16) {
+		XSHM_PEER_MEMCPY(d, s, 8);
+		XSHM_PEER_MEMCPY(d + len - 8, s + len - 8, 8);
+	} else if (len >= 4 && len < 8) {
+		XSHM_PEER_MEMCPY(d, s, 4);
+		XSHM_PEER_MEMCPY(d + len - 4, s + len - 4, 4);
+	} else if (len < 4) {
+		while (len--)
+			*d++ = *s++;
+	} else {
+		XSHM_PEER_MEMCPY(d, s, len);
+	}
+}
+
+/*
+ * Add a record of len bytes to the pending batch (the part of reserve
+ * that runs per record; the caller checked the handle) and set *buf to
+ * where its bytes go.  -EMSGSIZE if len is larger than elem_size; -EAGAIN
+ * if the batch would then not fit: FAIL/DROP, the ring is full counting
+ * the pending records (the tail was re-read); OVERWRITE, the staging
+ * buffer is full.  -EBADMSG if the consumer's tail is impossible.
+ */
+static inline int xshm_peer__var_place(struct xshm_peer_ring *r, size_t len,
+				       void **buf)
+{
+	uint64_t need, to_end, pad, total;
+	int err;
+
+	if (len > r->elem_size)
+		return -XSHM_PEER_EMSGSIZE;
+	need = xshm_wire_rec_size(len);
+	to_end = r->capacity - (r->pos & r->mask);
+	pad = need > to_end ? to_end : 0;
+	total = pad + need;
+	if (r->policy == XSHM_WIRE_FULL_OVERWRITE) {
+		if (r->pos + total - r->head > r->capacity)
+			return -XSHM_PEER_EAGAIN;
+		xshm_peer__make_room_overwrite(r, total);
+	} else if (r->pos + total - r->tail_cache > r->capacity) {
+		/* tail <= head <= pos: this also bounds the batch */
+		err = xshm_peer__refresh_tail(r);
+		if (err)
+			return err;
+		if (r->pos + total - r->tail_cache > r->capacity)
+			return -XSHM_PEER_EAGAIN;
+	}
+	if (pad)
+		xshm_peer__var_hdr(r, r->pos, XSHM_WIRE_REC_PAD |
+				   (uint32_t)(pad - XSHM_WIRE_REC_HDR), 0);
+	xshm_peer__var_hdr(r, r->pos + pad, (uint32_t)len, r->next_seq++);
+	*buf = xshm_peer__var_dst(r, r->pos + pad + XSHM_WIRE_REC_HDR);
+	r->pos += total;
+	r->pending++;
+	return 0;
+}
+
+/* checks of a var producer handle, once per call or batch */
+static inline int xshm_peer__var_check(const struct xshm_peer_ring *r)
+{
+	if (r->type != XSHM_WIRE_RING_VAR)
+		return -XSHM_PEER_EINVAL;
+	if (r->policy == XSHM_WIRE_FULL_OVERWRITE &&
+	    (!r->staging || r->staging_size < r->capacity))
+		return -XSHM_PEER_EINVAL;
+	return 0;
+}
+
+/*
  * Reserve room for a record of len bytes; *buf receives where to write it.
  * Several reservations may precede one commit.  Nothing is visible to the
  * consumer before xshm_peer_ring_commit().  -EMSGSIZE if len is larger
@@ -902,50 +985,23 @@ static inline void xshm_peer__var_hdr(struct xshm_peer_ring *r, uint64_t p,
 static inline int xshm_peer_ring_reserve(struct xshm_peer_ring *r,
 					 size_t len, void **buf)
 {
-	uint64_t need, off, to_end, pad, total;
-	int err;
+	int err = xshm_peer__var_check(r);
 
-	if (r->type != XSHM_WIRE_RING_VAR)
-		return -XSHM_PEER_EINVAL;
-	if (len > r->elem_size)
-		return -XSHM_PEER_EMSGSIZE;
-	if (r->policy == XSHM_WIRE_FULL_OVERWRITE &&
-	    (!r->staging || r->staging_size < r->capacity))
-		return -XSHM_PEER_EINVAL;
-	need = xshm_wire_rec_size(len);
-	off = r->pos & r->mask;
-	to_end = r->capacity - off;
-	pad = need > to_end ? to_end : 0;
-	total = pad + need;
-	if (r->pos + total - r->head > r->capacity)
-		return -XSHM_PEER_EAGAIN;
-
-	if (r->policy == XSHM_WIRE_FULL_OVERWRITE) {
-		xshm_peer__make_room_overwrite(r, total);
-	} else if (r->pos + total - r->tail_cache > r->capacity) {
-		err = xshm_peer__refresh_tail(r);
-		if (err)
-			return err;
-		if (r->pos + total - r->tail_cache > r->capacity) {
-			/*
-			 * A drop uses up a seq; with reservations pending
-			 * it would come before theirs are published, and a
-			 * death before commit could not be accounted for.
-			 */
-			if (r->policy == XSHM_WIRE_FULL_FAIL || r->pending)
-				return -XSHM_PEER_EAGAIN;
-			xshm_peer__count_drop(r);
-			return -XSHM_PEER_ENOBUFS;
-		}
+	if (err)
+		return err;
+	err = xshm_peer__var_place(r, len, buf);
+	/*
+	 * A drop uses up a seq; with reservations pending it would come
+	 * before theirs are published, and a death before commit could not
+	 * be accounted for.  Without any pending, -EAGAIN means a full ring
+	 * (one record is at most half of it).
+	 */
+	if (err == -XSHM_PEER_EAGAIN && r->policy == XSHM_WIRE_FULL_DROP &&
+	    !r->pending) {
+		xshm_peer__count_drop(r);
+		return -XSHM_PEER_ENOBUFS;
 	}
-	if (pad)
-		xshm_peer__var_hdr(r, r->pos, XSHM_WIRE_REC_PAD |
-				   (uint32_t)(pad - XSHM_WIRE_REC_HDR), 0);
-	xshm_peer__var_hdr(r, r->pos + pad, (uint32_t)len, r->next_seq++);
-	*buf = xshm_peer__var_dst(r, r->pos + pad + XSHM_WIRE_REC_HDR);
-	r->pos += total;
-	r->pending++;
-	return 0;
+	return err;
 }
 
 /* publish every reserved record with one release store; returns how many */
@@ -992,6 +1048,163 @@ static inline int xshm_peer_ring_send(struct xshm_peer_ring *r,
 		XSHM_PEER_MEMCPY(buf, data, len);
 	err = xshm_peer_ring_commit(r);
 	return err < 0 ? err : 0;
+}
+
+/* one record of a batch for xshm_peer_ring_sendv() */
+struct xshm_peer_rec {
+	const void *data;
+	size_t len;
+};
+
+/* sendv: copy a record into the pending batch; see xshm_peer__var_place() */
+static inline int xshm_peer__var_put(struct xshm_peer_ring *r,
+				     const void *data, size_t len)
+{
+	void *buf;
+	int err = xshm_peer__var_place(r, len, &buf);
+
+	if (err == -XSHM_PEER_EAGAIN && r->policy == XSHM_WIRE_FULL_OVERWRITE) {
+		/* more than a ring's worth: the earlier ones are lost anyway */
+		xshm_peer_ring_commit(r);
+		err = xshm_peer__var_place(r, len, &buf);
+	}
+	if (!err)
+		xshm_peer__copy(buf, data, len);
+	return err;
+}
+
+/*
+ * The state of a FAIL/DROP ring during a sendv, in a local: the record
+ * copies are char stores that might alias the handle, so with the handle
+ * in memory every record would reload it.
+ */
+struct xshm_peer__batch {
+	unsigned char *data;
+	uint64_t capacity, mask, elem_size;
+	uint64_t pos, tail;
+	uint32_t seq, n;
+	int overwrite;		/* OVERWRITE takes xshm_peer__var_put() */
+};
+
+static inline void xshm_peer__batch_begin(const struct xshm_peer_ring *r,
+					  struct xshm_peer__batch *b)
+{
+	b->data = r->data;
+	b->capacity = r->capacity;
+	b->mask = r->mask;
+	b->elem_size = r->elem_size;
+	b->pos = r->pos;
+	b->tail = r->tail_cache;
+	b->seq = r->next_seq;
+	b->n = 0;
+	b->overwrite = r->policy == XSHM_WIRE_FULL_OVERWRITE;
+}
+
+static inline void xshm_peer__batch_end(struct xshm_peer_ring *r,
+					struct xshm_peer__batch *b)
+{
+	if (b->overwrite)
+		return;
+	r->pos = b->pos;
+	r->next_seq = b->seq;
+	r->pending += b->n;
+}
+
+/* xshm_peer__var_place() and the copy, for FAIL/DROP in the batch state */
+static inline int xshm_peer__batch_put(struct xshm_peer_ring *r,
+				       struct xshm_peer__batch *b,
+				       const void *data, size_t len)
+{
+	uint64_t need, off, to_end, pad;
+	int err;
+
+	if (b->overwrite)
+		return xshm_peer__var_put(r, data, len);
+	if (len > b->elem_size)
+		return -XSHM_PEER_EMSGSIZE;
+	need = xshm_wire_rec_size(len);
+	off = b->pos & b->mask;
+	to_end = b->capacity - off;
+	pad = need > to_end ? to_end : 0;
+	if (b->pos + pad + need - b->tail > b->capacity) {
+		/* tail <= head <= pos: this also bounds the batch */
+		err = xshm_peer__refresh_tail(r);
+		if (err)
+			return err;
+		b->tail = r->tail_cache;
+		if (b->pos + pad + need - b->tail > b->capacity)
+			return -XSHM_PEER_EAGAIN;
+	}
+	if (pad) {
+		atomic_store_explicit(xshm_wire_u64(b->data, off),
+				      XSHM_WIRE_REC_PAD | (pad - XSHM_WIRE_REC_HDR),
+				      memory_order_relaxed);
+		off = 0;
+	}
+	atomic_store_explicit(xshm_wire_u64(b->data, off),
+			      (uint64_t)len | ((uint64_t)b->seq << 32),
+			      memory_order_relaxed);
+	xshm_peer__copy(b->data + off + XSHM_WIRE_REC_HDR, data, len);
+	b->seq++;
+	b->pos += pad + need;
+	b->n++;
+	return 0;
+}
+
+/*
+ * sendv, after the records taken were put: publish them with one commit;
+ * DROP then drops and counts the records from first on that stopped on a
+ * full ring, up to (not including) the first larger than elem_size;
+ * *taken grows by their number.  Returns the call's result.
+ */
+static inline int xshm_peer__sendv_end(struct xshm_peer_ring *r,
+				       unsigned int *taken, int err,
+				       uint32_t drops)
+{
+	xshm_peer_ring_commit(r);
+	if (drops) {
+		xshm_peer__count_drops(r, drops);
+		*taken += drops;
+	}
+	return *taken ? (int)*taken : err;
+}
+
+/*
+ * Send n records with one commit (one release store of head), copying
+ * recs[i].len bytes from recs[i].data for each.  Returns the number of
+ * records taken from the front of recs: published, or (DROP) dropped and
+ * counted; recs[ret..n) were not touched and can be passed again.  FAIL
+ * stops at the first record that does not fit; DROP publishes what fits
+ * and then drops the rest, after the commit (drops happen between
+ * batches); OVERWRITE takes all (a batch larger than the ring is
+ * published a ring's worth at a time).  A record larger than elem_size
+ * stops the batch before it.  A negative errno only if nothing was taken:
+ * -EAGAIN (FAIL: full), -EMSGSIZE, -EBADMSG, -EINVAL.
+ */
+static inline int xshm_peer_ring_sendv(struct xshm_peer_ring *r,
+				       const struct xshm_peer_rec *recs,
+				       unsigned int n)
+{
+	struct xshm_peer__batch b;
+	unsigned int i = 0, k;
+	int err = xshm_peer__var_check(r);
+
+	if (err)
+		return err;
+	if (n > 0x7fffffffu)
+		return -XSHM_PEER_EINVAL;
+	xshm_peer__batch_begin(r, &b);
+	for (; i < n; i++) {
+		err = xshm_peer__batch_put(r, &b, recs[i].data, recs[i].len);
+		if (err)
+			break;
+	}
+	xshm_peer__batch_end(r, &b);
+	k = i;
+	if (err == -XSHM_PEER_EAGAIN && r->policy == XSHM_WIRE_FULL_DROP)
+		while (k < n && recs[k].len <= r->elem_size)
+			k++;
+	return xshm_peer__sendv_end(r, &i, err, k - i);
 }
 
 /* ---- Value writers (SEQLOCK, LATCH, LWW) -------------------------------- */

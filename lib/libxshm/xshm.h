@@ -36,6 +36,9 @@
  * The byte layout is documented in Documentation/wire-format.md; a
  * freestanding producer/writer for RTOS or bare-metal peers lives in
  * xshm-peer.h.
+ *
+ * Symbol versions: XSHM_1.0 for the first release; calls marked
+ * (XSHM_1.1) came later (xshm_ring_sendv(), xshm_ring_recv_batch()).
  */
 #ifndef XSHM_H
 #define XSHM_H
@@ -43,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -220,6 +224,18 @@ int xshm_ring_reserve(struct xshm_ring *ring, size_t len, void **buf);
 int xshm_ring_commit(struct xshm_ring *ring);
 /* reserve + copy + commit */
 int xshm_ring_send(struct xshm_ring *ring, const void *data, size_t len);
+/*
+ * (XSHM_1.1) Send n records, recs[i] being one record, with one commit.
+ * Returns how many records were taken from the front of recs: published,
+ * or with XSHM_FULL_DROP dropped and counted once the ring was full;
+ * recs[ret..n) were not touched, pass them again.  XSHM_FULL_FAIL stops
+ * at the first record that does not fit, XSHM_FULL_DROP publishes what
+ * fits then drops the rest, XSHM_FULL_OVERWRITE takes all.  A record
+ * larger than the channel allows stops the batch before it.  A negative
+ * errno (-EAGAIN, -EMSGSIZE, -EBADMSG, ...) only if nothing was taken.
+ */
+int xshm_ring_sendv(struct xshm_ring *ring, const struct iovec *recs,
+		    unsigned int n);
 
 /*
  * Peek at the next unreleased record (successive peeks walk forward);
@@ -239,6 +255,18 @@ int xshm_ring_release(struct xshm_ring *ring);
  */
 ssize_t xshm_ring_recv(struct xshm_ring *ring, void *buf, size_t cap,
 		       struct xshm_record *rec);
+/*
+ * (XSHM_1.1) Copy up to max whole records into buf, each at an offset
+ * that is a multiple of 8, describe them in recs[] as recv does
+ * (recs[i].data points into buf) and release them (with any records
+ * peeked before) with one store.  Stops before the first record that does
+ * not fit in cap.  Returns the number of records, 0 if none are there;
+ * -EMSGSIZE if the first one does not fit (it stays in place); a corrupt
+ * record after some good ones ends the batch and is reported by the next
+ * call (-EBADMSG).
+ */
+int xshm_ring_recv_batch(struct xshm_ring *ring, void *buf, size_t cap,
+			 struct xshm_record *recs, unsigned int max);
 
 /*
  * seq of the next record to be committed (shared; the resume point of a

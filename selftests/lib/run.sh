@@ -86,12 +86,13 @@ done
 # make install into a DESTDIR, then build and run programs against the
 # installed copy only, found through its pkg-config file.
 pkg=$PWD/build/selftests/lib/pkg
+ver_full=$(sed -n 's/^VERSION := //p' lib/libxshm/Makefile)
 installed() {
 	rm -rf "$pkg"
 	make -s install PREFIX=/usr DESTDIR="$pkg/root" >"$pkg.log" 2>&1 ||
 		{ cat "$pkg.log"; return 1; }
 	local f missing=0
-	for f in lib/libxshm.so.1.0.0 lib/libxshm.a include/xshm.h \
+	for f in lib/libxshm.so.$ver_full lib/libxshm.a include/xshm.h \
 		 include/xshm-peer.h include/linux/xshm.h \
 		 lib/pkgconfig/libxshm.pc share/man/man3/xshm_ring_reserve.3 \
 		 share/man/man1/xshm-logd.1 bin/xshm-info bin/xshm-ring \
@@ -99,7 +100,7 @@ installed() {
 		 lib/systemd/system/xshm-logd.service; do
 		[ -f "$pkg/root/usr/$f" ] || { echo "missing: /usr/$f"; missing=1; }
 	done
-	[ "$(readlink "$pkg/root/usr/lib/libxshm.so.1")" = libxshm.so.1.0.0 ] &&
+	[ "$(readlink "$pkg/root/usr/lib/libxshm.so.1")" = libxshm.so.$ver_full ] &&
 		[ "$(readlink "$pkg/root/usr/lib/libxshm.so")" = libxshm.so.1 ] ||
 		{ echo "soname links wrong"; missing=1; }
 	grep -qx 'prefix=/usr' "$pkg/root/usr/lib/pkgconfig/libxshm.pc" ||
@@ -112,18 +113,22 @@ installed() {
 	return $missing
 }
 
-# Exported: every public call, versioned XSHM_1.0, nothing else.
+# Exported: every public call, versioned XSHM_1.0 or (the calls added
+# since) XSHM_1.1, nothing else.
+xshm_1_1="xshm_ring_sendv xshm_ring_recv_batch"
 exports_versioned() {
-	local so=$pkg/root/usr/lib/libxshm.so.1.0.0 dyn bad
+	local so=$pkg/root/usr/lib/libxshm.so.$ver_full dyn bad ver
 	readelf -d "$so" | grep -q 'SONAME.*\[libxshm\.so\.1\]' ||
 		{ echo "no SONAME libxshm.so.1"; return 1; }
 	dyn=$(objdump -T "$so" | awk '$2 == "g" && $4 == ".text" {print $6, $7}')
-	bad=$(printf '%s\n' "$dyn" | grep -v '^XSHM_1\.0 xshm_' || true)
-	[ -z "$bad" ] || { echo "exported outside XSHM_1.0: $bad"; return 1; }
+	bad=$(printf '%s\n' "$dyn" | grep -v -E '^XSHM_1\.[01] xshm_' || true)
+	[ -z "$bad" ] || { echo "exported outside XSHM_1.0/1.1: $bad"; return 1; }
 	for fn in $(grep -oE '\bxshm_[a-z0-9_]+\(' lib/libxshm/xshm.h |
 		    tr -d '(' | sort -u); do
-		printf '%s\n' "$dyn" | grep -qx "XSHM_1.0 $fn" ||
-			{ echo "not exported: $fn"; return 1; }
+		ver=XSHM_1.0
+		case " $xshm_1_1 " in *" $fn "*) ver=XSHM_1.1 ;; esac
+		printf '%s\n' "$dyn" | grep -qx "$ver $fn" ||
+			{ echo "not exported as $ver: $fn"; return 1; }
 	done
 }
 
@@ -169,7 +174,10 @@ C
 			$flags $([ $mode = static ] && echo -static) || return 1
 		rm -f "$pkg/region"
 		LD_LIBRARY_PATH=$([ $mode = shared ] && echo "$pkg/root/usr/lib") \
-			"$pkg/user-$mode" "$pkg/region" || { echo "$mode: run failed"; return 1; }
+			"$pkg/user-$mode" "$pkg/region" >"$pkg/version" ||
+			{ echo "$mode: run failed"; return 1; }
+		[ "$(cat "$pkg/version")" = "$("${pc[@]}" --modversion libxshm)" ] ||
+			{ echo "$mode: xshm_version() $(cat "$pkg/version") is not libxshm.pc's"; return 1; }
 	done
 	LD_LIBRARY_PATH=$pkg/root/usr/lib ldd "$pkg/user-shared" | grep -q "libxshm.so.1 => $pkg/root/usr/lib/" ||
 		{ echo "shared program does not use the installed library"; return 1; }
@@ -180,7 +188,7 @@ if [ -n "${SANITIZE:-}" ]; then
 elif [ "$built" -eq 1 ]; then
 	mkdir -p "$pkg"
 	check "make install honours PREFIX and DESTDIR" installed
-	check "libxshm.so.1 exports every public call as XSHM_1.0, nothing else" exports_versioned
+	check "libxshm.so.1 exports every public call as XSHM_1.0 (XSHM_1.1: sendv, recv_batch), nothing else" exports_versioned
 	check "programs build from the installed headers and pkg-config file (shared and static) and run" builds_against_install
 fi
 
