@@ -117,7 +117,7 @@ static int try_read(const struct xshm_seqlock *sl, unsigned char *blk,
 		return -EBUSY;
 	*stamp = atomic_load_explicit(xshm_wire_u64(blk, XSHM_WIRE_STAMP_OFF),
 				      memory_order_relaxed);
-	xshm_wire_load_words(dst, blk + XSHM_WIRE_BLOCK + copy * sl->v.span,
+	xshm_wire_load_words(dst, blk + sl->v.payload + copy * sl->v.span,
 			     sl->v.span);
 	atomic_thread_fence(memory_order_acquire);
 	s1 = atomic_load_explicit(sp, memory_order_relaxed);

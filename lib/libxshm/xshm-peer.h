@@ -69,7 +69,7 @@ _Static_assert(sizeof(long long) == 8, "xshm needs 64-bit long long");
 #define XSHM_WIRE_MAGIC		0x4d485358u	/* "XSHM" in memory */
 #define XSHM_WIRE_STATE_INIT	0x54494e49u	/* "INIT": being written */
 #define XSHM_WIRE_STATE_READY	0x59444552u	/* "REDY": valid layout */
-#define XSHM_WIRE_VERSION_MAJOR	1u
+#define XSHM_WIRE_VERSION_MAJOR	2u
 #define XSHM_WIRE_VERSION_MINOR	0u
 
 #define XSHM_WIRE_BLOCK		128u	/* alignment of every shared block */
@@ -157,15 +157,20 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8, "");
 _Static_assert(sizeof(_Atomic uint32_t) == 4, "");
 
 /*
- * Value channels.  Every control block is 128 bytes; P is the payload
- * size rounded up to 8 and then to 128.
- *   SEQLOCK: [0] u64 seq, payload at +128                 size 128 + P
- *   LATCH:   [0] u64 seq, copy 0 at +128, copy 1 at +128+P size 128 + 2P
- *   LWW:     capacity slots of 128 + P bytes; slot: [0] u64 seq,
- *            [8] u64 stamp (written inside the seqlock), payload at +128
+ * Value channels.  Every control block is 128 bytes: [0] u64 seq,
+ * [8] u64 stamp (LWW, written inside the seqlock).  Small values live in
+ * the seq word's cache line, so that an update moves one line: when its
+ * copies (LATCH: 2, else 1) of the payload rounded up to 8 take at most
+ * 48 bytes, P is that rounded size and copy 0 is at +16.  Otherwise P is
+ * the payload rounded up to 8 and then to 128, and copy 0 is at +128.
+ *   SEQLOCK: copy 0                         size 128 (small) or 128 + P
+ *   LATCH:   copy 0, copy 1 at copy 0 + P   size 128 (small) or 128 + 2P
+ *   LWW:     capacity slots, each a SEQLOCK block (with its stamp)
  */
 #define XSHM_WIRE_SEQ_OFF	0u
 #define XSHM_WIRE_STAMP_OFF	8u
+#define XSHM_WIRE_VALUE_INLINE_OFF 16u	/* small values: copy 0 */
+#define XSHM_WIRE_VALUE_INLINE_MAX 48u	/* bytes of copies inline */
 
 /* ---- Small helpers ------------------------------------------------------ */
 
@@ -259,11 +264,37 @@ static inline uint32_t xshm_wire_crc32c(uint32_t crc, const void *buf,
 
 /* ---- Layout validation (shared by the library and peers) --------------- */
 
-/* payload bytes of one value copy, with its 128-byte rounding */
-static inline uint64_t xshm_wire_value_span(uint32_t elem_size)
+/* does a value channel keep its payload in the seq word's line? */
+static inline int xshm_wire_value_inline(uint32_t type, uint32_t elem_size)
 {
-	return xshm_wire_round_up(xshm_wire_round_up(elem_size, 8),
-				  XSHM_WIRE_BLOCK);
+	return (type == XSHM_WIRE_LATCH ? 2 : 1) *
+	       xshm_wire_round_up(elem_size, 8) <= XSHM_WIRE_VALUE_INLINE_MAX;
+}
+
+/* distance between a value's copies (the payload, rounded) */
+static inline uint64_t xshm_wire_value_span(uint32_t type, uint32_t elem_size)
+{
+	uint64_t p = xshm_wire_round_up(elem_size, 8);
+
+	return xshm_wire_value_inline(type, elem_size) ?
+	       p : xshm_wire_round_up(p, XSHM_WIRE_BLOCK);
+}
+
+/* where copy 0 starts in a value block */
+static inline uint64_t xshm_wire_value_payload(uint32_t type,
+					       uint32_t elem_size)
+{
+	return xshm_wire_value_inline(type, elem_size) ?
+	       XSHM_WIRE_VALUE_INLINE_OFF : XSHM_WIRE_BLOCK;
+}
+
+/* bytes of one value block (LWW: of one slot) */
+static inline uint64_t xshm_wire_value_block(uint32_t type, uint32_t elem_size)
+{
+	if (xshm_wire_value_inline(type, elem_size))
+		return XSHM_WIRE_BLOCK;
+	return XSHM_WIRE_BLOCK + xshm_wire_value_span(type, elem_size) *
+	       (type == XSHM_WIRE_LATCH ? 2 : 1);
 }
 
 /* fixed ring slot stride: elem_size rounded up to 8 */
@@ -317,15 +348,14 @@ static inline int xshm_wire_chan_size(uint32_t type, uint32_t policy,
 	case XSHM_WIRE_LATCH:
 		if (policy != 0 || capacity != 0)
 			return -XSHM_PEER_EINVAL;
-		*size = XSHM_WIRE_BLOCK + xshm_wire_value_span(elem_size) *
-			(type == XSHM_WIRE_LATCH ? 2 : 1);
+		*size = xshm_wire_value_block(type, elem_size);
 		return 0;
 	case XSHM_WIRE_LWW:
 		if (policy != 0 || capacity == 0 ||
 		    capacity > XSHM_WIRE_LWW_MAX)
 			return -XSHM_PEER_EINVAL;
 		*size = (uint64_t)capacity *
-			(XSHM_WIRE_BLOCK + xshm_wire_value_span(elem_size));
+			xshm_wire_value_block(type, elem_size);
 		return 0;
 	default:
 		return -XSHM_PEER_EINVAL;
@@ -1214,6 +1244,7 @@ struct xshm_peer_value {
 	unsigned char *lww_base; /* LWW: first slot, for stamp scans */
 	uint32_t type, elem_size, nslots, slot;
 	uint64_t span;		/* payload bytes per copy (rounded) */
+	uint64_t payload;	/* offset of copy 0 in a block */
 	uint64_t slot_size;	/* LWW */
 	uint64_t seq;		/* private copy of our sequence */
 };
@@ -1244,12 +1275,13 @@ static inline int xshm_peer_value_attach_chan(struct xshm_peer_value *v,
 	*v = (struct xshm_peer_value){ 0 };
 	v->type = c->type;
 	v->elem_size = c->elem_size;
-	v->span = xshm_wire_value_span(c->elem_size);
+	v->span = xshm_wire_value_span(c->type, c->elem_size);
+	v->payload = xshm_wire_value_payload(c->type, c->elem_size);
 	v->nslots = c->type == XSHM_WIRE_LWW ? c->capacity : 1;
 	if (slot >= v->nslots)
 		return -XSHM_PEER_EINVAL;
 	v->slot = slot;
-	v->slot_size = XSHM_WIRE_BLOCK + v->span;
+	v->slot_size = xshm_wire_value_block(c->type, c->elem_size);
 	v->lww_base = blk;
 	v->block = blk + (uint64_t)slot * v->slot_size;
 	v->seq = atomic_load_explicit(xshm_wire_u64(v->block,
@@ -1266,8 +1298,8 @@ static inline int xshm_peer_value_attach_chan(struct xshm_peer_value *v,
 static inline void xshm_peer_value_repair(struct xshm_peer_value *v)
 {
 	if (v->type == XSHM_WIRE_LATCH && v->seq && !(v->seq & 1))
-		xshm_peer__copy_words(v->block + XSHM_WIRE_BLOCK + v->span,
-				      v->block + XSHM_WIRE_BLOCK, v->span);
+		xshm_peer__copy_words(v->block + v->payload + v->span,
+				      v->block + v->payload, v->span);
 }
 
 /* attach as the writer of a value channel (LWW: our slot, else 0) */
@@ -1315,7 +1347,7 @@ static inline int xshm_peer_value_write(struct xshm_peer_value *v,
 					uint64_t stamp)
 {
 	_Atomic uint64_t *seq = xshm_wire_u64(v->block, XSHM_WIRE_SEQ_OFF);
-	unsigned char *payload = v->block + XSHM_WIRE_BLOCK;
+	unsigned char *payload = v->block + v->payload;
 
 	if (len != v->elem_size)
 		return -XSHM_PEER_EINVAL;

@@ -60,7 +60,7 @@ TEST_F(layout, header_matches_the_document)
 
 	EXPECT_EQ(W_MAGIC, test_get32(self->r, W_OFF_MAGIC));
 	EXPECT_EQ(W_STATE_READY, test_get32(self->r, W_OFF_STATE));
-	EXPECT_EQ(1u, test_get32(self->r, W_OFF_VMAJOR) & 0xffff);
+	EXPECT_EQ(W_VMAJOR, test_get32(self->r, W_OFF_VMAJOR) & 0xffff);
 	EXPECT_EQ(64u + 64u * NCHANS, test_get32(self->r, W_OFF_HDRSIZE));
 	EXPECT_EQ(NCHANS, test_get32(self->r, W_OFF_NCHANS));
 	EXPECT_EQ(xshm_layout_generation(self->r),
@@ -76,8 +76,9 @@ TEST_F(layout, header_matches_the_document)
 	/* sizes per the document's table */
 	EXPECT_EQ(256u + 16u * 8u, test_get64(self->r, W_CHAN(0) + W_CHAN_SIZE));
 	EXPECT_EQ(256u + 1024u, test_get64(self->r, W_CHAN(1) + W_CHAN_SIZE));
-	EXPECT_EQ(128u + 128u, test_get64(self->r, W_CHAN(2) + W_CHAN_SIZE));
-	EXPECT_LE(test_get64(self->r, W_CHAN(2) + W_CHAN_OFFSET) + 256u,
+	/* a 16-byte value lives in its control block's first line */
+	EXPECT_EQ(128u, test_get64(self->r, W_CHAN(2) + W_CHAN_SIZE));
+	EXPECT_LE(test_get64(self->r, W_CHAN(2) + W_CHAN_OFFSET) + 128u,
 		  test_get64(self->r, W_OFF_LAYOUTSZ));
 }
 
@@ -99,8 +100,12 @@ TEST_F(layout, wrong_magic_or_state_is_not_a_layout)
 /* A newer major version: refused as incompatible, checksum or not. */
 TEST_F(layout, other_major_version_is_eproto)
 {
-	test_put32(self->r, W_OFF_VMAJOR, 2);	/* major 2, minor 0 */
+	test_put32(self->r, W_OFF_VMAJOR, W_VMAJOR + 1);	/* minor 0 */
 	EXPECT_LAYOUT_ERR(-EPROTO);
+	test_reseal(self->r);
+	EXPECT_LAYOUT_ERR(-EPROTO);
+	/* version 1 kept values at +128 whatever their size */
+	test_put32(self->r, W_OFF_VMAJOR, W_VMAJOR - 1);
 	test_reseal(self->r);
 	EXPECT_LAYOUT_ERR(-EPROTO);
 	test_put32(self->r, W_OFF_VMAJOR, 0);
@@ -113,7 +118,7 @@ TEST_F(layout, other_major_version_is_eproto)
 /* A newer minor of the same major is compatible. */
 TEST_F(layout, newer_minor_version_is_accepted)
 {
-	test_put32(self->r, W_OFF_VMAJOR, 1u | (7u << 16));
+	test_put32(self->r, W_OFF_VMAJOR, W_VMAJOR | (7u << 16));
 	test_reseal(self->r);
 	EXPECT_EQ(0, xshm_layout_check(self->r));
 }
@@ -124,10 +129,10 @@ TEST_F(layout, newer_minor_version_is_accepted)
  */
 TEST_F(layout, init_refuses_to_overwrite_an_incompatible_layout)
 {
-	test_put32(self->r, W_OFF_VMAJOR, 2);
+	test_put32(self->r, W_OFF_VMAJOR, W_VMAJOR + 1);
 	test_reseal(self->r);
 	EXPECT_EQ(-EPROTO, xshm_layout_init(self->r, chans, NCHANS, 0));
-	EXPECT_EQ(2u, test_get32(self->r, W_OFF_VMAJOR) & 0xffff);
+	EXPECT_EQ(W_VMAJOR + 1, test_get32(self->r, W_OFF_VMAJOR) & 0xffff);
 	EXPECT_EQ(0, xshm_layout_init(self->r, chans, NCHANS, XSHM_INIT_FORCE));
 	EXPECT_EQ(0, xshm_layout_check(self->r));
 }

@@ -14,7 +14,9 @@
 
 #define REGION_SIZE (64u * 1024u)
 #define VAL 24u
-#define SPAN 128u	/* VAL rounded up to 8, then to 128 */
+/* small: both latch copies fit the seq word's line, one after the other */
+#define SPAN VAL
+#define PAYLOAD W_PAYLOAD_SMALL
 
 static const struct xshm_chan_spec chans[] = {
 	{ "seq", XSHM_CHAN_SEQLOCK, 0, VAL, 0 },
@@ -80,9 +82,9 @@ TEST_F(stall, sequence_matches_the_document)
 	ASSERT_EQ(0, xshm_seqlock_write(self->w, v, VAL, 0));
 	/* two complete writes: seq / 2 == 2, even */
 	EXPECT_EQ(4u, test_get64(self->r, self->off + W_SEQ));
-	EXPECT_EQ(0, memcmp(v, test_at(self->r, self->off + W_PAYLOAD), VAL));
+	EXPECT_EQ(0, memcmp(v, test_at(self->r, self->off + PAYLOAD), VAL));
 	if (variant->type == XSHM_CHAN_LATCH) {
-		EXPECT_EQ(0, memcmp(v, test_at(self->r, self->off + W_PAYLOAD +
+		EXPECT_EQ(0, memcmp(v, test_at(self->r, self->off + PAYLOAD +
 					       SPAN), VAL));
 	}
 	if (variant->type == XSHM_CHAN_LWW) {
@@ -103,7 +105,7 @@ TEST_F(stall, dead_writer_mid_update)
 	seq = test_get64(self->r, self->off + W_SEQ);
 	test_put64(self->r, self->off + W_SEQ, seq + 1);
 	/* and it had scribbled half of the copy it was writing */
-	memset(test_at(self->r, self->off + W_PAYLOAD), 0xee, VAL / 2);
+	memset(test_at(self->r, self->off + PAYLOAD), 0xee, VAL / 2);
 
 	t0 = test_now_ns();
 	memset(out, 0, sizeof(out));
@@ -178,6 +180,76 @@ TEST_F(waiting, reader_waits_as_its_policy_says)
 	EXPECT_EQ(0, memcmp(v, out, VAL));
 }
 
+/*
+ * Both value shapes as the document gives them, at the size boundaries:
+ * small values in the seq word's line (copy 0 at +16, copies one after
+ * the other, 128-byte blocks), larger ones after the control block (copy
+ * 0 at +128, copies rounded up to 128 apart).
+ */
+TEST(value_blocks_match_the_document)
+{
+	static const struct {
+		struct xshm_chan_spec spec;
+		uint64_t payload, span, size;
+	} c[] = {
+		{ { "s48", XSHM_CHAN_SEQLOCK, 0, 48, 0 }, 16, 48, 128 },
+		{ { "s49", XSHM_CHAN_SEQLOCK, 0, 49, 0 }, 128, 128, 256 },
+		{ { "l24", XSHM_CHAN_LATCH, 0, 24, 0 }, 16, 24, 128 },
+		{ { "l25", XSHM_CHAN_LATCH, 0, 25, 0 }, 128, 128, 384 },
+		{ { "w20", XSHM_CHAN_LWW, 0, 20, 3 }, 16, 24, 3 * 128 },
+		{ { "w200", XSHM_CHAN_LWW, 0, 200, 2 }, 128, 256, 2 * 384 },
+	};
+	enum { N = sizeof(c) / sizeof(c[0]) };
+	struct xshm_chan_spec specs[N];
+	struct xshm_chan_info info[N];
+	struct xshm_seqlock *w;
+	struct xshm_region *r;
+	char path[TEST_PATH_MAX];
+	uint8_t v[256], out[256];
+	uint64_t off;
+	unsigned int i, slot;
+
+	ASSERT_EQ(0, test_region_create(path, REGION_SIZE, &r));
+	for (i = 0; i < N; i++)
+		specs[i] = c[i].spec;
+	ASSERT_EQ(0, xshm_layout_init(r, specs, N, 0));
+	ASSERT_EQ((int)N, xshm_layout_list(r, info, N));
+	for (i = 0; i < N; i++) {
+		uint32_t es = c[i].spec.elem_size;
+
+		EXPECT_EQ(c[i].size, info[i].size) TH_LOG("%s", info[i].name);
+		slot = c[i].spec.type == XSHM_CHAN_LWW ? c[i].spec.capacity - 1 : 0;
+		ASSERT_EQ(0, xshm_seqlock_attach(r, c[i].spec.name, XSHM_PRODUCER,
+						 slot, &w));
+		test_pattern(v, es, i);
+		ASSERT_EQ(0, xshm_seqlock_write(w, v, es, 5));
+		xshm_seqlock_detach(w);
+		off = info[i].offset + slot * (c[i].size /
+			(c[i].spec.type == XSHM_CHAN_LWW ? c[i].spec.capacity : 1));
+		EXPECT_EQ(2u, test_get64(r, off + W_SEQ)) TH_LOG("%s", info[i].name);
+		EXPECT_EQ(0, memcmp(v, test_at(r, off + c[i].payload), es))
+			TH_LOG("%s: copy 0 not at +%llu", info[i].name,
+			       (unsigned long long)c[i].payload);
+		if (c[i].spec.type == XSHM_CHAN_LATCH) {
+			EXPECT_EQ(0, memcmp(v, test_at(r, off + c[i].payload +
+						       c[i].span), es))
+				TH_LOG("%s: copy 1 not at +%llu", info[i].name,
+				       (unsigned long long)(c[i].payload + c[i].span));
+		}
+		if (c[i].spec.type == XSHM_CHAN_LWW) {
+			EXPECT_EQ(5u, test_get64(r, off + W_STAMP));
+		}
+		/* and a reader finds it there */
+		ASSERT_EQ(0, xshm_seqlock_attach(r, c[i].spec.name, XSHM_CONSUMER,
+						 0, &w));
+		ASSERT_EQ(0, xshm_seqlock_read(w, out, es, NULL, 0));
+		EXPECT_EQ(0, memcmp(v, out, es));
+		xshm_seqlock_detach(w);
+	}
+	xshm_region_close(r);
+	unlink(path);
+}
+
 /* A restarted writer completes what its predecessor left. */
 TEST_F(stall, restarted_writer_recovers)
 {
@@ -215,7 +287,7 @@ TEST_F(latch, successor_repairs_the_second_copy)
 
 	value(v, 3);
 	ASSERT_EQ(0, xshm_seqlock_write(self->w, v, VAL, 0));
-	memset(test_at(self->r, self->off + W_PAYLOAD + SPAN), 0xdd, VAL);
+	memset(test_at(self->r, self->off + PAYLOAD + SPAN), 0xdd, VAL);
 	xshm_seqlock_detach(self->w);
 	self->w = NULL;
 	ASSERT_EQ(0, xshm_seqlock_attach(self->r, variant->name, XSHM_PRODUCER,
@@ -248,9 +320,8 @@ TEST(lww_skips_a_stalled_slot)
 	ASSERT_EQ(0, xshm_seqlock_write(w0, v, VAL, 10));
 	value(v, 20);
 	ASSERT_EQ(0, xshm_seqlock_write(w1, v, VAL, 20));
-	/* slot 1 (128 + SPAN bytes per slot) stalls holding the newest stamp */
-	test_put64(r, off + 128 + SPAN + W_SEQ,
-		   test_get64(r, off + 128 + SPAN + W_SEQ) + 1);
+	/* slot 1 (128 bytes per slot: VAL is small) stalls holding the newest stamp */
+	test_put64(r, off + 128 + W_SEQ, test_get64(r, off + 128 + W_SEQ) + 1);
 	t0 = test_now_ns();
 	ASSERT_EQ(0, xshm_seqlock_read(rd, out, VAL, &info, 100));
 	EXPECT_LE(100u, test_ms_since(t0));

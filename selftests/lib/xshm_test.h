@@ -148,6 +148,7 @@ static inline void test_put64(struct xshm_region *r, uint64_t off, uint64_t v)
 #define W_OFF_MAGIC	0u
 #define W_OFF_STATE	4u
 #define W_OFF_CHECKSUM	8u
+#define W_VMAJOR	2u	/* format version this document describes */
 #define W_OFF_VMAJOR	16u
 #define W_OFF_VMINOR	18u
 #define W_OFF_HDRSIZE	20u
@@ -172,9 +173,14 @@ static inline void test_put64(struct xshm_region *r, uint64_t off, uint64_t v)
 #define W_CONS_SEQ	144u
 #define W_DATA		256u
 #define W_REC_PAD	0x80000000u
-/* value channels: seq at +0, LWW stamp at +8, payload at +128 */
+/*
+ * value channels: seq at +0, LWW stamp at +8; copy 0 at +16 when the
+ * copies, each rounded up to 8, take at most 48 bytes (then one copy
+ * follows the other), else at +128 (copies rounded up to 128 apart)
+ */
 #define W_SEQ		0u
 #define W_STAMP		8u
+#define W_PAYLOAD_SMALL	16u
 #define W_PAYLOAD	128u
 
 /* CRC32C: reflected 0x82f63b78, init and final xor 0xffffffff */
