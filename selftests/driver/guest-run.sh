@@ -17,16 +17,7 @@ for m in /modules/*.ko; do
 done
 export XSHM_MODULE
 
-n=0 failed=0
-result() { # result STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
+. /lib/xshm/tap.sh
 
 # Oopses, WARNs, slab corruption (slub_debug) and the like.
 kernel_log_clean() {

@@ -36,16 +36,7 @@ LOGS=$OUT/logs
 LIMIT=${XSHM_VM_TIMEOUT:-180}
 mkdir -p "$OUT" "$LOGS"
 
-n=0 failed=0
-result() { # result STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
+. scripts/vm/tap.sh
 
 # step DESCRIPTION COMMAND...: a build step as one TAP result; its output
 # is shown (as comments) only when it fails.

@@ -20,16 +20,7 @@ done
 BYNAME=/dev/xshm/by-name
 UDEVLOG=/tmp/udevd.log
 
-n=0 failed=0
-result() { # result STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
+. /lib/xshm/tap.sh
 skip() { # skip DESCRIPTION REASON
 	n=$((n + 1))
 	echo "ok $n $1 # SKIP $2"

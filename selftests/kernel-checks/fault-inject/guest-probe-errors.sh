@@ -10,18 +10,7 @@
 DRV=/lib/xshm/xen-static-shm.ko
 FAULT=/lib/xshm/xshm_fault.ko
 BUS=/sys/bus/platform/drivers/xen-static-shm
-n=0
-failed=0
-
-result() { # result STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
+. /lib/xshm/tap.sh
 
 check() { # check DESCRIPTION COMMAND...
 	desc=$1
