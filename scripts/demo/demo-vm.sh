@@ -107,26 +107,4 @@ say "the region, seen from the host"
 
 summary=$(guest_out linux | sed -n 's/^summary: //p' | tail -n 1) || true
 [ -n "$summary" ] || { echo "demo-vm: guest \"linux\" printed no summary (rc $rc)"; exit 1; }
-python3 - "$summary" "$produced" "$dropped" <<'PY'
-import json, sys
-s = json.loads(sys.argv[1])
-produced, dropped = int(sys.argv[2]), int(sys.argv[3])
-stored, lost = s["records"], s["lost"]
-trailing = produced - 1 - s["last_seq"] if s["last_seq"] is not None else produced
-rows = [
-    ("produced (ring seq numbers)", produced),
-    ("stored in guest linux's log", stored),
-    ("lost, announced in the log", lost),
-    ("lost after the last record", trailing),
-    ("dropped (ring counter)", dropped),
-    ("order/duplicate errors", s["errors"]),
-]
-print("\n== totals")
-for name, value in rows:
-    print(f"  {name:30} {value:>10}")
-ok = (s["errors"] == 0 and stored == produced - lost - trailing
-      and lost + trailing == dropped and stored > 0)
-print(f"\n  stored = produced - lost: {stored} = {produced} - {lost + trailing}: "
-      + ("PASS" if ok else "FAIL"), flush=True)
-sys.exit(0 if ok else 1)
-PY
+python3 scripts/demo/totals.py "$summary" "$produced" "$dropped" "guest linux's log"
