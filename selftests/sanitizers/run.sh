@@ -30,17 +30,8 @@ export ASAN_OPTIONS="detect_leaks=1 halt_on_error=1 exitcode=66 handle_segv=0"
 export UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1"
 
 n=0 failed=0
-# bounded <seconds> <command...>: run it in its own process group and, when
-# it ends or times out, kill whatever it left behind (forked children)
-bounded() {
-	local limit=$1 pid rc=0
-	shift
-	setsid timeout -k 5 "$limit" "$@" &
-	pid=$!
-	wait "$pid" || rc=$?
-	kill -KILL -- "-$pid" 2>/dev/null || true
-	return "$rc"
-}
+# shellcheck source=selftests/bounded.sh
+. selftests/bounded.sh
 
 ok() { n=$((n + 1)); echo "ok $n $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }

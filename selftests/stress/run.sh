@@ -39,17 +39,8 @@ else
 fi
 
 n=0 failed=0
-# bounded <seconds> <command...>: run it in its own process group and, when
-# it ends or times out, kill whatever it left behind (forked children)
-bounded() {
-	local limit=$1 pid rc=0
-	shift
-	setsid timeout -k 5 "$limit" "$@" &
-	pid=$!
-	wait "$pid" || rc=$?
-	kill -KILL -- "-$pid" 2>/dev/null || true
-	return "$rc"
-}
+# shellcheck source=selftests/bounded.sh
+. "$top/selftests/bounded.sh"
 
 # run_test <name> <timeout s> <program> [args...]: one TAP line, figures as comments
 run_test() {
