@@ -20,12 +20,8 @@ if [ -f "$STAMP" ]; then
 	echo "$ROOT"
 	exit 0
 fi
-mkdir -p "$DIR/debs"
-(cd "$DIR/debs" && for p in $PKGS; do
-	name=${p%%:*}
-	ls "$name"_*_arm64.deb >/dev/null 2>&1 ||
-		apt-get download -q -o APT::Sandbox::User=root "$p" >&2
-done)
+# shellcheck disable=SC2086
+"$(dirname "$0")/../scripts/fetch-debs.sh" "$DIR/debs" $PKGS
 rm -rf "$ROOT"
 mkdir -p "$ROOT"
 for deb in "$DIR"/debs/*.deb; do

@@ -27,15 +27,10 @@ if [ -f "$STAMP" ]; then
 	exit 0
 fi
 
-mkdir -p "$DIR/debs"
 PKGS="linux-image-$KABI-arm64:arm64 linux-headers-$KABI-arm64:arm64
 linux-headers-$KABI-common linux-kbuild-6.1 busybox-static:arm64"
-
-# apt-get download writes into the current directory.
-(cd "$DIR/debs" && for p in $PKGS; do
-	name=${p%%:*}
-	ls "$name"_*.deb >/dev/null 2>&1 || apt-get download -q -o APT::Sandbox::User=root "$p" >&2
-done)
+# shellcheck disable=SC2086
+"$(dirname "$0")/../fetch-debs.sh" "$DIR/debs" $PKGS
 
 rm -rf "$ROOT"
 mkdir -p "$ROOT"

@@ -60,13 +60,12 @@ soname_pkg() {
 
 fetch() { # fetch PACKAGE...
 	local p
-	(cd "$DIR/debs" && for p in "$@"; do
-		ls "${p}"_*_arm64.deb >/dev/null 2>&1 ||
-			apt-get download -q -o APT::Sandbox::User=root "$p:arm64" >&2 ||
+	for p in "$@"; do
+		"$(dirname "$0")/../fetch-debs.sh" "$DIR/debs" "$p:arm64" ||
 			die "cannot download $p:arm64"
 		echo "$p" >>"$DIR/packages"
-		dpkg -x "$(ls "${p}"_*_arm64.deb | tail -n 1)" "$FULL"
-	done)
+		dpkg -x "$(ls "$DIR/debs/${p}"_*_arm64.deb | tail -n 1)" "$FULL"
+	done
 }
 
 # find_lib SONAME: its path in the unpacked tree, if there.
