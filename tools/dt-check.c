@@ -53,27 +53,6 @@ static void add_problem(struct dt_report *rep, struct dt_problem *list,
 #define global_problem(rep, sev, ...) \
 	add_problem(rep, (rep)->global, &(rep)->nglobal, sev, __VA_ARGS__)
 
-/*
- * #address-cells / #size-cells as Linux's of_n_addr_cells() finds them:
- * the nearest ancestor that has the property, else 1.
- * Returns the raw value, or -1 if the property is malformed.
- */
-static long cells_of(const void *fdt, int node, const char *prop, long dflt)
-{
-	for (int p = fdt_parent_offset(fdt, node); p >= 0;
-	     p = fdt_parent_offset(fdt, p)) {
-		int len;
-		const fdt32_t *v = fdt_getprop(fdt, p, prop, &len);
-
-		if (!v)
-			continue;
-		if (len != 4)
-			return -1;
-		return (long)fdt32_ld(v);
-	}
-	return dflt;
-}
-
 static uint64_t read_cells(const fdt32_t *p, unsigned int n)
 {
 	uint64_t v = 0;
@@ -88,12 +67,10 @@ static bool is_string(const char *s, int len)
 	return len > 0 && memchr(s, '\0', (size_t)len) == s + len - 1;
 }
 
-static void check_reg(const void *fdt, int node, uint64_t page_size,
-		      unsigned int phys_bits, struct dt_report *rep,
-		      struct dt_region *r)
+static void check_reg(const void *fdt, int node, long ac, long sc,
+		      uint64_t page_size, unsigned int phys_bits,
+		      struct dt_report *rep, struct dt_region *r)
 {
-	long ac = cells_of(fdt, node, "#address-cells", 1);
-	long sc = cells_of(fdt, node, "#size-cells", 1);
 	const fdt32_t *reg;
 	int len;
 
@@ -210,15 +187,73 @@ static bool same_cells_as_root(const void *fdt, int resmem)
 	       own_cells(fdt, 0, "#size-cells", 1);
 }
 
-static void check_node(const void *fdt, int node, uint64_t page_size,
-		       unsigned int phys_bits, struct dt_report *rep,
-		       struct dt_region *r)
+/*
+ * One level of the walk from the root to the current node.  Linux's
+ * of_n_addr_cells() gives a node the #address-cells/#size-cells of its
+ * nearest ancestor that has them, else 1: addr_cells and size_cells are
+ * what this node's children get (-1: the property is malformed).
+ */
+struct level {
+	int offset;
+	const char *name;
+	int namelen;
+	long addr_cells, size_cells;
+};
+
+/* what a node's children inherit for prop: its own value, else parent's */
+static long cells_for_children(const void *fdt, int node, const char *prop,
+			       long inherited)
 {
+	int len;
+	const fdt32_t *v = fdt_getprop(fdt, node, prop, &len);
+
+	if (!v)
+		return inherited;
+	return len == 4 ? (long)fdt32_ld(v) : -1;
+}
+
+/* the path of the walk's current node, as fdt_get_path() gives it */
+static void path_of(const struct level *stack, int depth, char *buf,
+		    size_t size)
+{
+	size_t n = 0;
+
+	if (depth == 0) {
+		snprintf(buf, size, "/");
+		return;
+	}
+	for (int d = 1; d <= depth; d++) {
+		if (n + 1 + (size_t)stack[d].namelen >= size) {
+			snprintf(buf, size, "(node at offset %d)",
+				 stack[depth].offset);
+			return;
+		}
+		buf[n++] = '/';
+		memcpy(buf + n, stack[d].name, (size_t)stack[d].namelen);
+		n += (size_t)stack[d].namelen;
+	}
+	buf[n] = '\0';
+}
+
+static bool named(const struct level *l, const char *name)
+{
+	return l->namelen == (int)strlen(name) &&
+	       !memcmp(l->name, name, (size_t)l->namelen);
+}
+
+static void check_node(const void *fdt, const struct level *stack, int depth,
+		       uint64_t page_size, unsigned int phys_bits,
+		       struct dt_report *rep, struct dt_region *r)
+{
+	/* the root has no parent: of_n_addr_cells() gives it 1 and 1 */
+	static const struct level no_parent = { .offset = -1, .name = "",
+		.addr_cells = 1, .size_cells = 1 };
+	const struct level *parent = depth ? &stack[depth - 1] : &no_parent;
+	int node = stack[depth].offset;
 	const void *prop;
 	int len;
 
-	if (fdt_get_path(fdt, node, r->path, sizeof(r->path)) < 0)
-		snprintf(r->path, sizeof(r->path), "(node at offset %d)", node);
+	path_of(stack, depth, r->path, sizeof(r->path));
 
 	prop = fdt_getprop(fdt, node, "status", &len);
 	if (prop && is_string(prop, len) && strcmp(prop, "okay") &&
@@ -229,7 +264,8 @@ static void check_node(const void *fdt, int node, uint64_t page_size,
 			       (const char *)prop);
 	}
 
-	check_reg(fdt, node, page_size, phys_bits, rep, r);
+	check_reg(fdt, node, parent->addr_cells, parent->size_cells,
+		  page_size, phys_bits, rep, r);
 	check_id(fdt, node, rep, r);
 
 	prop = fdt_getprop(fdt, node, "xen,offset", &len);
@@ -244,67 +280,74 @@ static void check_node(const void *fdt, int node, uint64_t page_size,
 	}
 	r->no_map = fdt_getprop(fdt, node, "no-map", NULL) != NULL;
 
-	{
-		int parent = fdt_parent_offset(fdt, node);
-		const char *pname = parent >= 0 ?
-			fdt_get_name(fdt, parent, NULL) : NULL;
+	if (!depth || !named(parent, "reserved-memory"))
+		region_problem(rep, r, DT_WARNING,
+			       "not a child of /reserved-memory: the kernel will not keep it out of its memory");
+	else if (!same_cells_as_root(fdt, parent->offset))
+		region_problem(rep, r, DT_WARNING,
+			       "/reserved-memory has other #address-cells/#size-cells than the root: Linux does not reserve its children early");
+}
 
-		if (!pname || strcmp(pname, "reserved-memory"))
-			region_problem(rep, r, DT_WARNING,
-				       "not a child of /reserved-memory: the kernel will not keep it out of its memory");
-		else if (!same_cells_as_root(fdt, parent))
-			region_problem(rep, r, DT_WARNING,
-				       "/reserved-memory has other #address-cells/#size-cells than the root: Linux does not reserve its children early");
+/* what the walk gathers besides the regions: RAM from the /memory nodes */
+struct ram {
+	unsigned int n;
+	struct { uint64_t base, end; } ranges[DT_RAM_RANGES_MAX];
+};
+
+static void add_ram(const void *fdt, int node, const struct level *root,
+		    struct ram *ram, struct dt_report *rep)
+{
+	long ac = root->addr_cells, sc = root->size_cells;
+	const char *type;
+	const fdt32_t *reg;
+	int len;
+
+	type = fdt_getprop(fdt, node, "device_type", &len);
+	if (!type || !is_string(type, len) || strcmp(type, "memory"))
+		return;
+	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
+		return;
+	reg = fdt_getprop(fdt, node, "reg", &len);
+	for (int i = 0; reg && (i + 1) * (ac + sc) * 4 <= len; i++) {
+		const fdt32_t *e = reg + i * (ac + sc);
+		uint64_t base = read_cells(e, (unsigned int)ac);
+
+		if (ram->n == DT_RAM_RANGES_MAX) {
+			global_problem(rep, DT_WARNING,
+				       "more than %d RAM ranges in /memory nodes: regions are checked against the first %d",
+				       DT_RAM_RANGES_MAX, DT_RAM_RANGES_MAX);
+			return;
+		}
+		ram->ranges[ram->n].base = base;
+		ram->ranges[ram->n].end =
+			base + read_cells(e + ac, (unsigned int)sc);
+		ram->n++;
 	}
 }
 
-/* bytes of [base, base + size) that the tree's /memory nodes cover */
-static uint64_t ram_bytes(const void *fdt, uint64_t base, uint64_t size)
+/* the driver refuses a region that is part RAM, part not */
+static void check_ram(const struct ram *ram, struct dt_report *rep)
 {
-	long ac = own_cells(fdt, 0, "#address-cells", 1);
-	long sc = own_cells(fdt, 0, "#size-cells", 1);
-	uint64_t covered = 0;
-	int node;
+	for (unsigned int i = 0; i < rep->nregions; i++) {
+		struct dt_region *r = &rep->regions[i];
+		uint64_t covered = 0, end = r->base + r->size;
 
-	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
-		return 0;
-	fdt_for_each_subnode(node, fdt, 0) {
-		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
-		const fdt32_t *reg;
-		int len;
-
-		if (!type || strcmp(type, "memory"))
+		if (r->disabled || !r->has_reg || !r->size ||
+		    r->size > DT_SIZE_ABSURD || end < r->base)
 			continue;
-		reg = fdt_getprop(fdt, node, "reg", &len);
-		for (int i = 0; reg && (i + 1) * (ac + sc) * 4 <= len; i++) {
-			const fdt32_t *e = reg + i * (ac + sc);
-			uint64_t mb = read_cells(e, (unsigned int)ac);
-			uint64_t me = mb + read_cells(e + ac, (unsigned int)sc);
-			uint64_t lo = mb > base ? mb : base;
-			uint64_t hi = me < base + size ? me : base + size;
+		for (unsigned int k = 0; k < ram->n; k++) {
+			uint64_t lo = ram->ranges[k].base > r->base ?
+				ram->ranges[k].base : r->base;
+			uint64_t hi = ram->ranges[k].end < end ?
+				ram->ranges[k].end : end;
 
 			if (hi > lo)
 				covered += hi - lo;
 		}
-	}
-	return covered;
-}
-
-/* the driver refuses a region that is part RAM, part not */
-static void check_ram(const void *fdt, struct dt_report *rep)
-{
-	for (unsigned int i = 0; i < rep->nregions; i++) {
-		struct dt_region *r = &rep->regions[i];
-		uint64_t ram;
-
-		if (r->disabled || !r->has_reg || !r->size ||
-		    r->size > DT_SIZE_ABSURD || r->base + r->size < r->base)
-			continue;
-		ram = ram_bytes(fdt, r->base, r->size);
-		if (ram && ram < r->size)
+		if (covered && covered < r->size)
 			region_problem(rep, r, DT_ERROR,
 				       "only 0x%llx of its 0x%llx bytes are RAM (in a /memory node)",
-				       (unsigned long long)ram,
+				       (unsigned long long)covered,
 				       (unsigned long long)r->size);
 	}
 }
@@ -335,11 +378,90 @@ static void check_pairs(struct dt_report *rep)
 	}
 }
 
+/* a region node found by the walk: examine it, unless there are too many */
+static int add_region(const void *fdt, const struct level *stack, int depth,
+		      uint64_t page_size, unsigned int phys_bits,
+		      struct dt_report *rep)
+{
+	struct dt_region *grown;
+
+	if (rep->nregions == DT_REGIONS_MAX) {
+		if (!rep->regions_skipped++)
+			global_problem(rep, DT_ERROR,
+				       "more than %d nodes are compatible with \"%s\": the rest are not checked",
+				       DT_REGIONS_MAX, DT_COMPATIBLE);
+		return 0;
+	}
+	/* the array doubles when nregions reaches a power of two */
+	if (!(rep->nregions & (rep->nregions - 1))) {
+		grown = realloc(rep->regions, (rep->nregions ? 2 * rep->nregions : 1) *
+				sizeof(*rep->regions));
+		if (!grown)
+			return -ENOMEM;
+		rep->regions = grown;
+	}
+	grown = &rep->regions[rep->nregions++];
+	memset(grown, 0, sizeof(*grown));
+	check_node(fdt, stack, depth, page_size, phys_bits, rep, grown);
+	return 0;
+}
+
+/*
+ * Every check in one pass over the tree, so that the time is linear in its
+ * size whatever its shape (libfdt's parent and path lookups start from the
+ * root each time: a deep tree made them quadratic, found by the fuzzer).
+ */
+static int walk(const void *fdt, uint64_t page_size, unsigned int phys_bits,
+		struct ram *ram, struct dt_report *rep)
+{
+	struct level stack[DT_DEPTH_MAX];
+	int node, depth = 0, err;
+	bool too_deep = false;
+
+	for (node = 0; node >= 0 && depth >= 0;
+	     node = fdt_next_node(fdt, node, &depth)) {
+		struct level *l;
+		long ac, sc;
+
+		if (depth >= DT_DEPTH_MAX) {
+			if (!too_deep)
+				global_problem(rep, DT_ERROR,
+					       "nodes %d or more levels below the root (the first at offset %d): Linux skips them",
+					       DT_DEPTH_MAX, node);
+			too_deep = true;
+			continue;
+		}
+		l = &stack[depth];
+		ac = depth ? stack[depth - 1].addr_cells : 1;
+		sc = depth ? stack[depth - 1].size_cells : 1;
+		l->offset = node;
+		l->name = fdt_get_name(fdt, node, &l->namelen);
+		if (!l->name) {
+			l->name = "";
+			l->namelen = 0;
+		}
+		l->addr_cells = cells_for_children(fdt, node, "#address-cells",
+						   ac);
+		l->size_cells = cells_for_children(fdt, node, "#size-cells",
+						   sc);
+		if (depth == 1)
+			add_ram(fdt, node, &stack[0], ram, rep);
+		if (fdt_node_check_compatible(fdt, node, DT_COMPATIBLE) == 0) {
+			err = add_region(fdt, stack, depth, page_size,
+					 phys_bits, rep);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
 int dt_check(const void *blob, size_t size, uint64_t page_size,
 	     unsigned int phys_bits, struct dt_report *rep)
 {
 	unsigned int enabled = 0;
-	int node, err;
+	struct ram *ram;
+	int err;
 
 	memset(rep, 0, sizeof(*rep));
 	if (size < sizeof(struct fdt_header)) {
@@ -366,25 +488,20 @@ int dt_check(const void *blob, size_t size, uint64_t page_size,
 		return -EINVAL;
 	}
 
-	for (node = fdt_node_offset_by_compatible(blob, -1, DT_COMPATIBLE);
-	     node >= 0;
-	     node = fdt_node_offset_by_compatible(blob, node, DT_COMPATIBLE)) {
-		struct dt_region *grown;
-
-		grown = realloc(rep->regions,
-				(rep->nregions + 1) * sizeof(*rep->regions));
-		if (!grown)
-			return -ENOMEM;
-		rep->regions = grown;
-		memset(&grown[rep->nregions], 0, sizeof(*grown));
-		check_node(blob, node, page_size, phys_bits, rep,
-			   &grown[rep->nregions]);
-		if (!grown[rep->nregions].disabled)
-			enabled++;
-		rep->nregions++;
+	ram = calloc(1, sizeof(*ram));
+	if (!ram)
+		return -ENOMEM;
+	err = walk(blob, page_size, phys_bits, ram, rep);
+	if (!err) {
+		check_pairs(rep);
+		check_ram(ram, rep);
 	}
-	check_pairs(rep);
-	check_ram(blob, rep);
+	free(ram);
+	if (err)
+		return err;
+
+	for (unsigned int i = 0; i < rep->nregions; i++)
+		enabled += !rep->regions[i].disabled;
 	if (enabled > DT_REGIONS_XEN_MAX)
 		global_problem(rep, DT_WARNING,
 			       "%u regions; Xen gives a domain at most %d",

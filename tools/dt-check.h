@@ -16,6 +16,9 @@
 #define DT_REGIONS_XEN_MAX	32	/* Xen's limit of regions per domain */
 #define DT_SIZE_ABSURD		(1ull << 40)	/* 1 TiB, the driver's limit */
 #define DT_PROBLEMS_MAX		10
+#define DT_DEPTH_MAX		63	/* Linux's unflatten skips deeper nodes */
+#define DT_REGIONS_MAX		1024	/* nodes examined; more are refused */
+#define DT_RAM_RANGES_MAX	4096	/* /memory ranges checked against */
 
 enum dt_severity { DT_NOTE, DT_WARNING, DT_ERROR };
 
@@ -37,6 +40,7 @@ struct dt_region {
 struct dt_report {
 	unsigned int nregions;
 	struct dt_region *regions;	/* malloc'd; dt_report_free() */
+	unsigned int regions_skipped;	/* past DT_REGIONS_MAX, not checked */
 	unsigned int nglobal;
 	struct dt_problem global[DT_PROBLEMS_MAX];
 	unsigned int nerrors, nwarnings;

@@ -422,6 +422,37 @@ t_dt_notes() {
 }
 tap "xshm-info --dtb: notes and warnings keep exit 0; a non-tree or a pre-16 tree exits 1" t_dt_notes
 
+# nest LEVELS BODY: BODY LEVELS nodes below the root, in nodes named "n"
+nest() {
+	local i open='' close=''
+	for ((i = 1; i < $1; i++)); do open+='n { '; close+='}; '; done
+	printf '/dts-v1/;\n/ { #address-cells = <1>; #size-cells = <1>; %s %s %s};\n' \
+		"$open" "$2" "$close"
+}
+t_dt_limits() {	# the depth Linux unflattens and the number of regions checked
+	local r='r@50000000 { compatible = "xen,shared-memory-v1"; reg = <0x50000000 0x1000>; xen,id = "deep"; };'
+	local path i
+	path=$(printf '/n%.0s' {1..61})/r@50000000
+	nest 62 "$r" | dtc -q -I dts -O dtb -o "$W/d62.dtb" - &&
+	expect_rc 0 "$INFO" --dtb "$W/d62.dtb" && has "$W/out" "^$path: ok" &&
+	has "$W/out" 'id "deep"' &&
+	nest 63 "$r" | dtc -q -I dts -O dtb -o "$W/d63.dtb" - &&
+	expect_rc 3 "$INFO" --dtb "$W/d63.dtb" &&
+	has "$W/out" '0 xen,shared-memory-v1 nodes, 1 error' &&
+	has "$W/out" 'error: nodes 63 or more levels below the root .*: Linux skips them' &&
+	for ((i = 0; i < 1100; i++)); do
+		printf 'r@%x { compatible = "xen,shared-memory-v1"; reg = <0x0 0x%x 0x0 0x1000>; xen,id = "r%d"; };\n' \
+			$((0x50000000 + i * 4096)) $((0x50000000 + i * 4096)) "$i"
+	done >"$W/many.dtsi" &&
+	dtb many "$(cat "$W/many.dtsi")" &&
+	expect_rc 3 "$INFO" --dtb "$W/many.dtb" &&
+	has "$W/out" '1024 xen,shared-memory-v1 nodes, 1 error' &&
+	has "$W/out" 'error: more than 1024 nodes are compatible with "xen,shared-memory-v1": the rest are not checked' &&
+	has "$W/out" '^/reserved-memory/r@503ff000: ok' &&
+	! grep -q 'r@50400000' "$W/out"
+}
+tap "xshm-info --dtb: nodes 63 levels deep and regions past 1024 are errors, not slow" t_dt_limits
+
 t_checker() {	# the log checker used below must catch what it claims to
 	printf 'rtsim seq=0 a\nrtsim seq=1 b\n#xshm-logd ring=log lost=2 before-seq=4\nrtsim seq=4 c\n' >"$W/good.log"
 	check_log "$W/good.log" >"$W/sum" && json "$W/sum" "d['records'] == 3 and d['lost'] == 2 and d['last_seq'] == 4" &&
