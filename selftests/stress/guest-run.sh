@@ -4,36 +4,25 @@
 # minute or two.  x86's strong ordering hides missing barriers; this runs
 # the library's arm64 code (ldar/stlr, dmb) on two vCPUs at once.
 # Prints TAP.
-n=0 failed=0
-t() {	# t DESCRIPTION CMD...
-	desc=$1
-	shift
-	n=$((n + 1))
-	start=$(date +%s)
-	if "$@" >/tmp/t.out 2>&1; then
-		echo "ok $n - $desc ($(( $(date +%s) - start ))s)"
-	else
-		echo "not ok $n - $desc (exit $?)"
-		failed=$((failed + 1))
-	fi
-	grep -v '^$' /tmp/t.out | tail -n 8 | sed 's/^\([^#]\)/# \1/'
-}
+. /lib/xshm/tap.sh
+# the figures of a pass are the results: show them
+check_verbose=1 check_tail=8
 
 echo "# $(nproc) CPUs: $(uname -m) $(uname -r)"
-t "duplex: 3e5 records each way, fixed and variable rings" \
+check "duplex: 3e5 records each way, fixed and variable rings" \
 	duplex_stress -n 300000
 for p in drop overwrite; do
 	for r in fixed var; do
-		t "lossy: $p on a $r ring, 2e5 records, gaps == counters" \
+		check "lossy: $p on a $r ring, 2e5 records, gaps == counters" \
 			lossy_stress -p "$p" -t "$r" -n 200000
 	done
 done
 for p in fail drop overwrite; do
-	t "restart: 100 random SIGKILLs, policy $p" \
+	check "restart: 100 random SIGKILLs, policy $p" \
 		restart_torture -p "$p" -k 100
 done
 for v in seqlock latch lww; do
-	t "seqlock torture: $v, 1e7 reads, no torn value" \
+	check "seqlock torture: $v, 1e7 reads, no torn value" \
 		seqlock_torture -t "$v" -r 10000000 -T 60
 done
 echo "1..$n"

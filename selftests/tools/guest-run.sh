@@ -2,19 +2,7 @@
 # /run.sh of the tools suite's arm64 guest (busybox sh): the tools against
 # the real xshm driver, booted with scripts/vm/dt/malformed.dtsi (good
 # regions among every malformed shape).  Prints TAP.
-n=0 failed=0
-t() {	# t DESCRIPTION CMD...
-	desc=$1
-	shift
-	n=$((n + 1))
-	if "$@" >/tmp/t.out 2>&1; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		failed=$((failed + 1))
-		tail -n 15 /tmp/t.out | sed 's/^/# /'
-	fi
-}
+. /lib/xshm/tap.sh
 
 lists_sysfs() {
 	xshm-info --no-channels >/tmp/info || return 1
@@ -28,7 +16,7 @@ lists_sysfs() {
 	done
 	[ "$count" -ge 3 ] && [ "$(grep -c '^xshm' /tmp/info)" = "$count" ]
 }
-t "xshm-info lists every bound region as sysfs describes it" lists_sysfs
+check "xshm-info lists every bound region as sysfs describes it" lists_sysfs
 
 agrees_with_driver() {
 	rc=0
@@ -42,7 +30,7 @@ agrees_with_driver() {
 	echo "accepted:"; cat /tmp/accepted; echo "bound:"; cat /tmp/bound
 	[ -s /tmp/bound ] && cmp /tmp/accepted /tmp/bound
 }
-t "xshm-info --dt accepts exactly the nodes the driver bound (exit 3 for the rest)" agrees_with_driver
+check "xshm-info --dt accepts exactly the nodes the driver bound (exit 3 for the rest)" agrees_with_driver
 
 ring_by_name() {
 	xshm-ring init good-first -c log:var:16K:drop -c cfg:seqlock:32 &&
@@ -50,7 +38,7 @@ ring_by_name() {
 	xshm-ring peek -n 1 /dev/xshm0 log | grep -q '^seq 0 len 1 lost 0 "1"$' &&
 	xshm-ring recv 0 log >/tmp/got && seq 1 100 | cmp - /tmp/got
 }
-t "xshm-ring init/send/peek/recv on a driver region by name, path and number" ring_by_name
+check "xshm-ring init/send/peek/recv on a driver region by name, path and number" ring_by_name
 
 info_channels() {
 	xshm-info >/tmp/info; cat /tmp/info
@@ -58,7 +46,7 @@ info_channels() {
 	grep -Eq 'cfg +seqlock +value 32 B: no value written yet' /tmp/info &&
 	xshm-ring stat --json good-first | grep -q '"produced":100'
 }
-t "xshm-info and xshm-ring stat show the channels' counters" info_channels
+check "xshm-info and xshm-ring stat show the channels' counters" info_channels
 
 logd_once() {
 	mkdir -p /tmp/logs &&
@@ -68,7 +56,7 @@ logd_once() {
 	awk -f /check-log.awk /tmp/logs/log.log >/tmp/sum && cat /tmp/sum &&
 	grep -q '"records": 200, "lost": 0, "first_seq": 0, "last_seq": 199' /tmp/sum
 }
-t "xshm-rtsim and xshm-logd (io_uring) on a driver region" logd_once
+check "xshm-rtsim and xshm-logd (io_uring) on a driver region" logd_once
 
 echo "1..$n"
-[ "$failed" = 0 ]
+[ "$failed" -eq 0 ]
