@@ -17,6 +17,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for check in "$@"; do
 	n=$((n + 1))
+	if [ "$check" = probe-errors ] && [ -n "${XSHM_SKIP_VM:-}" ]; then
+		echo "ok $n $check # SKIP boots a guest: XSHM_SKIP_VM is set"
+		continue
+	fi
 	# The arm64 check may download the guest kernel headers first.
 	if timeout -k 10 1200 scripts/kernel-checks.sh "$check" >"$log" 2>&1 </dev/null; then
 		echo "ok $n $check"

@@ -12,6 +12,7 @@
 #   XSHM_XEN_RECORDS   records per direction      (default 100000)
 #   XSHM_XEN_TIMEOUT   seconds for the whole boot (default 600)
 #   XSHM_XEN_PROBES    0 skips booting the unsupported shapes in probes/
+#   XSHM_SKIP_VM       set: skip the whole suite
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,6 +36,12 @@ bail() {
 	echo "Bail out! $*"
 	exit 1
 }
+
+if [ -n "${XSHM_SKIP_VM:-}" ]; then
+	echo "ok 1 dom0less Xen # SKIP boots guests: XSHM_SKIP_VM is set"
+	echo "1..1"
+	exit 0
+fi
 
 rm -rf "$out/run"
 mkdir -p "$out/run" "$out/fdt"
