@@ -18,11 +18,12 @@
 # then two guests at once on one shared backend file, exchanging patterns
 # with each other and with the host, and last the udev rule (udev/60-xshm.rules)
 # under Debian's real systemd-udevd (scripts/vm/fetch-udev.sh) in a guest
-# of its own on the good tree (selftests/driver/udev-run.sh).  Prints TAP
-# (guest output nested as comments); exits non-zero if anything failed.
-# XSHM_VM_TIMEOUT bounds each boot (default 180 s); logs: build/vm/logs/.
-# XSHM_UDEV_RULE replaces the rule file the udev guest gets (to check that
-# the test catches a broken rule).  XSHM_SKIP_VM=1 builds everything but
+# of its own on the good tree (selftests/driver/udev-run.sh), then again
+# with the rule's XSHM_NAME guard removed, which that test must fail.
+# Prints TAP (guest output nested as comments); exits non-zero if anything
+# failed.  XSHM_VM_TIMEOUT bounds each boot (default 180 s); logs:
+# build/vm/logs/.  XSHM_UDEV_RULE replaces the rule file the udev guest
+# gets (to try other broken rules).  XSHM_SKIP_VM=1 builds everything but
 # boots no guest.
 set -eu -o pipefail
 cd "$(dirname "$0")/../.."
@@ -146,29 +147,58 @@ two_guests() {
 
 # The shipped rule, alone, under the real systemd-udevd of Debian bookworm.
 UDEV_RULE=${XSHM_UDEV_RULE:-udev/60-xshm.rules}
-udev_initramfs() {
+udev_initramfs() {	# udev_initramfs RULE-FILE
 	local root
 	root=$(scripts/vm/fetch-udev.sh)
 	scripts/vm/make-initramfs.sh -o "$OUT/udev-tests.cpio.gz" \
 		-r selftests/driver/udev-run.sh -m "$KO" -d "$root" \
-		-f "$UDEV_RULE:/etc/udev/rules.d/60-xshm.rules"
+		-f "$1:/etc/udev/rules.d/60-xshm.rules"
+}
+# udev_boot RULE-FILE TAP-FILE: boot the udev guest; its status, TAP saved
+udev_boot() {
+	local log=$LOGS/udev-$(basename "$1").log rc=0
+	step "fetch Debian arm64 udev, udev initramfs ($1)" udev_initramfs "$1" ||
+		return 98
+	echo "# guest udev: tree good, systemd-udevd with $1 only"
+	scripts/vm/boot.sh -d "$OUT/good.dtb" -i "$OUT/udev-tests.cpio.gz" \
+		-t "$LIMIT" -a "slub_debug=FZPU" -l "$log" >/dev/null 2>&1 || true
+	vm_guest_output "$log" >"$2" || rc=$?
+	[ "$rc" -ne 99 ] || tail -n 30 "$log" | sed 's/^/#   console: /' >>"$2"
+	return "$rc"
 }
 udev_guest() {
 	local what="udev rule under systemd-udevd: /dev/xshm/by-name links"
+	local tap=$LOGS/udev.tap rc=0 start=$SECONDS
 	if ! command -v qemu-system-aarch64 >/dev/null; then
 		n=$((n + 1))
 		echo "ok $n $what # SKIP needs qemu-system-aarch64"
 		return
 	fi
-	step "fetch Debian arm64 udev, udev initramfs ($UDEV_RULE)" \
-		udev_initramfs || return 0
-	local log=$LOGS/udev.log rc=0 start=$SECONDS
-	echo "# guest udev: tree good, systemd-udevd with $UDEV_RULE only"
-	scripts/vm/boot.sh -d "$OUT/good.dtb" -i "$OUT/udev-tests.cpio.gz" \
-		-t "$LIMIT" -a "slub_debug=FZPU" -l "$log" >/dev/null 2>&1 || true
-	vm_guest_output "$log" | sed 's/^/# /' || rc=$?
-	[ "$rc" -ne 99 ] || tail -n 30 "$log" | sed 's/^/#   console: /'
+	udev_boot "$UDEV_RULE" "$tap" || rc=$?
+	[ "$rc" -eq 98 ] && return 0
+	sed 's/^/# /' "$tap"
 	result "$rc" "$what ($((SECONDS - start)) s)"
+
+	# The same test must catch the rule that links unnamed regions too:
+	# without the ?* guard an empty XSHM_NAME asks for xshm/by-name/.
+	[ "$UDEV_RULE" = udev/60-xshm.rules ] || return 0
+	what="the udev test fails on the rule without its XSHM_NAME guard"
+	sed 's/ENV{XSHM_NAME}=="?\*", //' udev/60-xshm.rules >"$OUT/unguarded.rules"
+	start=$SECONDS rc=0
+	if grep -q 'XSHM_NAME}=="' "$OUT/unguarded.rules"; then
+		echo "# the guard was not found in udev/60-xshm.rules"
+		result 1 "$what"
+		return
+	fi
+	udev_boot "$OUT/unguarded.rules" "$tap" || rc=$?
+	[ "$rc" -eq 98 ] && return 0
+	# its results are expected to fail: not counted as this suite's
+	grep -E '^(not )?ok' "$tap" | sed 's/^/#   unguarded: /'
+	# fails, and for the unnamed region only
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 99 ] &&
+		grep -q '^not ok .*without xen,id get no link' "$tap" &&
+		! grep '^not ok' "$tap" | grep -vq 'without xen,id'
+	result $? "$what ($((SECONDS - start)) s)"
 }
 
 echo "TAP version 13"

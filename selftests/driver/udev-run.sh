@@ -51,6 +51,12 @@ check_links() {
 				udevadm info "/dev/$dev" 2>&1 | note
 				bad=1
 			fi
+			# the links udev gave the device, created or not
+			if [ "$(udevadm info "/dev/$dev" | grep '^S: ')" != "S: xshm/by-name/$name" ]; then
+				echo "# udevadm info /dev/$dev: links other than xshm/by-name/$name:"
+				udevadm info "/dev/$dev" 2>&1 | note
+				bad=1
+			fi
 		else
 			unnamed=$((unnamed + 1))
 			for l in "$BYNAME"/*; do
@@ -59,8 +65,8 @@ check_links() {
 				echo "# $dev has no name but $l points to it"
 				bad_unnamed=1
 			done
-			if udevadm info "/dev/$dev" | grep -q '^E: XSHM_NAME='; then
-				echo "# unnamed $dev has an XSHM_NAME:"
+			if udevadm info "/dev/$dev" | grep -qE '^(E: XSHM_NAME=|S: )'; then
+				echo "# unnamed $dev has an XSHM_NAME or a link:"
 				udevadm info "/dev/$dev" 2>&1 | note
 				bad_unnamed=1
 			fi
