@@ -456,6 +456,28 @@ static int walk(const void *fdt, uint64_t page_size, unsigned int phys_bits,
 	return 0;
 }
 
+/*
+ * libfdt 1.6.1's fdt_next_tag() adds a property's length to an int offset
+ * unchecked: a length of 2^32 - 12 brings it back to the same tag, and
+ * fdt_check_full() loops forever (found by fuzz/dt_fuzz.c; dtc 1.7.0 checks
+ * the sum).  Walk the tags first and refuse a step that does not go forward.
+ */
+static int tags_go_forward(const void *fdt)
+{
+	int offset, next = 0;
+	uint32_t tag;
+
+	do {
+		offset = next;
+		tag = fdt_next_tag(fdt, offset, &next);
+		if (next < 0)
+			return next;
+		if (tag != FDT_END && next <= offset)
+			return -FDT_ERR_BADSTRUCTURE;
+	} while (tag != FDT_END);
+	return 0;
+}
+
 int dt_check(const void *blob, size_t size, uint64_t page_size,
 	     unsigned int phys_bits, struct dt_report *rep)
 {
@@ -481,7 +503,13 @@ int dt_check(const void *blob, size_t size, uint64_t page_size,
 			       fdt_version(blob));
 		return -EINVAL;
 	}
-	err = fdt_check_full(blob, size);
+	err = fdt_check_header(blob);
+	if (!err && fdt_totalsize(blob) > size)
+		err = -FDT_ERR_TRUNCATED;
+	if (!err)
+		err = tags_go_forward(blob);
+	if (!err)
+		err = fdt_check_full(blob, size);
 	if (err) {
 		global_problem(rep, DT_ERROR, "not a valid device tree blob: %s",
 			       fdt_strerror(err));

@@ -453,6 +453,26 @@ t_dt_limits() {	# the depth Linux unflattens and the number of regions checked
 }
 tap "xshm-info --dtb: nodes 63 levels deep and regions past 1024 are errors, not slow" t_dt_limits
 
+t_dt_wrapping_prop() {	# a property length that libfdt 1.6.1 wraps back to its tag
+	python3 - "$W/wrap.dtb" <<'PY' &&
+import struct, sys
+# root node { prop; }: the property's length 2^32 - 12 puts libfdt's next
+# tag offset back on the property itself
+st = struct.pack(">II", 1, 0) + struct.pack(">III", 3, 0xfffffff4, 0) + \
+     struct.pack(">II", 2, 9)
+strings = b"p\0"
+rsv = b"\0" * 16
+off_st = 40 + len(rsv)
+off_str = off_st + len(st)
+hdr = struct.pack(">10I", 0xd00dfeed, off_str + len(strings), off_st, off_str,
+                  40, 17, 16, 0, len(strings), len(st))
+open(sys.argv[1], "wb").write(hdr + rsv + st + strings)
+PY
+	expect_rc 1 timeout 20 "$INFO" --dtb "$W/wrap.dtb" &&
+	has "$W/err" 'not a valid device tree blob: FDT_ERR_BADSTRUCTURE'
+}
+tap "xshm-info --dtb: a property length that wraps libfdt's offsets exits 1, no endless loop" t_dt_wrapping_prop
+
 t_checker() {	# the log checker used below must catch what it claims to
 	printf 'rtsim seq=0 a\nrtsim seq=1 b\n#xshm-logd ring=log lost=2 before-seq=4\nrtsim seq=4 c\n' >"$W/good.log"
 	check_log "$W/good.log" >"$W/sum" && json "$W/sum" "d['records'] == 3 and d['lost'] == 2 and d['last_seq'] == 4" &&
