@@ -291,6 +291,7 @@ static void check_node(const void *fdt, const struct level *stack, int depth,
 /* what the walk gathers besides the regions: RAM from the /memory nodes */
 struct ram {
 	unsigned int n;
+	bool overflow;
 	struct { uint64_t base, end; } ranges[DT_RAM_RANGES_MAX];
 };
 
@@ -313,9 +314,11 @@ static void add_ram(const void *fdt, int node, const struct level *root,
 		uint64_t base = read_cells(e, (unsigned int)ac);
 
 		if (ram->n == DT_RAM_RANGES_MAX) {
-			global_problem(rep, DT_WARNING,
-				       "more than %d RAM ranges in /memory nodes: regions are checked against the first %d",
-				       DT_RAM_RANGES_MAX, DT_RAM_RANGES_MAX);
+			if (!ram->overflow)
+				global_problem(rep, DT_WARNING,
+					       "more than %d RAM ranges in /memory nodes: regions are checked against the first %d",
+					       DT_RAM_RANGES_MAX, DT_RAM_RANGES_MAX);
+			ram->overflow = true;
 			return;
 		}
 		ram->ranges[ram->n].base = base;

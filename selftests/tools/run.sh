@@ -449,9 +449,22 @@ t_dt_limits() {	# the depth Linux unflattens and the number of regions checked
 	has "$W/out" '1024 xen,shared-memory-v1 nodes, 1 error' &&
 	has "$W/out" 'error: more than 1024 nodes are compatible with "xen,shared-memory-v1": the rest are not checked' &&
 	has "$W/out" '^/reserved-memory/r@503ff000: ok' &&
-	! grep -q 'r@50400000' "$W/out"
+	! grep -q 'r@50400000' "$W/out" &&
+	# two /memory nodes of 3000 ranges: RAM checks use the first 4096, once
+	{
+		printf '/dts-v1/;\n/ { #address-cells = <1>; #size-cells = <1>;\n'
+		for i in 0 1; do
+			printf 'memory@%d { device_type = "memory"; reg = <' "$i"
+			seq 0 2999 | awk -v m="$i" '{ printf " 0x%x 0x1000", 1073741824 + (m * 3000 + $1) * 8192 }'
+			printf '>; };\n'
+		done
+		printf 'r@40000000 { compatible = "xen,shared-memory-v1"; reg = <0x40000000 0x2000>; xen,id = "r"; };\n};\n'
+	} | dtc -q -I dts -O dtb -o "$W/ram.dtb" - &&
+	expect_rc 3 "$INFO" --dtb "$W/ram.dtb" &&
+	[ "$(grep -c 'more than 4096 RAM ranges' "$W/out")" = 1 ] &&
+	has "$W/out" 'error: only 0x1000 of its 0x2000 bytes are RAM'
 }
-tap "xshm-info --dtb: nodes 63 levels deep and regions past 1024 are errors, not slow" t_dt_limits
+tap "xshm-info --dtb: limits on depth (63), regions (1024) and RAM ranges (4096)" t_dt_limits
 
 t_dt_wrapping_prop() {	# a property length that libfdt 1.6.1 wraps back to its tag
 	python3 - "$W/wrap.dtb" <<'PY' &&
