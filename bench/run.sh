@@ -99,9 +99,11 @@ for rep in $(seq 1 "$reps"); do
 			measure "$bin/bench-$b" --test lat --msg "$msg" \
 				--count "$n_lat" --rep "$rep"
 		done
-		if rows=$(taskset -c "$cpu_a" "$bin/limit-memcpy" "$msg" $((n * 10)) "$cpu_a" "$rep"); then
-			echo "$rows" >>"$raw"
+		if rows=$(taskset -c "$cpu_a" "$bin/limit-memcpy" "$msg" $((n * 10)) "$cpu_a" "$rep") &&
+			rows2=$(timeout $((run_timeout + 10)) "$bin/limit-xcopy" "$msg" "$n" "$cpu_a" "$cpu_b" "$rep"); then
+			printf '%s\n%s\n' "$rows" "$rows2" >>"$raw"
 		else
+			echo "bench: FAILED: a limit for $msg-byte messages" >&2
 			failed=$((failed + 1))
 		fi
 	done

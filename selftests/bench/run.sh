@@ -74,9 +74,10 @@ if [ -f "$out/results.csv" ]; then
 	for msg in 8 64 4096; do
 		positive "$(figure pingpong lat "$msg" 1 p50_ns)" || missing="$missing pingpong/$msg"
 		positive "$(figure memcpy tput "$msg" 1 bytes_per_s)" || missing="$missing memcpy/$msg"
+		positive "$(figure xcopy tput "$msg" 1 bytes_per_s)" || missing="$missing xcopy/$msg"
 	done
 	if [ -z "$missing" ]; then
-		ok "limits: ping-pong latency and memcpy bandwidth for every size"
+		ok "limits: ping-pong latency, memcpy and two-core copy bandwidth for every size"
 	else
 		not_ok "limits missing:$missing"
 	fi
