@@ -95,8 +95,8 @@ installed() {
 	for f in lib/libxshm.so.$ver_full lib/libxshm.a include/xshm.h \
 		 include/xshm-peer.h include/linux/xshm.h \
 		 lib/pkgconfig/libxshm.pc share/man/man3/xshm_ring_reserve.3 \
-		 share/man/man1/xshm-logd.1 bin/xshm-info bin/xshm-ring \
-		 bin/xshm-logd lib/udev/rules.d/60-xshm.rules \
+		 share/man/man1/xshm-logd.1 share/man/man1/xshm-bench.1 \
+		 bin/xshm-info bin/xshm-ring bin/xshm-logd bin/xshm-bench lib/udev/rules.d/60-xshm.rules \
 		 lib/systemd/system/xshm-logd.service; do
 		[ -f "$pkg/root/usr/$f" ] || { echo "missing: /usr/$f"; missing=1; }
 	done

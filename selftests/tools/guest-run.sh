@@ -58,5 +58,15 @@ logd_once() {
 }
 check "xshm-rtsim and xshm-logd (io_uring) on a driver region" logd_once
 
+bench_region() {	# over the driver's mmap, a layout of another tool there
+	xshm-bench -n 20000 -l 200 good-first; [ $? = 4 ] || return 1
+	xshm-bench --force -n 20000 -l 200 --json good-first >/tmp/bench &&
+	cat /tmp/bench &&
+	grep -q '"throughput":{"messages":20000,' /tmp/bench &&
+	grep -q '"latency_ns":{"rounds":200,' /tmp/bench &&
+	xshm-bench -r var -s 1000 -b 8 -n 5000 -l 100 /dev/xshm0
+}
+check "xshm-bench on a driver region, both ring types" bench_region
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,812 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xshm-bench: how fast libxshm's rings run on a given region (a driver
+ * region or a plain file), between two processes here or between two
+ * domains.  The sender lays out two identical rings, "bench.out" (sender
+ * to receiver) and "bench.back"; streams --count messages for throughput,
+ * timed by the receiver, then bounces --rounds messages for latency.
+ * Every message carries its sequence number at both ends, and the receiver
+ * checks each one: a lost, reordered or torn message fails the run.
+ * (bench/ compares libxshm with other rings; this measures a deployment.)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "util.h"
+#include "xshm.h"
+
+#define EXIT_TIMEOUT	3	/* the other side did not answer in time */
+#define EXIT_LAYOUT	4	/* the region holds another layout */
+#define EXIT_CHECK	5	/* a message was lost, reordered or torn */
+
+#define OUT_CHAN	"bench.out"
+#define BACK_CHAN	"bench.back"
+#define BATCH_MAX	256
+#define RING_BYTES_MAX	(1u << 20)	/* per ring */
+#define TAIL_MAGIC	0x5a5a5a5a5a5a5a5aull
+
+enum role { ROLE_BOTH, ROLE_SEND, ROLE_RECV };
+
+struct opts {
+	const char *region;
+	enum role role;
+	bool var, json, force;
+	uint64_t create;
+	long long size, batch, count, rounds, timeout_ms;
+	int cpu[2];			/* -1: not pinned */
+};
+
+/* one side's two rings and its message buffer */
+struct side {
+	struct xshm_region *r;
+	struct xshm_ring *out, *in;	/* out: this side produces */
+	const struct opts *o;
+	size_t stride;			/* bytes between messages in buf */
+	unsigned char *buf;
+	struct xshm_record recs[BATCH_MAX];
+	uint64_t deadline_ns;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: xshm-bench [OPTIONS] REGION\n"
+"Measure libxshm ring throughput and latency on REGION (/dev/xshmN, N,\n"
+"a xen,id or a plain file).  It lays out its own two rings: the region's\n"
+"layout is replaced (a different one only with --force).\n"
+"\n"
+"  -r, --ring TYPE      fixed (default) or var\n"
+"  -s, --size BYTES     message size, 8..65536 (default 64)\n"
+"  -b, --batch N        messages per call, 1..%d (default 1)\n"
+"  -n, --count N        messages for throughput (default 1000000)\n"
+"  -l, --rounds N       round trips for latency (default 10000)\n"
+"  -c, --cpus A[,B]     pin the sender to CPU A and the receiver to CPU B\n"
+"                       (default: the first two CPUs we may use)\n"
+"      --role ROLE      both (default): sender here, receiver in a child\n"
+"                       process; send or recv: one side, the other runs in\n"
+"                       another domain (start either first).  The receiver\n"
+"                       takes --ring, --size, --batch, --count and --rounds\n"
+"                       from the sender\n"
+"  -t, --timeout MS     longest wait for the other side (default 10000)\n"
+"  -C, --create SIZE    REGION is a plain file: create or extend it to SIZE\n"
+"  -f, --force          replace a layout that is not xshm-bench's\n"
+"  -j, --json           JSON output\n"
+"  -h, --help           this help\n"
+"\n"
+"Exit status: 0 ok, 1 runtime error, 2 usage error, 3 the other side did\n"
+"not answer in time, 4 the region holds another layout, 5 a message was\n"
+"lost, reordered or torn.\n", BATCH_MAX);
+}
+
+static int pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		msg("cannot run on CPU %d: %s", cpu, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void fill(unsigned char *m, size_t size, uint64_t seq)
+{
+	uint64_t tail = seq ^ TAIL_MAGIC;
+
+	memcpy(m, &seq, 8);
+	if (size >= 16)
+		memcpy(m + size - 8, &tail, 8);
+}
+
+/* 0 if m is message seq, intact */
+static int check(const unsigned char *m, size_t len, size_t size, uint64_t seq)
+{
+	uint64_t head, tail;
+
+	if (len != size)
+		return -1;
+	memcpy(&head, m, 8);
+	if (head != seq)
+		return -1;
+	if (size >= 16) {
+		memcpy(&tail, m + size - 8, 8);
+		if (tail != (seq ^ TAIL_MAGIC))
+			return -1;
+	}
+	return 0;
+}
+
+static bool expired(struct side *s, unsigned long *spins)
+{
+	if (++*spins % 4096)
+		return false;
+	return now_ns() > s->deadline_ns;
+}
+
+static void arm(struct side *s)
+{
+	s->deadline_ns = now_ns() + (uint64_t)s->o->timeout_ms * 1000000u;
+}
+
+/* send n messages from s->buf, spinning while the ring is full */
+static int send_n(struct side *s, unsigned int n)
+{
+	size_t size = (size_t)s->o->size;
+	unsigned long spins = 0;
+	unsigned int done = 0;
+
+	arm(s);
+	while (done < n) {
+		int ret;
+
+		if (!s->o->var) {
+			ret = xshm_ring_push_batch(s->out, s->buf + done * size,
+						   n - done);
+		} else {
+			struct iovec iov[BATCH_MAX];
+
+			for (unsigned int i = done; i < n; i++) {
+				iov[i - done].iov_base = s->buf + i * s->stride;
+				iov[i - done].iov_len = size;
+			}
+			ret = xshm_ring_sendv(s->out, iov, n - done);
+		}
+		if (ret > 0) {
+			done += (unsigned int)ret;
+		} else if (ret == 0 || ret == -EAGAIN) {
+			if (expired(s, &spins))
+				return -ETIMEDOUT;
+		} else {
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* receive up to max messages into s->buf; their count, -ETIMEDOUT or -errno */
+static int recv_some(struct side *s, unsigned int max)
+{
+	unsigned long spins = 0;
+	int ret;
+
+	arm(s);
+	for (;;) {
+		if (!s->o->var)
+			ret = xshm_ring_pop_batch(s->in, s->buf, max);
+		else
+			ret = xshm_ring_recv_batch(s->in, s->buf,
+						   max * s->stride, s->recs, max);
+		if (ret != 0 && ret != -EAGAIN)
+			return ret;
+		if (expired(s, &spins))
+			return -ETIMEDOUT;
+	}
+}
+
+static const unsigned char *msg_at(struct side *s, unsigned int i, size_t *len)
+{
+	if (!s->o->var) {
+		*len = (size_t)s->o->size;
+		return s->buf + i * (size_t)s->o->size;
+	}
+	*len = s->recs[i].len;
+	return s->recs[i].data;
+}
+
+/* receive exactly n messages numbered first.. and check them */
+static int recv_n(struct side *s, uint64_t first, uint64_t n,
+		  uint64_t *t_first, uint64_t *t_last)
+{
+	unsigned int batch = (unsigned int)s->o->batch;
+	uint64_t got = 0;
+
+	while (got < n) {
+		unsigned int want = n - got < batch ? (unsigned int)(n - got) : batch;
+		int ret = recv_some(s, want);
+
+		if (ret < 0)
+			return ret;
+		if (t_first && !got)
+			*t_first = now_ns();
+		for (int i = 0; i < ret; i++) {
+			size_t len;
+			const unsigned char *m = msg_at(s, (unsigned int)i, &len);
+
+			if (check(m, len, (size_t)s->o->size, first + got + i)) {
+				msg("message %" PRIu64 " lost, reordered or torn",
+				    first + got + i);
+				return -EILSEQ;
+			}
+		}
+		got += (unsigned int)ret;
+	}
+	if (t_last)
+		*t_last = now_ns();
+	return 0;
+}
+
+static int send_one(struct side *s, uint64_t seq)
+{
+	fill(s->buf, (size_t)s->o->size, seq);
+	return send_n(s, 1);
+}
+
+static int exit_for(int err, const char *what)
+{
+	switch (err) {
+	case -EILSEQ:
+		return EXIT_CHECK;
+	case -EEXIST:
+		msg("the region holds another layout; --force replaces it");
+		return EXIT_LAYOUT;
+	default:
+		msg("%s: %s", what, xshm_strerror(err));
+		return EXIT_RUNTIME;
+	}
+}
+
+static bool is_bench_layout(struct xshm_region *r)
+{
+	struct xshm_chan_info info[2];
+
+	return xshm_layout_list(r, info, 2) == 2 &&
+	       !strcmp(info[0].name, OUT_CHAN) && !strcmp(info[1].name, BACK_CHAN);
+}
+
+/* the two rings, as large as fit (at most 1 MiB each); 0 or -errno */
+static int lay_out(struct side *s)
+{
+	const struct opts *o = s->o;
+	struct xshm_chan_spec spec[2] = {
+		{ .name = OUT_CHAN, .policy = XSHM_FULL_FAIL },
+		{ .name = BACK_CHAN, .policy = XSHM_FULL_FAIL },
+	};
+	uint32_t cap;
+	int ret;
+
+	if (o->var) {
+		cap = 1;
+		while (cap < RING_BYTES_MAX && cap < 1024 * s->stride)
+			cap <<= 1;
+	} else {
+		cap = 1024;
+		while (cap > 2 && cap * (uint64_t)o->size > RING_BYTES_MAX)
+			cap >>= 1;
+	}
+	for (;;) {
+		for (int i = 0; i < 2; i++) {
+			spec[i].type = o->var ? XSHM_CHAN_RING_VAR :
+						XSHM_CHAN_RING_FIXED;
+			spec[i].elem_size = (uint32_t)o->size;
+			spec[i].capacity = cap;
+		}
+		ret = xshm_layout_init(s->r, spec, 2, o->force ? XSHM_INIT_FORCE : 0);
+		/* ours from an earlier run: start afresh, no stale message */
+		if (ret == 1 || (ret == -EEXIST && is_bench_layout(s->r)))
+			ret = xshm_layout_init(s->r, spec, 2, XSHM_INIT_FORCE);
+		if (ret != -ENOSPC)
+			return ret < 0 ? ret : 0;
+		/* too small a region: halve the rings while they can hold a batch */
+		if ((o->var ? cap / 2 < 2 * o->batch * s->stride :
+			      cap / 2 < (uint64_t)o->batch))
+			return -ENOSPC;
+		cap >>= 1;
+	}
+}
+
+static int attach(struct side *s, bool sender)
+{
+	int ret = xshm_ring_attach(s->r, OUT_CHAN, sender ? XSHM_PRODUCER :
+					     XSHM_CONSUMER, sender ? &s->out : &s->in);
+
+	if (!ret)
+		ret = xshm_ring_attach(s->r, BACK_CHAN, sender ? XSHM_CONSUMER :
+					     XSHM_PRODUCER, sender ? &s->in : &s->out);
+	return ret;
+}
+
+static void detach(struct side *s)
+{
+	if (s->out)
+		xshm_ring_detach(s->out);
+	if (s->in)
+		xshm_ring_detach(s->in);
+	s->out = s->in = NULL;
+}
+
+/* one number in a message (its sequence field), checked like the others */
+static int send_value(struct side *s, uint64_t v)
+{
+	return send_one(s, v);
+}
+
+static int recv_value(struct side *s, uint64_t *v)
+{
+	size_t len;
+	const unsigned char *m;
+	int ret = recv_some(s, 1);
+
+	if (ret < 0)
+		return ret;
+	m = msg_at(s, 0, &len);
+	if (len != (size_t)s->o->size)
+		return -EILSEQ;
+	memcpy(v, m, 8);
+	return check(m, len, len, *v) ? -EILSEQ : 0;
+}
+
+/*
+ * The receiver takes the message size and ring type from the layout, and
+ * the counts and batch from the sender (its own options do not matter).
+ */
+static int learn_layout(struct side *s, struct opts *ro)
+{
+	struct xshm_chan_info info[2];
+	unsigned char *buf;
+
+	if (xshm_layout_list(s->r, info, 2) != 2 ||
+	    strcmp(info[0].name, OUT_CHAN) || strcmp(info[1].name, BACK_CHAN) ||
+	    (info[0].type != XSHM_CHAN_RING_FIXED &&
+	     info[0].type != XSHM_CHAN_RING_VAR) ||
+	    info[0].elem_size < 8 || info[0].elem_size > 65536)
+		return -ENOENT;
+	ro->var = info[0].type == XSHM_CHAN_RING_VAR;
+	ro->size = info[0].elem_size;
+	s->stride = ro->var ? ((size_t)ro->size + 7) & ~(size_t)7 :
+			      (size_t)ro->size;
+	buf = realloc(s->buf, BATCH_MAX * s->stride);
+	if (!buf)
+		return -ENOMEM;
+	s->buf = buf;
+	return 0;
+}
+
+/*
+ * The receiver: say hello (on whatever bench layout is there; if the
+ * sender lays out a new one, attach again), learn the run's parameters,
+ * take the stream and report its time, then echo the rounds.
+ */
+static int receiver(struct side *s)
+{
+	struct opts ro = *s->o;
+	uint64_t t_first = 0, t_last = 0, deadline, count = 0, rounds, batch;
+	int ret;
+
+	s->o = &ro;
+	deadline = now_ns() + (uint64_t)ro.timeout_ms * 1000000u;
+	for (;;) {
+		uint64_t left = deadline > now_ns() ? deadline - now_ns() : 0;
+
+		ret = xshm_layout_wait(s->r, (int)(left / 1000000u));
+		if (!ret)
+			ret = learn_layout(s, &ro);
+		if (!ret)
+			ret = attach(s, false);
+		if (!ret)
+			ret = send_one(s, UINT64_MAX);	/* hello */
+		/* the first answer tells whether the layout stayed */
+		if (!ret)
+			ret = recv_value(s, &count);
+		if (ret != -ESTALE && ret != -ENOENT && ret != -ENODATA)
+			break;
+		detach(s);
+		if (now_ns() > deadline)
+			return -ETIMEDOUT;
+		sleep_us(1000);
+	}
+	if (!ret)
+		ret = recv_value(s, &rounds);
+	if (!ret)
+		ret = recv_value(s, &batch);
+	if (!ret && (!count || count > INT64_MAX || !rounds ||
+		     rounds > 100000000 || !batch || batch > BATCH_MAX)) {
+		msg("the sender asks for %" PRIu64 " messages, %" PRIu64
+		    " rounds, batch %" PRIu64 ": out of range", count, rounds,
+		    batch);
+		ret = -EILSEQ;
+	}
+	if (ret)
+		return ret;
+	ro.count = (long long)count;
+	ro.rounds = (long long)rounds;
+	ro.batch = (long long)batch;
+	ret = recv_n(s, 0, 1, &t_first, NULL);
+	if (!ret)
+		ret = recv_n(s, 1, count - 1, NULL, &t_last);
+	if (!ret)
+		ret = send_one(s, t_last - t_first);	/* the stream's time */
+	for (uint64_t i = 0; !ret && i < rounds; i++) {
+		ret = recv_n(s, count + i, 1, NULL, NULL);
+		if (!ret)
+			ret = send_n(s, 1);	/* the same message back */
+	}
+	return ret;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct results {
+	uint64_t stream_ns;
+	uint64_t *rtt;		/* sorted round trips */
+	long long nrtt;
+};
+
+static int sender(struct side *s, struct results *res)
+{
+	const struct opts *o = s->o;
+	unsigned int batch = (unsigned int)o->batch;
+	uint64_t seq = 0;
+	int ret;
+
+	/* hello: the receiver is attached to this layout; then the run */
+	ret = recv_n(s, UINT64_MAX, 1, NULL, NULL);
+	if (!ret)
+		ret = send_value(s, (uint64_t)o->count);
+	if (!ret)
+		ret = send_value(s, (uint64_t)o->rounds);
+	if (!ret)
+		ret = send_value(s, batch);
+	while (!ret && seq < (uint64_t)o->count) {
+		unsigned int n = o->count - seq < batch ?
+				 (unsigned int)(o->count - seq) : batch;
+
+		for (unsigned int i = 0; i < n; i++)
+			fill(s->buf + i * s->stride, (size_t)o->size, seq + i);
+		ret = send_n(s, n);
+		seq += n;
+	}
+	if (!ret) {
+		size_t len;
+
+		ret = recv_some(s, 1);
+		if (ret == 1) {
+			memcpy(&res->stream_ns, msg_at(s, 0, &len), 8);
+			ret = 0;
+		} else if (ret >= 0) {
+			ret = -EIO;
+		}
+	}
+	for (long long i = 0; !ret && i < o->rounds; i++) {
+		uint64_t t0 = now_ns();
+
+		ret = send_one(s, (uint64_t)(o->count + i));
+		if (!ret)
+			ret = recv_n(s, (uint64_t)(o->count + i), 1, NULL, NULL);
+		res->rtt[i] = now_ns() - t0;
+	}
+	if (!ret)
+		qsort(res->rtt, (size_t)o->rounds, sizeof(*res->rtt), cmp_u64);
+	res->nrtt = o->rounds;
+	return ret;
+}
+
+static double pct(const struct results *res, double p)
+{
+	long long i = (long long)(p * (double)(res->nrtt - 1) + 0.5);
+
+	return res->rtt[i] / 2.0;	/* one way: half the round trip */
+}
+
+static void report(const struct opts *o, const struct side *s,
+		   const struct results *res)
+{
+	double secs = res->stream_ns / 1e9;
+	/* the receiver times from its first to its last message */
+	double rate = o->count > 1 && secs > 0 ? (o->count - 1) / secs : 0;
+	struct xshm_ring_stats st;
+
+	xshm_ring_stats(s->out, &st);
+	if (o->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "region", xshm_region_name(s->r));
+		json_str(&j, "ring", o->var ? "var" : "fixed");
+		json_u64(&j, "capacity", st.capacity);
+		json_u64(&j, "msg_size", (uint64_t)o->size);
+		json_u64(&j, "batch", (uint64_t)o->batch);
+		json_obj_begin(&j, "throughput");
+		json_u64(&j, "messages", (uint64_t)o->count);
+		json_f64(&j, "seconds", secs);
+		json_f64(&j, "msgs_per_s", rate);
+		json_f64(&j, "bytes_per_s", rate * (double)o->size);
+		json_obj_end(&j);
+		json_obj_begin(&j, "latency_ns");
+		json_u64(&j, "rounds", (uint64_t)res->nrtt);
+		json_f64(&j, "p50", pct(res, 0.5));
+		json_f64(&j, "p99", pct(res, 0.99));
+		json_f64(&j, "p999", pct(res, 0.999));
+		json_f64(&j, "max", pct(res, 1.0));
+		json_obj_end(&j);
+		json_obj_end(&j);
+		json_finish(&j);
+		return;
+	}
+	printf("region %s: %s ring of %" PRIu64 " %s, %lld-byte messages, batch %lld\n",
+	       xshm_region_name(s->r), o->var ? "variable-length" : "fixed-slot",
+	       st.capacity, o->var ? "data bytes" : "slots", o->size, o->batch);
+	printf("throughput: %lld messages in %.3f s: %.2f M msgs/s, %.1f MB/s\n",
+	       o->count, secs, rate / 1e6, rate * (double)o->size / 1e6);
+	printf("latency, one way (half a round trip), %lld rounds: p50 %.0f ns, p99 %.0f ns, p99.9 %.0f ns, max %.0f ns\n",
+	       res->nrtt, pct(res, 0.5), pct(res, 0.99), pct(res, 0.999),
+	       pct(res, 1.0));
+}
+
+static int run_side(const struct opts *o, struct xshm_region *r, bool is_sender,
+		    int cpu)
+{
+	struct side s = { .r = r, .o = o };
+	struct results res = { 0 };
+	int ret, rc = EXIT_OK;
+
+	s.stride = o->var ? ((size_t)o->size + 7) & ~(size_t)7 : (size_t)o->size;
+	s.buf = calloc((size_t)o->batch, s.stride);
+	res.rtt = calloc((size_t)o->rounds, sizeof(*res.rtt));
+	if (!s.buf || !res.rtt) {
+		msg("out of memory");
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (pin(cpu)) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (is_sender) {
+		ret = attach(&s, true);
+		if (!ret)
+			ret = sender(&s, &res);
+		if (!ret)
+			report(o, &s, &res);
+	} else {
+		ret = receiver(&s);
+	}
+	if (ret == -ETIMEDOUT) {
+		msg("%s: no answer from the %s within %lld ms",
+		    is_sender ? "sender" : "receiver",
+		    is_sender ? "receiver" : "sender", o->timeout_ms);
+		rc = EXIT_TIMEOUT;
+	} else if (ret) {
+		rc = exit_for(ret, is_sender ? "sender" : "receiver");
+	}
+out:
+	detach(&s);
+	free(s.buf);
+	free(res.rtt);
+	return rc;
+}
+
+static int parse_cpus(const char *arg, int cpu[2])
+{
+	long long a, b = -1;
+	char first[32];
+	const char *comma = strchr(arg, ',');
+
+	if (comma) {
+		if ((size_t)(comma - arg) >= sizeof(first))
+			return -1;
+		memcpy(first, arg, (size_t)(comma - arg));
+		first[comma - arg] = '\0';
+		if (!parse_int(comma + 1, 0, &b) || b >= CPU_SETSIZE)
+			return -1;
+	} else {
+		snprintf(first, sizeof(first), "%s", arg);
+	}
+	if (!parse_int(first, 0, &a) || a >= CPU_SETSIZE)
+		return -1;
+	cpu[0] = (int)a;
+	cpu[1] = (int)b;
+	return 0;
+}
+
+/* the first two CPUs we may run on (-1 where there is none) */
+static void default_cpus(int cpu[2])
+{
+	cpu_set_t set;
+	int n = 0;
+
+	cpu[0] = cpu[1] = -1;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &set))
+			cpu[n++] = c;
+	if (n < 2)
+		cpu[0] = cpu[1] = -1;	/* one CPU: let the scheduler share it */
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "ring", required_argument, NULL, 'r' },
+		{ "size", required_argument, NULL, 's' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "rounds", required_argument, NULL, 'l' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "role", required_argument, NULL, 'R' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "create", required_argument, NULL, 'C' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool cpus_given = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "r:s:b:n:l:c:t:C:fjh", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (strcmp(optarg, "fixed") && strcmp(optarg, "var")) {
+				msg("--ring is fixed or var, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			o->var = !strcmp(optarg, "var");
+			break;
+		case 's':
+			if (!parse_int(optarg, 8, &o->size) || o->size > 65536) {
+				msg("--size needs 8..65536, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'b':
+			if (!parse_int(optarg, 1, &o->batch) || o->batch > BATCH_MAX) {
+				msg("--batch needs 1..%d, not \"%s\"", BATCH_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			if (!parse_int(optarg, 1, &o->count)) {
+				msg("--count needs a positive number, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'l':
+			if (!parse_int(optarg, 1, &o->rounds) || o->rounds > 100000000) {
+				msg("--rounds needs 1..1e8, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'c':
+			if (parse_cpus(optarg, o->cpu)) {
+				msg("--cpus needs A or A,B (CPU numbers), not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			cpus_given = true;
+			break;
+		case 'R':
+			if (!strcmp(optarg, "both")) {
+				o->role = ROLE_BOTH;
+			} else if (!strcmp(optarg, "send")) {
+				o->role = ROLE_SEND;
+			} else if (!strcmp(optarg, "recv")) {
+				o->role = ROLE_RECV;
+			} else {
+				msg("--role is both, send or recv, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 't':
+			if (!parse_int(optarg, 1, &o->timeout_ms) ||
+			    o->timeout_ms > INT32_MAX) {
+				msg("--timeout needs positive milliseconds, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'C':
+			if (!parse_size(optarg, &o->create) || !o->create) {
+				msg("--create needs a size, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'f':
+			o->force = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		msg("one REGION expected");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	o->region = argv[optind];
+	if (!cpus_given && o->role == ROLE_BOTH)
+		default_cpus(o->cpu);
+	/* one side here: --cpus A pins it */
+	if (o->role == ROLE_RECV)
+		o->cpu[1] = o->cpu[0];
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {
+		.size = 64, .batch = 1, .count = 1000000, .rounds = 10000,
+		.timeout_ms = 10000, .cpu = { -1, -1 },
+	};
+	struct xshm_region *r;
+	int rc, err, status;
+	struct side s;
+	pid_t pid = -1;
+
+	tool_init(argv[0]);
+	rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	err = xshm_region_open(o.region, o.create ? XSHM_OPEN_CREATE : 0,
+			       o.create, &r);
+	if (err) {
+		msg("%s: %s", o.region, xshm_strerror(err));
+		return EXIT_RUNTIME;
+	}
+	if (o.role == ROLE_RECV) {
+		rc = run_side(&o, r, false, o.cpu[1]);
+		xshm_region_close(r);
+		return rc;
+	}
+	memset(&s, 0, sizeof(s));
+	s.r = r;
+	s.o = &o;
+	s.stride = o.var ? ((size_t)o.size + 7) & ~(size_t)7 : (size_t)o.size;
+	err = lay_out(&s);
+	if (err) {
+		rc = err == -ENOSPC ? (msg("%s: too small for two rings of %lld-byte messages",
+					   o.region, o.size), EXIT_RUNTIME) :
+				      exit_for(err, "layout");
+		xshm_region_close(r);
+		return rc;
+	}
+	if (o.role == ROLE_BOTH) {
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0) {
+			msg("fork: %s", strerror(errno));
+			xshm_region_close(r);
+			return EXIT_RUNTIME;
+		}
+		if (pid == 0)
+			_exit(run_side(&o, r, false, o.cpu[1]));
+	}
+	rc = run_side(&o, r, true, o.cpu[0]);
+	if (pid > 0) {
+		if (rc != EXIT_OK)
+			kill(pid, SIGTERM);
+		if (waitpid(pid, &status, 0) != pid)
+			status = EXIT_RUNTIME << 8;
+		if (rc == EXIT_OK && (!WIFEXITED(status) || WEXITSTATUS(status)))
+			rc = WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_RUNTIME;
+	}
+	xshm_region_close(r);
+	return rc;
+}
