@@ -107,5 +107,40 @@ if [ -x /bin/xshm-info ]; then
 	sed 's/^/XSHM info /' /tmp/info.out
 fi
 
+# xshm-bench between two domains over xshm-owned, once every sharer has
+# read the finished rings above: each writes an "i" mark in block 32 +
+# <dom> of the region's last page, and domU1 waits for all of them before
+# it lays out the bench rings (--force: the xen-e2e layout is there).
+bench=/sys/class/xshm/xshm0
+if [ -x /bin/xshm-bench ] && [ "$(cat $bench/name 2>/dev/null)" = xshm-owned ]; then
+	blk=$(($(cat $bench/size) / 64 - 64 + 32))
+	printf 'i%s-%s' "$dom" "$token" |
+		dd of=/dev/xshm0 bs=64 seek=$((blk + dom)) conv=notrunc 2>/dev/null
+	case $role in
+	producer)
+		for peer in $(seq 2 "${ndom:-2}"); do
+			i=0
+			while [ $i -lt $((${wait_s:-300} * 10)) ]; do
+				got=$(dd if=/dev/xshm0 bs=64 skip=$((blk + peer)) count=1 \
+					2>/dev/null | tr -d '\000')
+				[ "$got" = "i$peer-$token" ] && break
+				sleep 0.1
+				i=$((i + 1))
+			done
+		done
+		xshm-bench --role send --force -n 20000 -l 200 \
+			-t $((${wait_s:-300} * 1000)) xshm-owned >/tmp/bench.out 2>&1
+		say bench-rc $?
+		sed 's/^/XSHM bench /' /tmp/bench.out
+		;;
+	consumer)
+		xshm-bench --role recv -t $((${wait_s:-300} * 1000)) xshm-owned \
+			>/tmp/bench.out 2>&1
+		say bench-rc $?
+		sed 's/^/XSHM bench /' /tmp/bench.out
+		;;
+	esac
+fi
+
 dmesg | grep -i xshm | sed 's/^/XSHM dmesg /'
 say finished "$role"

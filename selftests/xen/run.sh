@@ -5,7 +5,8 @@
 # scripts/xen/layouts/default.layout), and check from the serial console
 # that each guest gets the regions the host tree declares, that the xshm
 # module binds them, that all sharers see each other's writes, and that
-# 10^5 checksummed records cross each region through a libxshm ring.
+# 10^5 checksummed records cross each region through a libxshm ring, and
+# xshm-bench runs with its sender in domU1 and its receiver in domU2.
 # Then boot the shapes Xen 4.17 does not support (probes/) and check that
 # Xen still says what we recorded.  TAP on stdout.
 #
@@ -84,14 +85,14 @@ else
 	sed 's/^/# /' "$out/run/build-lib.log" | tail -n 20
 fi
 
-# xshm-info, static for the guests.
+# xshm-info and xshm-bench, static for the guests.
 info=
 if timeout 600 make -s -j2 -C tools CC=${CROSS}gcc BUILD="$out/tools-arm64" \
 	LIBDIR="$out/lib-arm64" STATIC=1 >"$out/run/build-tools.log" 2>&1; then
 	info=$out/tools-arm64/xshm-info
-	ok "xshm-info built static for arm64"
+	ok "xshm-info and xshm-bench built static for arm64"
 else
-	not_ok "xshm-info built static for arm64"
+	not_ok "xshm-info and xshm-bench built static for arm64"
 	sed 's/^/# /' "$out/run/build-tools.log" | tail -n 20
 fi
 
@@ -118,7 +119,7 @@ fi
 # The harness /init (scripts/vm) loads the module and runs guest-run.sh.
 extra=(-m "$ko")
 [ -z "$exchange" ] || extra+=(-b "$exchange")
-[ -z "$info" ] || extra+=(-b "$info")
+[ -z "$info" ] || extra+=(-b "$info" -b "$(dirname "$info")/xshm-bench")
 scripts/vm/make-initramfs.sh -o "$out/run/initrd.gz" -r selftests/xen/guest-run.sh \
 	"${extra[@]}"
 # A fresh mark per run, so a mark read back can only come from this boot.
@@ -262,6 +263,16 @@ if [ -n "$exchange" ]; then
 		"$(grep -c "^produced=$rest next=$records " <<<"$tx2")" = 1
 	check "domU1 consumes all $records records from xshm-xen intact across that restart" \
 		grep -q "^consumed=$records bad=0 lost=0 corrupt=0 $(digest "$records" 0) " <<<"$rx1"
+fi
+
+# ---- xshm-bench from domU1 to domU2, each side in its own domain ----
+if [ -n "$info" ]; then
+	guest_lines 1 bench | sed 's/^/# domU1: /'
+	guest_lines 2 bench | sed 's/^/# domU2: /'
+	check "xshm-bench --role send in domU1, --role recv in domU2 over xshm-owned: 20000 messages and 200 round trips, each checked" \
+		test "$(guest_lines 1 bench-rc)" = 0 -a "$(guest_lines 2 bench-rc)" = 0 -a \
+		"$(guest_lines 1 bench | grep -c '^throughput: 20000 messages in ')" = 1 -a \
+		"$(guest_lines 1 bench | grep -c '^latency, one way .*, 200 rounds: p50 ')" = 1
 fi
 
 if grep -qE 'WARNING:|BUG:|Oops|Kernel panic' "$console"; then
