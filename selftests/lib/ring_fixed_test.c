@@ -37,32 +37,9 @@ static int64_t slot_number(const uint8_t slot[SLOT])
 }
 
 /* One ring of each policy; a fixture per set of policies a test covers. */
-#define RING_FIXTURE(fx)						\
-FIXTURE(fx) {								\
-	char path[TEST_PATH_MAX];					\
-	struct xshm_region *r;						\
-	struct xshm_ring *prod, *cons;					\
-};									\
-FIXTURE_VARIANT(fx) {							\
-	const char *name;						\
-	enum xshm_full_policy policy;					\
-};									\
-FIXTURE_SETUP(fx)							\
-{									\
-	ASSERT_EQ(0, test_region_create(self->path, REGION_SIZE, &self->r)); \
-	ASSERT_EQ(0, xshm_layout_init(self->r, chans, 4, 0));		\
-	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_PRODUCER, \
-				      &self->prod));			\
-	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_CONSUMER, \
-				      &self->cons));			\
-}									\
-FIXTURE_TEARDOWN(fx)							\
-{									\
-	xshm_ring_detach(self->prod);					\
-	xshm_ring_detach(self->cons);					\
-	xshm_region_close(self->r);					\
-	unlink(self->path);						\
-}
+#define RING_FIXTURE(fx) \
+	TEST_RING_PAIR_FIXTURE(fx, REGION_SIZE, chans, \
+			       sizeof(chans) / sizeof(chans[0]))
 
 RING_FIXTURE(ring)
 FIXTURE_VARIANT_ADD(ring, fail) { "fail", XSHM_FULL_FAIL };

@@ -26,32 +26,7 @@ static const struct xshm_chan_spec chans[] = {
  * One ring of each policy: a fixture per set of policies a test applies
  * to, all with the same setup (so no test has to skip itself).
  */
-#define VAR_FIXTURE(fx)							\
-FIXTURE(fx) {								\
-	char path[TEST_PATH_MAX];					\
-	struct xshm_region *r;						\
-	struct xshm_ring *prod, *cons;					\
-};									\
-FIXTURE_VARIANT(fx) {							\
-	const char *name;						\
-	enum xshm_full_policy policy;					\
-};									\
-FIXTURE_SETUP(fx)							\
-{									\
-	ASSERT_EQ(0, test_region_create(self->path, REGION_SIZE, &self->r)); \
-	ASSERT_EQ(0, xshm_layout_init(self->r, chans, NCHANS, 0));	\
-	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_PRODUCER, \
-				      &self->prod));			\
-	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_CONSUMER, \
-				      &self->cons));			\
-}									\
-FIXTURE_TEARDOWN(fx)							\
-{									\
-	xshm_ring_detach(self->prod);					\
-	xshm_ring_detach(self->cons);					\
-	xshm_region_close(self->r);					\
-	unlink(self->path);						\
-}
+#define VAR_FIXTURE(fx) TEST_RING_PAIR_FIXTURE(fx, REGION_SIZE, chans, NCHANS)
 
 VAR_FIXTURE(var)
 FIXTURE_VARIANT_ADD(var, fail) { "fail", XSHM_FULL_FAIL };

@@ -53,6 +53,39 @@ static inline int test_tmp_file(char path[TEST_PATH_MAX])
 	return 0;
 }
 
+/*
+ * A fixture fx on a fresh region laid out with chans[nchans]: a producer
+ * and a consumer attached to the ring variant->name, whose full policy the
+ * variant also names (tests branch on it).  A file declares one fixture
+ * per set of variants its tests apply to.
+ */
+#define TEST_RING_PAIR_FIXTURE(fx, region_size, chans, nchans)		\
+FIXTURE(fx) {								\
+	char path[TEST_PATH_MAX];					\
+	struct xshm_region *r;						\
+	struct xshm_ring *prod, *cons;					\
+};									\
+FIXTURE_VARIANT(fx) {							\
+	const char *name;						\
+	enum xshm_full_policy policy;					\
+};									\
+FIXTURE_SETUP(fx)							\
+{									\
+	ASSERT_EQ(0, test_region_create(self->path, region_size, &self->r)); \
+	ASSERT_EQ(0, xshm_layout_init(self->r, chans, nchans, 0));	\
+	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_PRODUCER, \
+				      &self->prod));			\
+	ASSERT_EQ(0, xshm_ring_attach(self->r, variant->name, XSHM_CONSUMER, \
+				      &self->cons));			\
+}									\
+FIXTURE_TEARDOWN(fx)							\
+{									\
+	xshm_ring_detach(self->prod);					\
+	xshm_ring_detach(self->cons);					\
+	xshm_region_close(self->r);					\
+	unlink(self->path);						\
+}
+
 /* Create a fresh region of size bytes on a new file. */
 static inline int test_region_create(char path[TEST_PATH_MAX], size_t size,
 				     struct xshm_region **out)
