@@ -89,6 +89,12 @@ static void usage(FILE *f)
 "lost, reordered or torn.\n", BATCH_MAX);
 }
 
+/* bytes between messages in a buffer: var records sit at 8-byte offsets */
+static size_t msg_stride(const struct opts *o)
+{
+	return o->var ? ((size_t)o->size + 7) & ~(size_t)7 : (size_t)o->size;
+}
+
 static int pin(int cpu)
 {
 	cpu_set_t set;
@@ -269,9 +275,9 @@ static bool is_bench_layout(struct xshm_region *r)
 }
 
 /* the two rings, as large as fit (at most 1 MiB each); 0 or -errno */
-static int lay_out(struct side *s)
+static int lay_out(struct xshm_region *r, const struct opts *o)
 {
-	const struct opts *o = s->o;
+	size_t stride = msg_stride(o);
 	struct xshm_chan_spec spec[2] = {
 		{ .name = OUT_CHAN, .policy = XSHM_FULL_FAIL },
 		{ .name = BACK_CHAN, .policy = XSHM_FULL_FAIL },
@@ -281,7 +287,7 @@ static int lay_out(struct side *s)
 
 	if (o->var) {
 		cap = 1;
-		while (cap < RING_BYTES_MAX && cap < 1024 * s->stride)
+		while (cap < RING_BYTES_MAX && cap < 1024 * stride)
 			cap <<= 1;
 	} else {
 		cap = 1024;
@@ -295,14 +301,14 @@ static int lay_out(struct side *s)
 			spec[i].elem_size = (uint32_t)o->size;
 			spec[i].capacity = cap;
 		}
-		ret = xshm_layout_init(s->r, spec, 2, o->force ? XSHM_INIT_FORCE : 0);
+		ret = xshm_layout_init(r, spec, 2, o->force ? XSHM_INIT_FORCE : 0);
 		/* ours from an earlier run: start afresh, no stale message */
-		if (ret == 1 || (ret == -EEXIST && is_bench_layout(s->r)))
-			ret = xshm_layout_init(s->r, spec, 2, XSHM_INIT_FORCE);
+		if (ret == 1 || (ret == -EEXIST && is_bench_layout(r)))
+			ret = xshm_layout_init(r, spec, 2, XSHM_INIT_FORCE);
 		if (ret != -ENOSPC)
 			return ret < 0 ? ret : 0;
 		/* too small a region: halve the rings while they can hold a batch */
-		if ((o->var ? cap / 2 < 2 * o->batch * s->stride :
+		if ((o->var ? cap / 2 < 2 * o->batch * stride :
 			      cap / 2 < (uint64_t)o->batch))
 			return -ENOSPC;
 		cap >>= 1;
@@ -329,12 +335,7 @@ static void detach(struct side *s)
 	s->out = s->in = NULL;
 }
 
-/* one number in a message (its sequence field), checked like the others */
-static int send_value(struct side *s, uint64_t v)
-{
-	return send_one(s, v);
-}
-
+/* one number in a message's sequence field, checked like the others */
 static int recv_value(struct side *s, uint64_t *v)
 {
 	size_t len;
@@ -367,8 +368,7 @@ static int learn_layout(struct side *s, struct opts *ro)
 		return -ENOENT;
 	ro->var = info[0].type == XSHM_CHAN_RING_VAR;
 	ro->size = info[0].elem_size;
-	s->stride = ro->var ? ((size_t)ro->size + 7) & ~(size_t)7 :
-			      (size_t)ro->size;
+	s->stride = msg_stride(ro);
 	buf = realloc(s->buf, BATCH_MAX * s->stride);
 	if (!buf)
 		return -ENOMEM;
@@ -461,11 +461,11 @@ static int sender(struct side *s, struct results *res)
 	/* hello: the receiver is attached to this layout; then the run */
 	ret = recv_n(s, UINT64_MAX, 1, NULL, NULL);
 	if (!ret)
-		ret = send_value(s, (uint64_t)o->count);
+		ret = send_one(s, (uint64_t)o->count);
 	if (!ret)
-		ret = send_value(s, (uint64_t)o->rounds);
+		ret = send_one(s, (uint64_t)o->rounds);
 	if (!ret)
-		ret = send_value(s, batch);
+		ret = send_one(s, batch);
 	while (!ret && seq < (uint64_t)o->count) {
 		unsigned int n = o->count - seq < batch ?
 				 (unsigned int)(o->count - seq) : batch;
@@ -560,7 +560,7 @@ static int run_side(const struct opts *o, struct xshm_region *r, bool is_sender,
 	struct results res = { 0 };
 	int ret, rc = EXIT_OK;
 
-	s.stride = o->var ? ((size_t)o->size + 7) & ~(size_t)7 : (size_t)o->size;
+	s.stride = msg_stride(o);
 	s.buf = calloc((size_t)o->batch, s.stride);
 	res.rtt = calloc((size_t)o->rounds, sizeof(*res.rtt));
 	if (!s.buf || !res.rtt) {
@@ -757,7 +757,6 @@ int main(int argc, char **argv)
 	};
 	struct xshm_region *r;
 	int rc, err, status;
-	struct side s;
 	pid_t pid = -1;
 
 	tool_init(argv[0]);
@@ -775,15 +774,15 @@ int main(int argc, char **argv)
 		xshm_region_close(r);
 		return rc;
 	}
-	memset(&s, 0, sizeof(s));
-	s.r = r;
-	s.o = &o;
-	s.stride = o.var ? ((size_t)o.size + 7) & ~(size_t)7 : (size_t)o.size;
-	err = lay_out(&s);
+	err = lay_out(r, &o);
 	if (err) {
-		rc = err == -ENOSPC ? (msg("%s: too small for two rings of %lld-byte messages",
-					   o.region, o.size), EXIT_RUNTIME) :
-				      exit_for(err, "layout");
+		if (err == -ENOSPC) {
+			msg("%s: too small for two rings of %lld-byte messages",
+			    o.region, o.size);
+			rc = EXIT_RUNTIME;
+		} else {
+			rc = exit_for(err, "layout");
+		}
 		xshm_region_close(r);
 		return rc;
 	}
