@@ -68,6 +68,25 @@ if [ -x /bin/xen-exchange ] && [ "$role" != witness ]; then
 	say exchange-rc "produce=$txrc consume=$rxrc"
 fi
 
+# Marks are 64-byte blocks in the last page of a region, written and read
+# with plain device I/O.  write_mark DEV BLOCK TEXT;
+# read_mark DEV BLOCK [WANT]: wait up to $wait_s for the block to hold
+# something (WANT, if given) and print what it holds.
+write_mark() {
+	printf '%s' "$3" | dd of="$1" bs=64 seek="$2" conv=notrunc 2>/dev/null
+}
+read_mark() {
+	got=
+	i=0
+	while [ $i -lt $((${wait_s:-300} * 10)) ]; do
+		got=$(dd if="$1" bs=64 skip="$2" count=1 2>/dev/null | tr -d '\000')
+		[ -n "$got" ] && { [ -z "$3" ] || [ "$got" = "$3" ]; } && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	printf '%s' "$got"
+}
+
 # Plain device I/O, no library: each domain writes a mark into block
 # <dom> of the last page of every region, then reads every other domain's
 # block back through its own mapping ("none" if nothing came in time).
@@ -75,23 +94,14 @@ fi
 for d in /sys/class/xshm/xshm*; do
 	[ -e "$d" ] || continue
 	blk=$(($(cat "$d/size") / 64 - 64))	# 64-byte blocks; last page
-	printf 'd%s-%s' "$dom" "$token" |
-		dd of="/dev/${d##*/}" bs=64 seek=$((blk + dom)) conv=notrunc 2>/dev/null
+	write_mark "/dev/${d##*/}" $((blk + dom)) "d$dom-$token"
 done
 for d in /sys/class/xshm/xshm*; do
 	[ -e "$d" ] || continue
 	blk=$(($(cat "$d/size") / 64 - 64))
 	for peer in $(seq 1 "${ndom:-2}"); do
 		[ "$peer" != "$dom" ] || continue
-		got=
-		i=0
-		while [ $i -lt $((${wait_s:-300} * 10)) ]; do
-			got=$(dd if="/dev/${d##*/}" bs=64 skip=$((blk + peer)) count=1 \
-				2>/dev/null | tr -d '\000')
-			[ -z "$got" ] || break
-			sleep 0.1
-			i=$((i + 1))
-		done
+		got=$(read_mark "/dev/${d##*/}" $((blk + peer)))
 		say peer-mark "$(cat "$d/name") d$peer ${got:-none}"
 	done
 done
@@ -114,32 +124,23 @@ fi
 bench=/sys/class/xshm/xshm0
 if [ -x /bin/xshm-bench ] && [ "$(cat $bench/name 2>/dev/null)" = xshm-owned ]; then
 	blk=$(($(cat $bench/size) / 64 - 64 + 32))
-	printf 'i%s-%s' "$dom" "$token" |
-		dd of=/dev/xshm0 bs=64 seek=$((blk + dom)) conv=notrunc 2>/dev/null
+	write_mark /dev/xshm0 $((blk + dom)) "i$dom-$token"
+	side=
 	case $role in
 	producer)
 		for peer in $(seq 2 "${ndom:-2}"); do
-			i=0
-			while [ $i -lt $((${wait_s:-300} * 10)) ]; do
-				got=$(dd if=/dev/xshm0 bs=64 skip=$((blk + peer)) count=1 \
-					2>/dev/null | tr -d '\000')
-				[ "$got" = "i$peer-$token" ] && break
-				sleep 0.1
-				i=$((i + 1))
-			done
+			read_mark /dev/xshm0 $((blk + peer)) "i$peer-$token" >/dev/null
 		done
-		xshm-bench --role send --force -n 20000 -l 200 \
-			-t $((${wait_s:-300} * 1000)) xshm-owned >/tmp/bench.out 2>&1
-		say bench-rc $?
-		sed 's/^/XSHM bench /' /tmp/bench.out
-		;;
-	consumer)
-		xshm-bench --role recv -t $((${wait_s:-300} * 1000)) xshm-owned \
+		side="--role send --force -n 20000 -l 200" ;;
+	consumer) side="--role recv" ;;
+	esac
+	if [ -n "$side" ]; then
+		# shellcheck disable=SC2086 # $side is words
+		xshm-bench $side -t $((${wait_s:-300} * 1000)) xshm-owned \
 			>/tmp/bench.out 2>&1
 		say bench-rc $?
 		sed 's/^/XSHM bench /' /tmp/bench.out
-		;;
-	esac
+	fi
 fi
 
 dmesg | grep -i xshm | sed 's/^/XSHM dmesg /'
