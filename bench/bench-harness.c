@@ -471,12 +471,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		usage(argv[0]);
 	if (bench_transport.max_msg && o->msg > bench_transport.max_msg)
 		usage(argv[0]);
-	/* same ring for everyone: 4096 slots, at most 1 MiB of payload */
-	if (!o->slots) {
-		o->slots = 4096;
-		while (o->slots > 64 && o->slots * o->msg > (1u << 20))
-			o->slots /= 2;
-	}
+	if (!o->slots)
+		o->slots = bench_ring_slots(o->msg);
 }
 
 int main(int argc, char **argv)

@@ -46,6 +46,19 @@ struct bench_transport {
 /* each benchmark binary links exactly one transport, defined under this name */
 extern const struct bench_transport bench_transport;
 
+/*
+ * The same ring for everyone, limits included: 4096 slots, halved down to
+ * 64 while they hold more than 1 MiB of payload.
+ */
+static inline unsigned int bench_ring_slots(size_t msg)
+{
+	unsigned int slots = 4096;
+
+	while (slots > 64 && slots * msg > (1u << 20))
+		slots /= 2;
+	return slots;
+}
+
 /* lay channels out back to back on 128-byte boundaries (adjacent-line prefetch) */
 #define BENCH_ALIGN	128u
 

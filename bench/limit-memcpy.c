@@ -12,10 +12,11 @@
 #include <string.h>
 
 #include "bench-clock.h"
+#include "bench-transport.h"
 
 int main(int argc, char **argv)
 {
-	size_t msg, slots = 4096, i;
+	size_t msg, slots, i;
 	unsigned long count, n;
 	unsigned int rep;
 	unsigned char *src, *dst;
@@ -33,8 +34,7 @@ int main(int argc, char **argv)
 	rep = strtoul(argv[4], NULL, 0);
 	if (!msg || count < 10)
 		return 2;
-	while (slots > 64 && slots * msg > (1u << 20))
-		slots /= 2;
+	slots = bench_ring_slots(msg);
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))

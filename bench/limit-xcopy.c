@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "bench-clock.h"
+#include "bench-transport.h"
 
 #define CHUNK_BYTES	(32u << 10)
 #define CHUNKS_MIN	4u	/* a small ring is still handed over in parts */
@@ -90,7 +91,7 @@ static void run(struct shared *s, int side, size_t msg, unsigned int chunks,
 
 int main(int argc, char **argv)
 {
-	size_t msg, slots = 4096, per_chunk;
+	size_t msg, slots, per_chunk;
 	unsigned int chunks;
 	unsigned long count, timed;
 	unsigned int rep;
@@ -110,9 +111,7 @@ int main(int argc, char **argv)
 	rep = strtoul(argv[5], NULL, 0);
 	if (!msg || count < 10)
 		return 2;
-	/* the benchmarks' ring size: 4096 slots, at most 1 MiB */
-	while (slots > 64 && slots * msg > (1u << 20))
-		slots /= 2;
+	slots = bench_ring_slots(msg);
 	chunks = slots * msg / CHUNK_BYTES;
 	if (chunks < CHUNKS_MIN)
 		chunks = CHUNKS_MIN;
