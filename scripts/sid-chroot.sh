@@ -24,6 +24,7 @@ if [ "${1:-}" = --run ]; then
 	dir=$2
 	shift 2
 	mkdir -p "$dir$TOP" "$dir$CACHE"
+	# shellcheck disable=SC2016 # the inner sh expands these
 	exec unshare --mount --propagation private sh -c '
 		dir=$1 top=$2 cache=$3 cwd=$4
 		shift 4
