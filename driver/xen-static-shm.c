@@ -4,10 +4,17 @@
  *
  * A dom0less Xen guest finds the memory it shares with other domains as
  * children of /reserved-memory with compatible "xen,shared-memory-v1".
- * Linux creates no devices for such nodes, so this module creates one
- * platform device per node, in device-tree order, and binds them.  Each
- * region becomes /dev/xshm<N>, N being the node's position among the
- * compatible nodes of the tree, so names stay stable across boots.
+ * Linux creates no devices for such nodes (unless the kernel lists the
+ * compatible in reserved_mem_matches[]), so this module creates one
+ * platform device per node that has none, in device-tree order, and binds
+ * them.  Each region becomes /dev/xshm<N>, N being the node's position
+ * among the compatible children of /reserved-memory, so names stay stable
+ * across boots.
+ *
+ * The tree may be wrong or hand-written, and must never turn this driver
+ * into /dev/mem: a region is only exposed when the kernel's reserved-memory
+ * code reserved exactly that range for that node, the CPU can address it,
+ * and nothing else in the kernel (its image, a device) uses it.
  *
  * User space reads, writes and maps the region.  Every domain maps these
  * pages as normal write-back memory, so we do too: a cacheable kernel
@@ -34,8 +41,9 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/of.h>
+#include <linux/of_platform.h>
+#include <linux/of_reserved_mem.h>
 #include <linux/platform_device.h>
-#include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -43,14 +51,24 @@
 #include <linux/uaccess.h>
 #include <linux/xshm.h>
 
+#ifdef CONFIG_ARM64
+#include <asm/cpufeature.h>
+#endif
+
 #define XSHM_DRIVER_NAME	"xen-static-shm"
 #define XSHM_COMPATIBLE		"xen,shared-memory-v1"
 
 /* Xen gives a domain at most 32 regions; hand-written trees may add some. */
 #define XSHM_MAX_REGIONS	256
 
-/* Far above any real region; a larger size means a broken tree. */
-#define XSHM_MAX_SIZE		SZ_1T
+/*
+ * Far above any real region; a larger size means a broken tree.  The
+ * kernel mapping's size is a size_t, so a 32-bit kernel stops below 4 GiB.
+ */
+#define XSHM_MAX_SIZE		min_t(u64, SZ_1T, SIZE_MAX & PAGE_MASK)
+
+/* Bytes per step of read() and write(), copied through a bounce buffer. */
+#define XSHM_COPY_CHUNK		SZ_64K
 
 /**
  * struct xshm_node - what a device-tree node says about its region
@@ -73,8 +91,9 @@ struct xshm_node {
  * @dev:	the xshm<N> class device; its refcount keeps this alive
  * @cdev:	the character device, a child of @dev
  * @list:	entry in xshm_bound, under xshm_lock
- * @lock:	held for reading while @vaddr is used
- * @vaddr:	kernel mapping, NULL once the region is unbound
+ * @vaddr:	kernel mapping; lives as long as @dev, so that no lock is
+ *		needed around it (a user copy may stall for ever)
+ * @unbound:	set at unbind: new calls fail with -ENODEV
  * @node:	what the device tree says
  * @np:		the device-tree node, for messages
  * @index:	N of /dev/xshm<N>
@@ -83,8 +102,8 @@ struct xshm_region {
 	struct device dev;
 	struct cdev cdev;
 	struct list_head list;
-	struct rw_semaphore lock;
 	void *vaddr;
+	bool unbound;
 	struct xshm_node node;
 	struct device_node *np;
 	unsigned int index;
@@ -123,7 +142,7 @@ static ssize_t phys_addr_show(struct device *dev,
 {
 	return sysfs_emit(buf, "0x%llx\n", to_xshm_region(dev)->node.phys);
 }
-static DEVICE_ATTR_RO(phys_addr);
+static DEVICE_ATTR_ADMIN_RO(phys_addr);	/* where another domain's memory is */
 
 static ssize_t offset_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
@@ -200,38 +219,54 @@ static loff_t xshm_llseek(struct file *file, loff_t offset, int whence)
 	return fixed_size_llseek(file, offset, whence, region->node.size);
 }
 
+/*
+ * read() and write() copy through a kernel bounce buffer, so that the user
+ * copy (which may fault, or stall for ever on a userfaultfd page) touches
+ * nothing of the region: no lock is held at any time, and unbind, rmmod
+ * and other users never wait for it.  @vaddr stays mapped until the last
+ * file is closed; after unbind, new calls fail with -ENODEV.
+ */
+static void *xshm_bounce(size_t count, size_t *chunk)
+{
+	*chunk = min_t(size_t, count, XSHM_COPY_CHUNK);
+	return kmalloc(*chunk, GFP_KERNEL);
+}
+
 static ssize_t xshm_read(struct file *file, char __user *buf, size_t count,
 			 loff_t *ppos)
 {
 	struct xshm_region *region = file->private_data;
 	loff_t pos = *ppos;
-	size_t left;
-	ssize_t ret;
+	size_t chunk, done = 0;
+	void *bounce;
 
-	down_read(&region->lock);
-	if (!region->vaddr) {
-		ret = -ENODEV;
-		goto out;
-	}
-	if (pos < 0) {
-		ret = -EINVAL;
-		goto out;
-	}
-	if (pos >= region->node.size || !count) {
-		ret = 0;
-		goto out;
-	}
+	if (READ_ONCE(region->unbound))
+		return -ENODEV;
+	if (pos < 0)
+		return -EINVAL;
+	if (pos >= region->node.size || !count)
+		return 0;
 	count = min_t(u64, count, region->node.size - pos);
-	left = copy_to_user(buf, region->vaddr + pos, count);
-	if (left == count) {
-		ret = -EFAULT;
-		goto out;
+	bounce = xshm_bounce(count, &chunk);
+	if (!bounce)
+		return -ENOMEM;
+
+	while (done < count) {
+		size_t n = min(chunk, count - done);
+		size_t left;
+
+		memcpy(bounce, region->vaddr + pos + done, n);
+		left = copy_to_user(buf + done, bounce, n);
+		done += n - left;
+		if (left || fatal_signal_pending(current))
+			break;
+		cond_resched();
 	}
-	ret = count - left;
-	*ppos = pos + ret;
-out:
-	up_read(&region->lock);
-	return ret;
+	kfree(bounce);
+	if (!done)
+		return -EFAULT;
+	*ppos = pos + done;
+	return done;
 }
 
 /* Like a block device: short write up to the end, then -ENOSPC. */
@@ -240,50 +275,74 @@ static ssize_t xshm_write(struct file *file, const char __user *buf,
 {
 	struct xshm_region *region = file->private_data;
 	loff_t pos = *ppos;
-	size_t left;
-	ssize_t ret;
+	size_t chunk, done = 0;
+	void *bounce;
 
-	down_read(&region->lock);
-	if (!region->vaddr) {
-		ret = -ENODEV;
-		goto out;
-	}
-	if (pos < 0) {
-		ret = -EINVAL;
-		goto out;
-	}
-	if (!count) {
-		ret = 0;
-		goto out;
-	}
-	if (pos >= region->node.size) {
-		ret = -ENOSPC;
-		goto out;
-	}
+	if (READ_ONCE(region->unbound))
+		return -ENODEV;
+	if (pos < 0)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	if (pos >= region->node.size)
+		return -ENOSPC;
 	count = min_t(u64, count, region->node.size - pos);
-	left = copy_from_user(region->vaddr + pos, buf, count);
-	if (left == count) {
-		ret = -EFAULT;
-		goto out;
+	bounce = xshm_bounce(count, &chunk);
+	if (!bounce)
+		return -ENOMEM;
+
+	while (done < count) {
+		size_t n = min(chunk, count - done);
+		size_t got = n - copy_from_user(bounce, buf + done, n);
+
+		memcpy(region->vaddr + pos + done, bounce, got);
+		done += got;
+		if (got < n || fatal_signal_pending(current))
+			break;
+		cond_resched();
 	}
-	ret = count - left;
-	*ppos = pos + ret;
-out:
-	up_read(&region->lock);
-	return ret;
+	kfree(bounce);
+	if (!done)
+		return -EFAULT;
+	*ppos = pos + done;
+	return done;
 }
 
 /*
+ * ptrace (PTRACE_PEEKDATA) and /proc/PID/mem reach a VM_PFNMAP mapping only
+ * through ->access.  generic_access_phys() would ioremap the pages, which
+ * arm64 refuses for RAM; the kernel mapping of the region is at hand.
+ */
+static int xshm_vm_access(struct vm_area_struct *vma, unsigned long addr,
+			  void *buf, int len, int write)
+{
+	struct xshm_region *region = vma->vm_file->private_data;
+	u64 off = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
+
+	if (off >= region->node.size)
+		return -EIO;
+	len = min_t(u64, len, region->node.size - off);
+	if (write)
+		memcpy(region->vaddr + off, buf, len);
+	else
+		memcpy(buf, region->vaddr + off, len);
+	return len;
+}
+
+static const struct vm_operations_struct xshm_vm_ops = {
+	.access = xshm_vm_access,
+};
+
+/*
  * The pages are guest memory that is never freed, so a mapping may outlive
- * the binding; it only needs the physical range.  No lock is taken here:
- * mmap runs under mmap_lock, which read and write take inside region->lock.
+ * the binding; it only needs the physical range.
  */
 static int xshm_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct xshm_region *region = file->private_data;
 	unsigned long pages = region->node.size >> PAGE_SHIFT;
 
-	if (!READ_ONCE(region->vaddr))
+	if (READ_ONCE(region->unbound))
 		return -ENODEV;
 	/* A private copy of memory another domain writes makes no sense. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
@@ -292,6 +351,7 @@ static int xshm_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_ops = &xshm_vm_ops;
 	/* vm_page_prot stays normal write-back, matching the other domain. */
 	return remap_pfn_range(vma, vma->vm_start,
 			       PHYS_PFN(region->node.phys) + vma->vm_pgoff,
@@ -327,11 +387,12 @@ static long xshm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct xshm_region *region = file->private_data;
 
-	if (!READ_ONCE(region->vaddr))
+	if (READ_ONCE(region->unbound))
 		return -ENODEV;
 
 	switch (cmd) {
 	case XSHM_IOC_INFO:
+	case XSHM_IOC_INFO_OLD:
 		return xshm_ioctl_info(region, (void __user *)arg);
 	default:
 		return -ENOTTY;
@@ -350,14 +411,30 @@ static const struct file_operations xshm_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-/* Highest physical address plus one, where the architecture says. */
-static u64 xshm_phys_limit(void)
+/*
+ * Physical address bits that both this kernel and the CPU reach.  An
+ * address past the CPU's range faults on every access (arm64: "address
+ * size fault"), so such a region must never be mapped.
+ */
+static unsigned int xshm_phys_bits(void)
 {
+	unsigned int bits = 8 * sizeof(phys_addr_t);
+
 #ifdef MAX_PHYSMEM_BITS
-	if (MAX_PHYSMEM_BITS < 64)
-		return BIT_ULL(MAX_PHYSMEM_BITS);
+	bits = min_t(unsigned int, bits, MAX_PHYSMEM_BITS);
 #endif
-	return (u64)(phys_addr_t)-1;
+#ifdef CONFIG_ARM64
+	{
+		/* Sanitised: the smallest PARange of all CPUs. */
+		u64 mmfr0 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
+		int parange = cpuid_feature_extract_unsigned_field(mmfr0,
+					ID_AA64MMFR0_EL1_PARANGE_SHIFT);
+
+		bits = min_t(unsigned int, bits,
+			     id_aa64mmfr0_parange_to_phys_shift(parange));
+	}
+#endif
+	return bits;
 }
 
 /* of_read_number() needs CONFIG_OF; this keeps the driver buildable without. */
@@ -374,6 +451,7 @@ static int xshm_parse_reg(struct device *dev, struct device_node *np,
 			  struct xshm_node *node)
 {
 	const __be32 *reg;
+	unsigned int bits;
 	u32 na, ns;
 	int len;
 
@@ -408,13 +486,15 @@ static int xshm_parse_reg(struct device *dev, struct device_node *np,
 		return -EINVAL;
 	}
 	if (node->size > XSHM_MAX_SIZE) {
-		dev_err(dev, "%pOF: reg size 0x%llx is larger than 1 TiB\n",
-			np, node->size);
+		dev_err(dev, "%pOF: reg size 0x%llx is larger than the 0x%llx bytes this kernel maps\n",
+			np, node->size, (u64)XSHM_MAX_SIZE);
 		return -EINVAL;
 	}
-	if (node->phys > xshm_phys_limit() - node->size) {
-		dev_err(dev, "%pOF: reg base 0x%llx size 0x%llx ends past the physical address space\n",
-			np, node->phys, node->size);
+	bits = xshm_phys_bits();
+	if (bits < 64 && (node->phys >= BIT_ULL(bits) ||
+			  node->size > BIT_ULL(bits) - node->phys)) {
+		dev_err(dev, "%pOF: reg base 0x%llx size 0x%llx ends past the %u-bit physical address space of this CPU\n",
+			np, node->phys, node->size, bits);
 		return -EINVAL;
 	}
 	return 0;
@@ -429,33 +509,32 @@ static int xshm_parse_offset(struct device *dev, struct device_node *np,
 	prop = of_get_property(np, "xen,offset", &len);
 	if (!prop)
 		return 0;
-	if (len != sizeof(u32) && len != sizeof(u64)) {
-		dev_err(dev, "%pOF: xen,offset is %d bytes, expected 4 or 8\n",
+	/* The binding says 64 bits, and Xen writes them: no one-cell form. */
+	if (len != sizeof(u64)) {
+		dev_err(dev, "%pOF: xen,offset is %d bytes, expected 8 (one 64-bit value)\n",
 			np, len);
 		return -EINVAL;
 	}
-	node->offset = xshm_read_cells(prop, len / sizeof(*prop));
+	node->offset = xshm_read_cells(prop, 2);
 	node->flags |= XSHM_INFO_HAS_OFFSET;
 	return 0;
 }
 
-/* The name becomes a path under /dev/xshm/by-name: keep it a file name. */
-static bool xshm_name_is_safe(const char *name)
+/*
+ * The name becomes /dev/xshm/by-name/<name>.  udev keeps these characters
+ * in a link name and replaces every other one with '_', so two names that
+ * differ elsewhere would share a link: only these are accepted (ASCII
+ * only; the kernel's isalnum() also takes Latin-1 letters).
+ */
+static bool xshm_id_char_ok(char c)
 {
-	const char *c;
-
-	if (!strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
-	for (c = name; *c; c++)
-		if (!isgraph(*c) || *c == '/')
-			return false;
-	return true;
+	return isascii(c) && (isalnum(c) || strchr("#+-.:=@_", c));
 }
 
 static int xshm_parse_id(struct device *dev, struct device_node *np,
 			 struct xshm_node *node)
 {
-	const char *id;
+	const char *id, *c;
 	size_t id_len;
 	int len;
 
@@ -478,9 +557,16 @@ static int xshm_parse_id(struct device *dev, struct device_node *np,
 			np, XSHM_ID_MAX);
 		return -EINVAL;
 	}
-	if (!xshm_name_is_safe(id)) {
-		dev_err(dev, "%pOF: xen,id has characters unfit for a file name\n",
-			np);
+	for (c = id; *c; c++) {
+		if (!xshm_id_char_ok(*c)) {
+			dev_err(dev, "%pOF: xen,id has character 0x%02x; allowed are ASCII letters, digits and #+-.:=@_\n",
+				np, (u8)*c);
+			return -EINVAL;
+		}
+	}
+	if (!strcmp(id, ".") || !strcmp(id, "..")) {
+		dev_err(dev, "%pOF: xen,id \"%s\" cannot be a file name\n",
+			np, id);
 		return -EINVAL;
 	}
 	strscpy(node->name, id, sizeof(node->name));
@@ -508,6 +594,57 @@ static int xshm_parse_node(struct device *dev, struct device_node *np,
 	return 0;
 }
 
+/* Is @np a child of /reserved-memory, where Xen describes the regions? */
+static bool xshm_in_reserved_memory(struct device_node *np)
+{
+	struct device_node *root = of_find_node_by_path("/reserved-memory");
+	struct device_node *parent = of_get_parent(np);
+	bool ret = root && parent == root;
+
+	of_node_put(parent);
+	of_node_put(root);
+	return ret;
+}
+
+/*
+ * The kernel's reserved-memory code must have reserved exactly this range
+ * for this node.  It ignores /reserved-memory when its cell sizes differ
+ * from the root's, and then the pages may be in use.  The range must not
+ * overlap memory it reserved for another purpose either (regions of other
+ * xshm nodes are checked against the bound ones, see xshm_check_unique()).
+ */
+static int xshm_check_reserved(struct device *dev, struct device_node *np,
+			       const struct xshm_node *node)
+{
+	struct device_node *parent, *it;
+	struct reserved_mem *rmem, *other;
+	int ret = 0;
+
+	rmem = of_reserved_mem_lookup(np);
+	if (!rmem || rmem->base != node->phys || rmem->size != node->size) {
+		dev_err(dev, "%pOF: the kernel reserved no memory for this node (are /reserved-memory's cell sizes the root's?)\n",
+			np);
+		return -EINVAL;
+	}
+
+	parent = of_get_parent(np);
+	for_each_child_of_node(parent, it) {
+		if (it == np || of_device_is_compatible(it, XSHM_COMPATIBLE))
+			continue;
+		other = of_reserved_mem_lookup(it);
+		if (other && other->base < rmem->base + rmem->size &&
+		    rmem->base < other->base + other->size) {
+			dev_err(dev, "%pOF: reg overlaps the reserved memory of %pOF\n",
+				np, it);
+			of_node_put(it);
+			ret = -EBUSY;
+			break;
+		}
+	}
+	of_node_put(parent);
+	return ret;
+}
+
 static int xshm_count_ram(struct resource *res, void *arg)
 {
 	u64 *bytes = arg;
@@ -516,39 +653,133 @@ static int xshm_count_ram(struct resource *res, void *arg)
 	return 0;
 }
 
+static void xshm_remove_resource(void *res)
+{
+	remove_resource(res);
+}
+
+static bool xshm_is_reservation(const struct resource *r)
+{
+	return (r->flags & IORESOURCE_BUSY) && !(r->flags & IORESOURCE_SYSRAM);
+}
+
 /*
- * The region must be all RAM or no RAM: the kernel maps RAM through the
- * linear map and anything else through a new mapping, never both at once.
- * (region_intersects() would take RAM plus a hole for all RAM.)
+ * Who owns the RAM that @res (inserted) covers, if not a reservation made
+ * for it: walking up, the first System RAM range must be a top-level one;
+ * a busy "reserved" range (arm64 lists every memblock reservation so) must
+ * be on the way, or below @res with exactly its range (insert_resource()
+ * puts an equal range below), as may be the device the OF core made for
+ * the node.  Returns NULL if so, else a name to report.
  *
- * RAM in the region must be reserved.  The kernel reserves /reserved-memory
- * children early, but only when /reserved-memory has the root's cell sizes;
- * otherwise the pages may be in use and must not reach user space.
+ * Read without the resource lock, which is not exported: these ranges are
+ * ours, above or equal to ours, and are not removed while ours is in.
  */
-static int xshm_check_memory(struct device *dev, struct device_node *np,
-			     const struct xshm_node *node)
+static const char *xshm_ram_owner(const struct resource *res)
+{
+	const struct resource *r, *p;
+	bool reserved = false;
+
+	for (r = res->child; r; r = r->child) {
+		if (r->sibling || r->start != res->start ||
+		    r->end != res->end || (r->flags & IORESOURCE_SYSRAM))
+			return r->name;
+		reserved |= xshm_is_reservation(r);
+	}
+	for (p = res->parent; p && p != &iomem_resource; p = p->parent) {
+		if (p->flags & IORESOURCE_SYSRAM)
+			break;
+		reserved |= xshm_is_reservation(p);
+	}
+	if (!p || p == &iomem_resource)
+		return "no System RAM";
+	if (p->parent != &iomem_resource || !reserved)
+		return p->name;	/* "Kernel code"; "System RAM": not reserved */
+	return NULL;
+}
+
+/*
+ * RAM in the linear map (Xen 4.19 and later list the region in /memory):
+ * the reservation shows in /proc/iomem as a "reserved" range inside System
+ * RAM.  Our resource must fit inside such a range, not in System RAM itself
+ * (nothing reserved the pages) nor in the kernel image ("Kernel code" and
+ * "Kernel data" are System RAM too), and must contain no other resource
+ * (see xshm_ram_owner()).  The pages must still be reserved: init memory
+ * is freed after boot.
+ */
+static int xshm_claim_ram(struct device *dev, struct device_node *np,
+			  const struct xshm_node *node)
 {
 	unsigned long pfn, end_pfn;
-	u64 ram = 0;
+	struct resource *res;
+	const char *owner;
+	int ret;
 
-	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM, node->phys,
-			    node->phys + node->size - 1, &ram, xshm_count_ram);
-	if (!ram)
-		return 0;
-	if (ram != node->size) {
-		dev_err(dev, "%pOF: reg is partly System RAM and partly not\n",
+	res = devm_kzalloc(dev, sizeof(*res), GFP_KERNEL);
+	if (!res)
+		return -ENOMEM;
+	res->name = np->full_name;
+	res->start = node->phys;
+	res->end = node->phys + node->size - 1;
+	res->flags = IORESOURCE_MEM | IORESOURCE_BUSY;
+	if (insert_resource(&iomem_resource, res)) {
+		dev_err(dev, "%pOF: reg covers RAM the kernel did not reserve for it (it straddles a range of /proc/iomem)\n",
 			np);
-		return -EINVAL;
+		return -EBUSY;
+	}
+	ret = devm_add_action_or_reset(dev, xshm_remove_resource, res);
+	if (ret)
+		return ret;
+
+	owner = xshm_ram_owner(res);
+	if (owner) {
+		dev_err(dev, "%pOF: reg covers RAM the kernel did not reserve for it (\"%s\")\n",
+			np, owner);
+		return -EBUSY;
 	}
 
 	end_pfn = PHYS_PFN(node->phys + node->size);
 	for (pfn = PHYS_PFN(node->phys); pfn < end_pfn; pfn++) {
 		if (!pfn_valid(pfn) || !PageReserved(pfn_to_page(pfn))) {
-			dev_err(dev, "%pOF: reg covers RAM the kernel did not reserve\n",
+			dev_err(dev, "%pOF: reg covers RAM the kernel did not reserve for it (pages in use)\n",
 				np);
-			return -EINVAL;
+			return -EBUSY;
 		}
 		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Claim the range in the resource tree (/proc/iomem names the node), so
+ * that we get nothing the kernel or a driver owns and no driver gets it
+ * after us.  The region must be all RAM or no RAM: the kernel maps RAM
+ * through the linear map and anything else through a new mapping, never
+ * both at once.  (region_intersects() would take RAM plus a hole for RAM.)
+ *
+ * Not RAM (Xen 4.17/4.18, or no-map): request_mem_region() fails when a
+ * range a driver claimed overlaps, e.g. a UART's registers.  Whether
+ * anything at all answers at that address cannot be told from here.
+ */
+static int xshm_claim(struct device *dev, struct device_node *np,
+		      const struct xshm_node *node)
+{
+	u64 ram = 0;
+
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM, node->phys,
+			    node->phys + node->size - 1, &ram, xshm_count_ram);
+	if (ram && ram != node->size) {
+		dev_err(dev, "%pOF: reg is partly System RAM and partly not\n",
+			np);
+		return -EINVAL;
+	}
+	if (ram)
+		return xshm_claim_ram(dev, np, node);
+
+	if (!devm_request_mem_region(dev, node->phys, node->size,
+				     np->full_name)) {
+		dev_err(dev, "%pOF: reg overlaps memory or registers that another driver claimed\n",
+			np);
+		return -EBUSY;
 	}
 	return 0;
 }
@@ -575,25 +806,33 @@ static int xshm_check_unique(struct device *dev, struct device_node *np,
 	return 0;
 }
 
-/* Position of @np among the compatible nodes, in device-tree order. */
+/* Position of @np among the compatible children of /reserved-memory. */
 static int xshm_node_index(struct device_node *np)
 {
-	struct device_node *it;
-	int index = 0;
+	struct device_node *root, *it;
+	int index = 0, ret = -ENODEV;
 
-	for_each_compatible_node(it, NULL, XSHM_COMPATIBLE) {
+	root = of_find_node_by_path("/reserved-memory");
+	for_each_child_of_node(root, it) {
+		if (!of_device_is_compatible(it, XSHM_COMPATIBLE))
+			continue;
 		if (it == np) {
 			of_node_put(it);
-			return index;
+			ret = index;
+			break;
 		}
 		index++;
 	}
-	return -ENODEV;
+	of_node_put(root);
+	return ret;
 }
 
 static void xshm_region_release(struct device *dev)
 {
-	kfree(to_xshm_region(dev));
+	struct xshm_region *region = to_xshm_region(dev);
+
+	memunmap(region->vaddr);
+	kfree(region);
 }
 
 /* Undoes the registration at unbind; open files keep @region allocated. */
@@ -607,11 +846,8 @@ static void xshm_region_unregister(void *data)
 	list_del(&region->list);
 	mutex_unlock(&xshm_lock);
 
-	/* Wait for read and write; the mapping is unmapped after this. */
-	down_write(&region->lock);
-	WRITE_ONCE(region->vaddr, NULL);
-	up_write(&region->lock);
-
+	/* Calls in progress finish on the mapping, which stays till release. */
+	WRITE_ONCE(region->unbound, true);
 	put_device(&region->dev);
 }
 
@@ -629,6 +865,10 @@ static int xshm_probe(struct platform_device *pdev)
 		dev_err(dev, "no device-tree node\n");
 		return -ENODEV;
 	}
+	if (!xshm_in_reserved_memory(np)) {
+		dev_err(dev, "%pOF: not a child of /reserved-memory\n", np);
+		return -ENODEV;
+	}
 	index = xshm_node_index(np);
 	if (index < 0 || index >= XSHM_MAX_REGIONS) {
 		dev_err(dev, "%pOF: not among the first %d " XSHM_COMPATIBLE " nodes\n",
@@ -644,24 +884,30 @@ static int xshm_probe(struct platform_device *pdev)
 	ret = xshm_check_unique(dev, np, &node);
 	if (ret)
 		goto unlock;
-	ret = xshm_check_memory(dev, np, &node);
+	ret = xshm_check_reserved(dev, np, &node);
+	if (ret)
+		goto unlock;
+	ret = xshm_claim(dev, np, &node);
 	if (ret)
 		goto unlock;
 
-	/* Write-back: the other domain maps these pages cacheable too. */
-	vaddr = devm_memremap(dev, node.phys, node.size, MEMREMAP_WB);
-	if (IS_ERR(vaddr)) {
-		ret = PTR_ERR(vaddr);
-		dev_err(dev, "%pOF: cannot map the region: %d\n", np, ret);
+	/*
+	 * Write-back: the other domain maps these pages cacheable too.  Not
+	 * devm: the mapping lives as long as the last open file.
+	 */
+	vaddr = memremap(node.phys, node.size, MEMREMAP_WB);
+	if (!vaddr) {
+		ret = -ENOMEM;
+		dev_err(dev, "%pOF: cannot map the region\n", np);
 		goto unlock;
 	}
 
 	region = kzalloc(sizeof(*region), GFP_KERNEL);
 	if (!region) {
+		memunmap(vaddr);
 		ret = -ENOMEM;
 		goto unlock;
 	}
-	init_rwsem(&region->lock);
 	region->vaddr = vaddr;
 	region->node = node;
 	region->np = np;
@@ -720,8 +966,35 @@ static void xshm_destroy_devices(void)
 	}
 }
 
+/* Did the OF core (or anyone) already create a device for @np? */
+static bool xshm_node_has_device(struct device_node *np)
+{
+	struct platform_device *pdev = of_find_device_by_node(np);
+
+	if (!pdev)
+		return false;
+	put_device(&pdev->dev);
+	return true;
+}
+
 /*
- * One device per available node; a node that cannot get a device is
+ * Nodes elsewhere in the tree get no device; one the OF core created
+ * anyway is refused by xshm_probe(), which reports it.
+ */
+static void xshm_report_misplaced(void)
+{
+	struct device_node *np;
+
+	for_each_compatible_node(np, NULL, XSHM_COMPATIBLE)
+		if (!xshm_in_reserved_memory(np) && !xshm_node_has_device(np))
+			pr_err("%pOF: not a child of /reserved-memory, ignored\n",
+			       np);
+}
+
+/*
+ * One device per available node that has none yet: a kernel that lists
+ * the compatible in reserved_mem_matches[] made them already, and they
+ * bind through xshm_of_match.  A node that cannot get a device is
  * reported and skipped so the others still work.
  */
 static void xshm_create_devices(void)
@@ -730,17 +1003,21 @@ static void xshm_create_devices(void)
 		.name = XSHM_DRIVER_NAME,
 	};
 	struct platform_device *pdev;
-	struct device_node *np;
+	struct device_node *root, *np;
 	int index = 0;
 
-	for_each_compatible_node(np, NULL, XSHM_COMPATIBLE) {
+	xshm_report_misplaced();
+	root = of_find_node_by_path("/reserved-memory");
+	for_each_child_of_node(root, np) {
+		if (!of_device_is_compatible(np, XSHM_COMPATIBLE))
+			continue;
 		if (index >= XSHM_MAX_REGIONS) {
 			pr_err("%pOF: more than %d " XSHM_COMPATIBLE " nodes, ignoring the rest\n",
 			       np, XSHM_MAX_REGIONS);
 			of_node_put(np);
 			break;
 		}
-		if (of_device_is_available(np)) {
+		if (of_device_is_available(np) && !xshm_node_has_device(np)) {
 			info.id = index;
 			info.fwnode = of_fwnode_handle(np);
 			pdev = platform_device_register_full(&info);
@@ -752,6 +1029,7 @@ static void xshm_create_devices(void)
 		}
 		index++;
 	}
+	of_node_put(root);
 }
 
 static int __init xshm_init(void)

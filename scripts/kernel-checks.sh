@@ -192,7 +192,8 @@ LAYOUT(offsetof(struct xshm_region_info, offset) == 24);
 LAYOUT(offsetof(struct xshm_region_info, index) == 32);
 LAYOUT(offsetof(struct xshm_region_info, name) == 40);
 LAYOUT(sizeof(((struct xshm_region_info *)0)->name) > XSHM_ID_MAX);
-LAYOUT(XSHM_IOC_INFO == 0xB900);
+LAYOUT(XSHM_IOC_INFO == 0xC0B0B900);
+LAYOUT(XSHM_IOC_INFO_OLD == 0xB900);
 '
 
 check_uapi() {

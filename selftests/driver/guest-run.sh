@@ -5,6 +5,7 @@
 #   XSHM_TESTS=a,b        kselftest binaries in /bin to run, in order
 #   XSHM_BENCH=1          also run mmap-bench on /dev/xshm0
 #   XSHM_NODE1=absent     check that node 1 is not RAM (booted with mem=)
+#   XSHM_OF_DEVICES=1     last, reload the driver over OF-created devices
 #   XSHM_ROLE=a|b         two-guest exchange instead (see run.sh)
 # The module was loaded by the harness /init from /modules.
 
@@ -30,6 +31,50 @@ pattern() {
 	rc=$?
 	[ -z "$out" ] || echo "$out" | sed 's/^/# /'
 	return $rc
+}
+
+# devices_of NODE-PATH: how many platform devices have that device-tree node
+devices_of() {
+	c=0
+	for l in /sys/bus/platform/devices/*/of_node; do
+		[ "$(readlink -f "$l")" = "/sys/firmware/devicetree/base$1" ] &&
+			c=$((c + 1))
+	done
+	echo $c
+}
+
+# A kernel that lists xen,shared-memory-v1 in reserved_mem_matches[] makes
+# the platform devices itself (xshm_of_devices.ko does the same here): the
+# driver must bind those and make no second device per node.
+of_devices_test() {
+	before=$(find /sys/class/xshm -mindepth 1 | sort)
+	rmmod xen_static_shm &&
+		insmod /lib/xshm-test/xshm_of_devices.ko &&
+		insmod "$XSHM_MODULE"
+	result $? "driver reloaded over OF-created devices"
+	bad=0
+	while read -r node; do
+		p=/reserved-memory/$node
+		grep -qs xen,shared-memory-v1 "/proc/device-tree$p/compatible" ||
+			continue
+		c=$(devices_of "$p")
+		[ "$c" -eq 1 ] || { echo "# $p: $c platform devices"; bad=1; }
+	done <"$XSHM_DT_ORDER"
+	[ "$bad" -eq 0 ]
+	result $? "one platform device per node"
+	after=$(find /sys/class/xshm -mindepth 1 | sort)
+	[ "$before" = "$after" ]
+	result $? "the same xshm devices, bound to the OF-created devices"
+	own=0
+	for d in /sys/class/xshm/xshm*; do
+		case $(basename "$(readlink -f "$d/device")") in
+		xen-static-shm.*) echo "# $d is on a device the driver created"; own=1 ;;
+		esac
+	done
+	[ "$own" -eq 0 ]
+	result $? "no device of the driver's own where OF made one"
+	rmmod xen_static_shm && rmmod xshm_of_devices && insmod "$XSHM_MODULE"
+	result $? "unbind, rmmod of both modules, reload"
 }
 
 SHM=/dev/xshm0
@@ -72,6 +117,7 @@ b)
 	if [ "${XSHM_BENCH:-0}" = 1 ]; then
 		mmap-bench $SHM
 	fi
+	[ "${XSHM_OF_DEVICES:-0}" = 1 ] && of_devices_test
 	;;
 esac
 kernel_log_clean

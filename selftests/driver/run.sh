@@ -10,11 +10,15 @@
 #   good        three well-formed regions: device tests, mmap benchmark,
 #               then unbind/rmmod/reload while open and mapped
 #   good-not-ram  the same tree with node 1 not RAM (mem=): device tests
-#   good-1cell  the same device tests on a one-cell tree, whose reserved-
-#               memory Linux ignores, and a region in unreserved RAM
+#   one-cell    a one-cell /reserved-memory, which Linux ignores: every
+#               node refused, one error each
 #   xen-domU1   the /reserved-memory Xen 4.17 wrote for a real dom0less
 #               guest (selftests/driver/dt/xen-generated): device tests
 #   malformed   every malformed node shape: one error each, others work
+#   hostile     nodes over the kernel image, a UART, past the CPU's
+#               physical addresses, in another carveout, outside
+#               /reserved-memory, ids udev would mangle: one error each;
+#               then the same tree with OF-created devices (no duplicates)
 # then two guests at once on one shared backend file, exchanging patterns
 # with each other and with the host, and last the udev rule (udev/60-xshm.rules)
 # under Debian's real systemd-udevd (scripts/vm/fetch-udev.sh) in a guest
@@ -59,7 +63,7 @@ build_all() {
 	make -s -C bench/mmap
 }
 
-# The test-only page-table probe (selftests/driver/pte-probe).
+# The test-only modules: page-table probe, OF devices (selftests/driver/pte-probe).
 build_probe() {
 	mkdir -p "$OUT/pte-probe"
 	cp -u selftests/driver/pte-probe/* "$OUT/pte-probe/"
@@ -76,7 +80,7 @@ xen_fragment() {
 	echo "};"
 }
 
-TREES="good good-1cell malformed"
+TREES="good one-cell malformed hostile"
 XEN_DTS=selftests/driver/dt/xen-generated/domU1.dts
 [ ! -f "$XEN_DTS" ] || TREES="$TREES xen-domU1"
 make_trees() {
@@ -104,7 +108,8 @@ make_initramfs() {
 		-b "$BIN/xshm_dev_test" -b "$BIN/xshm_malformed_test" \
 		-b "$BIN/xshm_lifecycle_test" -b "$BIN/xshm-pattern" \
 		-b "$BIN/mmap-bench" "${args[@]}" \
-		-f "$OUT/pte-probe/xshm_pte_probe.ko:/lib/xshm-test/xshm_pte_probe.ko"
+		-f "$OUT/pte-probe/xshm_pte_probe.ko:/lib/xshm-test/xshm_pte_probe.ko" \
+		-f "$OUT/pte-probe/xshm_of_devices.ko:/lib/xshm-test/xshm_of_devices.ko"
 }
 
 # boot_tests NAME TREE "KERNEL WORDS": one guest, its TAP nested under one
@@ -215,11 +220,13 @@ if step "fetch kernel, build tests and benchmark" build_all &&
 		# Node 1 left out of RAM (mem=), as on Xen 4.17/4.18.
 		boot_tests good-not-ram good \
 			"mem=${VM_RAM}M XSHM_NODE1=absent XSHM_TESTS=xshm_dev_test"
-		boot_tests good-1cell good-1cell "XSHM_TESTS=xshm_dev_test,xshm_malformed_test"
+		boot_tests one-cell one-cell "XSHM_TESTS=xshm_malformed_test"
 		case $TREES in *xen-domU1*)
 			boot_tests xen-domU1 xen-domU1 "XSHM_TESTS=xshm_dev_test" ;;
 		esac
 		boot_tests malformed malformed "XSHM_TESTS=xshm_malformed_test,xshm_dev_test"
+		boot_tests hostile hostile \
+			"XSHM_TESTS=xshm_malformed_test,xshm_dev_test XSHM_OUTSIDE_NODES=2 XSHM_OF_DEVICES=1"
 		two_guests
 		udev_guest
 	fi

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -135,6 +136,30 @@ TEST_F(tree, dev_node_root_only)
 	}
 }
 
+/* Where another domain's memory lies is for root only; the rest is 0444. */
+TEST_F(tree, sysfs_modes)
+{
+	static const struct {
+		const char *attr;
+		unsigned int mode;
+	} want[] = {
+		{ "name", 0444 }, { "size", 0444 }, { "offset", 0444 },
+		{ "flags", 0444 }, { "phys_addr", 0400 },
+	};
+	struct dt_shm *s = first_good(self->dt, self->n);
+	char path[128];
+	struct stat st;
+	size_t i;
+
+	ASSERT_NE(NULL, s);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		snprintf(path, sizeof(path), XSHM_CLASS "/xshm%d/%s", s->order,
+			 want[i].attr);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s: %m", path);
+		EXPECT_EQ(want[i].mode, st.st_mode & 07777) TH_LOG("%s", path);
+	}
+}
+
 /* A user without privileges cannot open, even read-only. */
 TEST_F(tree, nonroot_cannot_open)
 {
@@ -250,8 +275,90 @@ TEST_F(tree, ioctl_info_argsz)
 
 	EXPECT_EQ(-1, ioctl(fd, XSHM_IOC_INFO, (void *)8));
 	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(fd, XSHM_IOC_INFO_OLD, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(-1, ioctl(fd, _IO(XSHM_IOC_MAGIC, 0x7f), &info));
 	EXPECT_EQ(ENOTTY, errno);
+	close(fd);
+}
+
+/*
+ * XSHM_IOC_INFO is _IOWR; binaries built with the old _IO number (0xB900)
+ * get the same answer.
+ */
+TEST_F(tree, ioctl_info_old_number)
+{
+	struct xshm_region_info new_info, old_info;
+	struct dt_shm *s = first_good(self->dt, self->n);
+	int fd;
+
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(0xB900u, (unsigned int)XSHM_IOC_INFO_OLD);
+	EXPECT_EQ((unsigned int)_IOC_READ | _IOC_WRITE,
+		  (unsigned int)_IOC_DIR(XSHM_IOC_INFO));
+	EXPECT_EQ(XSHM_REGION_INFO_SIZE_VER0, _IOC_SIZE(XSHM_IOC_INFO));
+	fd = open_dev(s, O_RDWR);
+	ASSERT_LE(0, fd);
+	memset(&new_info, 0, sizeof(new_info));
+	memset(&old_info, 0xa5, sizeof(old_info));
+	new_info.argsz = old_info.argsz = sizeof(new_info);
+	ASSERT_EQ(0, ioctl(fd, XSHM_IOC_INFO, &new_info));
+	ASSERT_EQ(0, ioctl(fd, XSHM_IOC_INFO_OLD, &old_info));
+	EXPECT_EQ(0, memcmp(&new_info, &old_info, sizeof(new_info)));
+	EXPECT_EQ(s->base, old_info.phys_addr);
+	close(fd);
+}
+
+/*
+ * A debugger reads and writes a mapped region: PTRACE_PEEKDATA and
+ * PTRACE_POKEDATA from a tracer, and /proc/PID/mem, reach the mapping.
+ */
+TEST_F(tree, debugger_reads_mapping)
+{
+	struct dt_shm *s = first_good(self->dt, self->n);
+	unsigned long *map, word = 0x0123456789abcdefUL;
+	int fd, mem, status;
+	long peek;
+	pid_t pid;
+
+	ASSERT_NE(NULL, s);
+	fd = open_dev(s, O_RDWR);
+	ASSERT_LE(0, fd);
+	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	map[1] = word;
+
+	/* /proc/self/mem goes through the same ->access as ptrace. */
+	mem = open("/proc/self/mem", O_RDWR);
+	ASSERT_LE(0, mem);
+	peek = 0;
+	EXPECT_EQ((ssize_t)sizeof(peek),
+		  pread(mem, &peek, sizeof(peek), (off_t)(uintptr_t)&map[1]))
+		TH_LOG("/proc/self/mem: %m");
+	EXPECT_EQ((long)word, peek);
+	close(mem);
+
+	/* The child stops; the parent, its tracer, peeks and pokes. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		_exit(map[2] == ~word ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	errno = 0;
+	peek = ptrace(PTRACE_PEEKDATA, pid, &map[1], NULL);
+	EXPECT_EQ(0, errno) TH_LOG("PTRACE_PEEKDATA: %m");
+	EXPECT_EQ((long)word, peek);
+	EXPECT_EQ(0, ptrace(PTRACE_POKEDATA, pid, &map[2], (void *)~word))
+		TH_LOG("PTRACE_POKEDATA: %m");
+	EXPECT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(~word, map[2]);
+	munmap(map, PAGE);
 	close(fd);
 }
 

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/userfaultfd.h>
 #include <linux/xshm.h>
 
 #include "kselftest_harness.h"
@@ -406,6 +409,108 @@ TEST_F(mod, unbind_rebind_under_load)
 	munmap((void *)rounds, PAGE);
 	snap(&after);
 	EXPECT_TRUE(same_devices(&self->before, &after));
+}
+
+/* A read() or write() whose user buffer faults into a userfaultfd. */
+struct stalled {
+	int fd;			/* the region */
+	void *buf;		/* registered, never resolved until the end */
+	bool write;
+	ssize_t ret;
+	int err;
+};
+
+static void *stalled_copy(void *arg)
+{
+	struct stalled *st = arg;
+
+	st->ret = st->write ? pwrite(st->fd, st->buf, PAGE, 0) :
+			      pread(st->fd, st->buf, PAGE, 0);
+	st->err = errno;
+	return NULL;
+}
+
+/* Write @value to @path in a child: true if done within @secs seconds. */
+static bool finishes(const char *path, const char *value, int secs)
+{
+	int status, i;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(sys_write(path, value) ? 1 : 0);
+	for (i = 0; i < secs * 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) && !WEXITSTATUS(status);
+		usleep(100000);
+	}
+	return false;	/* left stuck in the kernel: the test failed */
+}
+
+/*
+ * read() and write() whose user buffer stalls (a userfaultfd page no one
+ * serves) hold nothing: another reader, unbind and bind go on meanwhile.
+ */
+static void stalled_user_copy(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(mod) *self, bool write)
+{
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct stalled st = { .write = write };
+	char path[512], other[PAGE];
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t thread;
+	int uffd, fd2;
+
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	ASSERT_LE(0, uffd) TH_LOG("userfaultfd: %m");
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	st.buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, st.buf);
+	reg.range.start = (unsigned long)st.buf;
+	reg.range.len = PAGE;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	st.fd = open("/dev/xshm0", O_RDWR);
+	ASSERT_LE(0, st.fd);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, stalled_copy, &st));
+
+	/* Wait until the copy is stuck on the page. */
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 10000)) TH_LOG("the copy did not fault");
+	ASSERT_EQ((ssize_t)sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	EXPECT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	/* Others use the region meanwhile. */
+	fd2 = open("/dev/xshm0", O_RDWR);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ((ssize_t)PAGE, pread(fd2, other, PAGE, 0));
+	EXPECT_EQ((ssize_t)PAGE, pwrite(fd2, other, PAGE, 0));
+	close(fd2);
+
+	/* Unbind and bind do not wait for the stalled copy. */
+	snprintf(path, sizeof(path), "%s/unbind", self->driver);
+	EXPECT_TRUE(finishes(path, self->pdev, 10)) TH_LOG("unbind hung");
+	snprintf(path, sizeof(path), "%s/bind", self->driver);
+	EXPECT_TRUE(finishes(path, self->pdev, 10)) TH_LOG("bind hung");
+
+	/* Closing the userfaultfd lets the fault complete normally. */
+	close(uffd);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ((ssize_t)PAGE, st.ret) TH_LOG("errno %d", st.err);
+	close(st.fd);
+	munmap(st.buf, PAGE);
+}
+
+TEST_F(mod, stalled_read_blocks_nothing)
+{
+	stalled_user_copy(_metadata, self, false);
+}
+
+TEST_F(mod, stalled_write_blocks_nothing)
+{
+	stalled_user_copy(_metadata, self, true);
 }
 
 TEST_HARNESS_MAIN

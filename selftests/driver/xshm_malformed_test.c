@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Trees with malformed nodes (scripts/vm/dt/malformed.dtsi has every shape,
- * each node named "bad-<reason>"): each one gets no device and exactly one
- * error message naming its node and giving its reason, while the
- * well-formed nodes around it still work.
+ * hostile.dtsi the nodes over memory that is not a shared region,
+ * one-cell.dtsi the /reserved-memory Linux ignores; each refused node is
+ * named "bad-<reason>"): each one gets no device and exactly one error
+ * message naming its node and giving its reason, while the well-formed
+ * nodes around it still work.  Nodes outside /reserved-memory are found
+ * in /proc/device-tree and must get the same treatment.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <endian.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -45,6 +50,15 @@ static const struct {
 	{ "bad-offset-cells", { "xen,offset" } },
 	{ "bad-straddles-ram", { "partly" } },
 	{ "bad-unreserved-ram", { "reserve" } },
+	{ "bad-one-cell", { "reserved no memory" } },
+	{ "bad-kernel-image", { "Kernel code" } },
+	{ "bad-uart", { "another driver claimed" } },
+	{ "bad-past-cpu-pa", { "44-bit physical address space" } },
+	{ "bad-in-carveout", { "reserved memory of /reserved-memory/carveout" } },
+	{ "bad-id-latin1", { "character 0xe9" } },
+	{ "bad-id-udev", { "character 0x21" } },
+	{ "bad-offset-one-cell", { "expected 8" } },
+	{ "bad-outside", { "not a child of /reserved-memory" } },
 };
 
 struct kmsg {
@@ -87,13 +101,11 @@ static int read_kmsg(struct kmsg *out, int max)
 }
 
 /* Does @text name the node by path, as "<path>:" or "<path>" at the end? */
-static bool names_node(const char *text, const char *node, bool as_subject)
+static bool names_path(const char *text, const char *path, bool as_subject)
 {
-	char path[256];
 	const char *p = text;
-	size_t len;
+	size_t len = strlen(path);
 
-	len = (size_t)snprintf(path, sizeof(path), "/reserved-memory/%s", node);
 	while ((p = strstr(p, path))) {
 		char next = p[len];
 
@@ -105,17 +117,28 @@ static bool names_node(const char *text, const char *node, bool as_subject)
 	return false;
 }
 
-/* The reason is what follows "<path>:" (the path may hold the words). */
-static bool has_reason(const char *text, const char *node)
+static bool names_node(const char *text, const char *node, bool as_subject)
 {
 	char path[256];
+
+	snprintf(path, sizeof(path), "/reserved-memory/%s", node);
+	return names_path(text, path, as_subject);
+}
+
+/*
+ * The reason is what follows "<path>:" (the path may hold the words).
+ * @node is the node's name, @path its full path.
+ */
+static bool has_reason(const char *text, const char *node, const char *path)
+{
+	char subject[256];
 	size_t i, j;
 
-	snprintf(path, sizeof(path), "/reserved-memory/%s:", node);
-	text = strstr(text, path);
+	snprintf(subject, sizeof(subject), "%s:", path);
+	text = strstr(text, subject);
 	if (!text)
 		return false;
-	text += strlen(path);
+	text += strlen(subject);
 
 	for (i = 0; i < ARRAY_SIZE(reasons); i++) {
 		if (strncmp(node, reasons[i].node_prefix,
@@ -186,6 +209,7 @@ TEST_F(tree, bad_nodes_have_no_device)
 
 TEST_F(tree, bad_nodes_reported_once_with_reason)
 {
+	char path[256];
 	int i, k, count;
 
 	for (i = 0; i < self->n; i++) {
@@ -206,7 +230,8 @@ TEST_F(tree, bad_nodes_reported_once_with_reason)
 			continue;
 		TH_LOG("%s", hit->text);
 		EXPECT_EQ(LOG_ERR_LEVEL, hit->level) TH_LOG("%s", hit->text);
-		EXPECT_TRUE(has_reason(hit->text, s->node))
+		snprintf(path, sizeof(path), "/reserved-memory/%s", s->node);
+		EXPECT_TRUE(has_reason(hit->text, s->node, path))
 			TH_LOG("no reason in: %s", hit->text);
 	}
 }
@@ -259,7 +284,94 @@ TEST_F(tree, good_nodes_work)
 		close(fd);
 	}
 	EXPECT_EQ(good, xshm_sysdev_count());
-	EXPECT_LE(2, good);
+}
+
+/*
+ * xen,shared-memory-v1 nodes outside /reserved-memory, by full path.
+ * (/proc/device-tree is a symbolic link, which nftw() would not follow.)
+ */
+#define DT_ROOT		"/sys/firmware/devicetree/base"
+static char outside[16][256];
+static int noutside;
+
+static int find_outside(const char *file, const struct stat *st, int type,
+			struct FTW *ftw)
+{
+	static const char want[] = "xen,shared-memory-v1";
+	const char *base = file + ftw->base;
+	char compat[64] = "";
+	const char *path;
+	FILE *f;
+	size_t len;
+
+	(void)st;
+	if (type != FTW_F || strcmp(base, "compatible"))
+		return 0;
+	f = fopen(file, "r");
+	if (!f)
+		return 0;
+	len = fread(compat, 1, sizeof(compat) - 1, f);
+	fclose(f);
+	compat[len] = '\0';
+	path = file + strlen(DT_ROOT);
+	if (strcmp(compat, want) ||
+	    !strncmp(path, "/reserved-memory/", strlen("/reserved-memory/")) ||
+	    noutside == (int)ARRAY_SIZE(outside))
+		return 0;
+	snprintf(outside[noutside], sizeof(outside[0]), "%.*s",
+		 (int)(base - path - 1), path);
+	noutside++;
+	return 0;
+}
+
+/*
+ * A node elsewhere in the tree (even one the OF core made a device for)
+ * gets no device and one error naming it.  $XSHM_OUTSIDE_NODES says how
+ * many the tree has (each is named bad-outside-...), 0 when unset.
+ */
+TEST_F(tree, nodes_outside_reserved_memory_refused)
+{
+	char prop[512];
+	uint64_t reg[2];
+	struct xshm_sysdev d;
+	const char *want = getenv("XSHM_OUTSIDE_NODES");
+	const char *name;
+	int i, j, k, count;
+	FILE *f;
+
+	noutside = 0;
+	ASSERT_EQ(0, nftw(DT_ROOT, find_outside, 16, FTW_PHYS));
+	EXPECT_EQ(want ? atoi(want) : 0, noutside);
+	for (i = 0; i < noutside; i++) {
+		const struct kmsg *hit = NULL;
+
+		name = strrchr(outside[i], '/') + 1;
+		TH_LOG("%s", outside[i]);
+		EXPECT_EQ(0, strncmp(name, "bad-outside", 11));
+		count = 0;
+		for (k = 0; k < self->nlog; k++) {
+			if (!names_path(self->log[k].text, outside[i], true))
+				continue;
+			count++;
+			hit = &self->log[k];
+		}
+		EXPECT_EQ(1, count) TH_LOG("%s: %d messages", outside[i], count);
+		if (hit) {
+			TH_LOG("%s", hit->text);
+			EXPECT_EQ(LOG_ERR_LEVEL, hit->level);
+			EXPECT_TRUE(has_reason(hit->text, name, outside[i]));
+		}
+		/* No device for its memory. */
+		snprintf(prop, sizeof(prop), DT_ROOT "%s/reg", outside[i]);
+		f = fopen(prop, "r");
+		ASSERT_NE(NULL, f);
+		ASSERT_EQ(1, fread(reg, sizeof(reg), 1, f));
+		fclose(f);
+		for (j = 0; j < 256; j++)
+			if (xshm_sysdev_load(j, &d))
+				EXPECT_NE(be64toh(reg[0]), d.phys)
+					TH_LOG("%s became xshm%d", outside[i], j);
+	}
 }
 
 TEST_HARNESS_MAIN

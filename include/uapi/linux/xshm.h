@@ -10,7 +10,7 @@
  * The same facts are in /sys/class/xshm/xshm<N>/, one line each:
  *   name       xen,id, empty when absent
  *   size       bytes, decimal
- *   phys_addr  guest-physical base, hexadecimal with 0x
+ *   phys_addr  guest-physical base, hexadecimal with 0x (root only)
  *   offset     xen,offset, hexadecimal with 0x
  *   flags      XSHM_INFO_* bits, hexadecimal with 0x
  */
@@ -56,15 +56,33 @@ struct xshm_region_info {
 /* Size of the first version of struct xshm_region_info: the least argsz. */
 #define XSHM_REGION_INFO_SIZE_VER0	176
 
+/*
+ * 0xB9 is free in the kernel's list of ioctl numbers
+ * (Documentation/userspace-api/ioctl/ioctl-number.rst: no entry for 0xB9,
+ * checked in Linux 6.1); an upstream submission would add
+ * "0xB9  00-0F  linux/xshm.h" there.
+ */
 #define XSHM_IOC_MAGIC		0xB9
 
 /*
  * XSHM_IOC_INFO - fill a struct xshm_region_info
  *
- * The argument points to the structure, whose argsz user space sets first.
+ * The argument points to the structure, whose argsz user space sets first;
+ * the kernel reads argsz and writes the structure, hence _IOWR.  The size
+ * in the number is that of the first version and stays so when the
+ * structure grows (argsz tells the versions apart).
  * Returns 0, or -1 with errno EINVAL (argsz too small), EFAULT, or ENODEV
  * (the region was unbound while the file was open).
  */
-#define XSHM_IOC_INFO		_IO(XSHM_IOC_MAGIC, 0x00)
+#define XSHM_IOC_INFO		_IOWR(XSHM_IOC_MAGIC, 0x00, \
+				      __u8[XSHM_REGION_INFO_SIZE_VER0])
+
+/*
+ * Deprecated: the number of XSHM_IOC_INFO until 2026-12 (0xB900), which
+ * lacked the direction and size bits.  The kernel still accepts it, so
+ * binaries built against the old header keep working; new code must use
+ * XSHM_IOC_INFO.
+ */
+#define XSHM_IOC_INFO_OLD	_IO(XSHM_IOC_MAGIC, 0x00)
 
 #endif /* _UAPI_LINUX_XSHM_H */

@@ -67,12 +67,16 @@ static bool xshm_fault_take(struct kretprobe_instance *ri)
 	return true;
 }
 
-/* The mapping stays in devres, which undoes it when the probe fails. */
+/* Undo the mapping and fail as memremap() does, with NULL. */
 static int xshm_fault_memremap(struct kretprobe_instance *ri,
 			       struct pt_regs *regs)
 {
-	if (!IS_ERR((void *)regs_return_value(regs)) && xshm_fault_take(ri))
-		regs_set_return_value(regs, (unsigned long)ERR_PTR(-ENOMEM));
+	void *addr = (void *)regs_return_value(regs);
+
+	if (addr && xshm_fault_take(ri)) {
+		memunmap(addr);
+		regs_set_return_value(regs, 0);
+	}
 	return 0;
 }
 
@@ -127,7 +131,7 @@ static const struct {
 	kretprobe_handler_t entry;
 	kretprobe_handler_t handler;
 } xshm_fault_targets[] = {
-	{ "memremap", "devm_memremap", NULL, xshm_fault_memremap },
+	{ "memremap", "memremap", NULL, xshm_fault_memremap },
 	{ "kzalloc", "kmalloc_trace", NULL, xshm_fault_kmalloc },
 	{ "dev_set_name", "dev_set_name", NULL, xshm_fault_set_name },
 	{ "devm_action", "devm_add_action", xshm_fault_action_entry,
