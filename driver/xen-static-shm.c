@@ -229,7 +229,7 @@ static loff_t xshm_llseek(struct file *file, loff_t offset, int whence)
 static void *xshm_bounce(size_t count, size_t *chunk)
 {
 	*chunk = min_t(size_t, count, XSHM_COPY_CHUNK);
-	return kmalloc(*chunk, GFP_KERNEL);
+	return kvmalloc(*chunk, GFP_KERNEL);
 }
 
 static ssize_t xshm_read(struct file *file, char __user *buf, size_t count,
@@ -262,7 +262,7 @@ static ssize_t xshm_read(struct file *file, char __user *buf, size_t count,
 			break;
 		cond_resched();
 	}
-	kfree(bounce);
+	kvfree(bounce);
 	if (!done)
 		return -EFAULT;
 	*ppos = pos + done;
@@ -301,7 +301,7 @@ static ssize_t xshm_write(struct file *file, const char __user *buf,
 			break;
 		cond_resched();
 	}
-	kfree(bounce);
+	kvfree(bounce);
 	if (!done)
 		return -EFAULT;
 	*ppos = pos + done;
