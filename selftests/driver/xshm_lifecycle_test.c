@@ -430,14 +430,11 @@ static void *stalled_copy(void *arg)
 	return NULL;
 }
 
-/* Write @value to @path in a child: true if done within @secs seconds. */
-static bool finishes(const char *path, const char *value, int secs)
+/* Wait up to @secs seconds for @pid: true if it exited with status 0. */
+static bool child_done(pid_t pid, int secs)
 {
 	int status, i;
-	pid_t pid = fork();
 
-	if (pid == 0)
-		_exit(sys_write(path, value) ? 1 : 0);
 	for (i = 0; i < secs * 10; i++) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			return WIFEXITED(status) && !WEXITSTATUS(status);
@@ -446,9 +443,31 @@ static bool finishes(const char *path, const char *value, int secs)
 	return false;	/* left stuck in the kernel: the test failed */
 }
 
+/* Write @value to @path in a child: true if done within @secs seconds. */
+static bool finishes(const char *path, const char *value, int secs)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(sys_write(path, value) ? 1 : 0);
+	return child_done(pid, secs);
+}
+
+/* rmmod in a child: true if it returns within @secs seconds, refused. */
+static bool rmmod_refused_at_once(const char *module, int secs)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(delete_module(module) && (errno == EBUSY ||
+						 errno == EAGAIN) ? 0 : 1);
+	return child_done(pid, secs);
+}
+
 /*
  * read() and write() whose user buffer stalls (a userfaultfd page no one
- * serves) hold nothing: another reader, unbind and bind go on meanwhile.
+ * serves) hold nothing: another reader, unbind and bind go on meanwhile,
+ * rmmod is refused at once (the file is open), and works after.
  */
 static void stalled_user_copy(struct __test_metadata *_metadata,
 			      FIXTURE_DATA(mod) *self, bool write)
@@ -457,6 +476,7 @@ static void stalled_user_copy(struct __test_metadata *_metadata,
 	struct uffdio_api api = { .api = UFFD_API };
 	struct stalled st = { .write = write };
 	char path[512], other[PAGE];
+	struct snapshot after;
 	struct uffd_msg msg;
 	struct pollfd pfd;
 	pthread_t thread;
@@ -494,6 +514,9 @@ static void stalled_user_copy(struct __test_metadata *_metadata,
 	EXPECT_TRUE(finishes(path, self->pdev, 10)) TH_LOG("unbind hung");
 	snprintf(path, sizeof(path), "%s/bind", self->driver);
 	EXPECT_TRUE(finishes(path, self->pdev, 10)) TH_LOG("bind hung");
+	/* The open file holds the module: rmmod says so, and does not wait. */
+	EXPECT_TRUE(rmmod_refused_at_once(self->module, 10))
+		TH_LOG("rmmod hung or unloaded with a file open");
 
 	/* Closing the userfaultfd lets the fault complete normally. */
 	close(uffd);
@@ -501,6 +524,12 @@ static void stalled_user_copy(struct __test_metadata *_metadata,
 	EXPECT_EQ((ssize_t)PAGE, st.ret) TH_LOG("errno %d", st.err);
 	close(st.fd);
 	munmap(st.buf, PAGE);
+
+	/* Afterwards the module unloads and comes back as before. */
+	ASSERT_EQ(0, delete_module(self->module)) TH_LOG("rmmod: %m");
+	ASSERT_EQ(0, load_module());
+	snap(&after);
+	EXPECT_TRUE(same_devices(&self->before, &after));
 }
 
 TEST_F(mod, stalled_read_blocks_nothing)
