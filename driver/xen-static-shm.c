@@ -51,6 +51,9 @@
 /* Xen gives a domain at most 32 regions; hand-written trees may add some. */
 #define XSHM_MAX_REGIONS	256
 
+/* Xen aligns regions to its 4 KiB pages, not to the kernel's (16K, 64K). */
+#define XSHM_XEN_PAGE_SIZE	SZ_4K
+
 /* Far above any real region; a larger size means a broken tree. */
 #define XSHM_MAX_SIZE		SZ_1T
 
@@ -278,6 +281,12 @@ out:
  * The pages are guest memory that is never freed, so a mapping may outlive
  * the binding; it only needs the physical range.  No lock is taken here:
  * mmap runs under mmap_lock, which read and write take inside region->lock.
+ *
+ * Only whole kernel pages inside the region are mapped, counted from its
+ * base, so no byte outside it reaches user space.  With pages larger than
+ * Xen's, a region whose base is not page-aligned cannot be mapped at all,
+ * and the partial last page of one whose size is not a multiple cannot
+ * either; read and write still reach every byte (xshm_note_partial_pages).
  */
 static int xshm_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -289,6 +298,8 @@ static int xshm_mmap(struct file *file, struct vm_area_struct *vma)
 	/* A private copy of memory another domain writes makes no sense. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	if (!PAGE_ALIGNED(region->node.phys))
+		return -EINVAL;
 	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
 		return -EINVAL;
 
@@ -297,6 +308,19 @@ static int xshm_mmap(struct file *file, struct vm_area_struct *vma)
 	return remap_pfn_range(vma, vma->vm_start,
 			       PHYS_PFN(region->node.phys) + vma->vm_pgoff,
 			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+/* Tells what mmap cannot reach of a region not aligned to kernel pages. */
+static void xshm_note_partial_pages(struct device *dev, struct device_node *np,
+				    const struct xshm_node *node)
+{
+	if (!PAGE_ALIGNED(node->phys))
+		dev_warn(dev, "%pOF: reg base 0x%llx is not aligned to this kernel's %lu KiB pages: read and write only, no mmap\n",
+			 np, node->phys, PAGE_SIZE / SZ_1K);
+	else if (!PAGE_ALIGNED(node->size))
+		dev_warn(dev, "%pOF: reg size 0x%llx is not a multiple of this kernel's %lu KiB pages: mmap stops at 0x%llx, read and write reach the end\n",
+			 np, node->size, PAGE_SIZE / SZ_1K,
+			 (u64)PAGE_ALIGN_DOWN(node->size));
 }
 
 static long xshm_ioctl_info(struct xshm_region *region,
@@ -403,8 +427,9 @@ static int xshm_parse_reg(struct device *dev, struct device_node *np,
 		dev_err(dev, "%pOF: reg size is zero\n", np);
 		return -EINVAL;
 	}
-	if (!PAGE_ALIGNED(node->phys) || !PAGE_ALIGNED(node->size)) {
-		dev_err(dev, "%pOF: reg base 0x%llx or size 0x%llx is not page-aligned\n",
+	if (!IS_ALIGNED(node->phys, XSHM_XEN_PAGE_SIZE) ||
+	    !IS_ALIGNED(node->size, XSHM_XEN_PAGE_SIZE)) {
+		dev_err(dev, "%pOF: reg base 0x%llx or size 0x%llx is not aligned to 4 KiB pages\n",
 			np, node->phys, node->size);
 		return -EINVAL;
 	}
@@ -542,7 +567,7 @@ static int xshm_check_memory(struct device *dev, struct device_node *np,
 		return -EINVAL;
 	}
 
-	end_pfn = PHYS_PFN(node->phys + node->size);
+	end_pfn = PFN_UP(node->phys + node->size);
 	for (pfn = PHYS_PFN(node->phys); pfn < end_pfn; pfn++) {
 		if (!pfn_valid(pfn) || !PageReserved(pfn_to_page(pfn))) {
 			dev_err(dev, "%pOF: reg covers RAM the kernel did not reserve\n",
@@ -687,6 +712,7 @@ static int xshm_probe(struct platform_device *pdev)
 	list_add_tail(&region->list, &xshm_bound);
 	mutex_unlock(&xshm_lock);
 
+	xshm_note_partial_pages(dev, np, &node);
 	return devm_add_action_or_reset(dev, xshm_region_unregister, region);
 
 put_region:

@@ -14,6 +14,9 @@
 #   good-not-ram  the same tree with node 1 not RAM (mem=): device tests
 #   good-1cell  the same device tests on a one-cell tree, whose reserved-
 #               memory Linux ignores, and a region in unreserved RAM
+#   subpage     regions aligned to Xen's 4 KiB but not to 16 KiB pages:
+#               all of each is read and written, mmap reaches whole pages
+#               only (xshm_pagesize_test; also run on good-1cell, malformed)
 #   xen-domU1   the /reserved-memory Xen 4.17 wrote for a real dom0less
 #               guest (selftests/driver/dt/xen-generated): device tests
 #   malformed   every malformed node shape: one error each, others work
@@ -93,7 +96,7 @@ xen_fragment() {
 	echo "};"
 }
 
-TREES="good good-1cell malformed"
+TREES="good good-1cell subpage malformed"
 XEN_DTS=selftests/driver/dt/xen-generated/domU1.dts
 [ ! -f "$XEN_DTS" ] || TREES="$TREES xen-domU1"
 make_trees() {
@@ -119,7 +122,8 @@ make_initramfs() {
 	scripts/vm/make-initramfs.sh -o "$OUT/driver-tests.cpio.gz" \
 		-r selftests/driver/guest-run.sh -m "$KO" \
 		-b "$BIN/xshm_dev_test" -b "$BIN/xshm_malformed_test" \
-		-b "$BIN/xshm_lifecycle_test" -b "$BIN/xshm-pattern" \
+		-b "$BIN/xshm_lifecycle_test" -b "$BIN/xshm_pagesize_test" \
+		-b "$BIN/xshm-pattern" \
 		-b "$BIN/mmap-bench" "${args[@]}" \
 		-f "$OUT/pte-probe/xshm_pte_probe.ko:/lib/xshm-test/xshm_pte_probe.ko"
 }
@@ -237,11 +241,15 @@ kernel_tests() {
 			# Node 1 left out of RAM (mem=), as on Xen 4.17/4.18.
 			boot_tests good-not-ram good \
 				"mem=${VM_RAM}M XSHM_NODE1=absent XSHM_TESTS=xshm_dev_test"
-			boot_tests good-1cell good-1cell "XSHM_TESTS=xshm_dev_test,xshm_malformed_test"
+			boot_tests good-1cell good-1cell \
+				"XSHM_TESTS=xshm_dev_test,xshm_malformed_test,xshm_pagesize_test"
+			# 4 KiB-aligned regions on 4K and 16K pages.
+			boot_tests subpage subpage "XSHM_TESTS=xshm_dev_test,xshm_pagesize_test"
 			case $TREES in *xen-domU1*)
 				boot_tests xen-domU1 xen-domU1 "XSHM_TESTS=xshm_dev_test" ;;
 			esac
-			boot_tests malformed malformed "XSHM_TESTS=xshm_malformed_test,xshm_dev_test"
+			boot_tests malformed malformed \
+				"XSHM_TESTS=xshm_malformed_test,xshm_dev_test,xshm_pagesize_test"
 			two_guests
 			udev_guest "${2:-}"
 		fi

@@ -20,7 +20,6 @@
 #include "xshm_pattern.h"
 #include "xshm_sys.h"
 
-#define PAGE		4096UL
 #define LOG_ERR_LEVEL	3
 #define KMSG_MAX	4096
 
@@ -245,6 +244,8 @@ TEST_F(tree, good_nodes_work)
 		EXPECT_EQ(s->base, d.phys);
 		EXPECT_EQ(s->size, d.size);
 		EXPECT_STREQ(s->has_id ? s->id : "", d.name);
+		if (!dt_shm_mappable(s))
+			continue;	/* see xshm_pagesize_test */
 		snprintf(path, sizeof(path), "/dev/xshm%d", s->order);
 		fd = open(path, O_RDWR);
 		ASSERT_LE(0, fd);
