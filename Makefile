@@ -11,14 +11,18 @@
 #                    udev rule, systemd unit (PREFIX, DESTDIR honoured)
 #   make module      the driver for the running kernel (KDIR to change)
 #   make modules_install
+#   make dkms-source the driver's sources and dkms.conf in
+#                    /usr/src/xshm-<version>, for "dkms install xshm/<version>"
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 KDIR ?= /lib/modules/$(shell uname -r)/build
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMSSRCDIR ?= /usr/src/xshm-$(DKMS_VERSION)
 
 .PHONY: all deps lib tools test check demo demo-host bench install clean \
-	module modules_install
+	module modules_install dkms-source
 
 all: tools
 
@@ -54,6 +58,12 @@ module:
 
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+dkms-source:
+	install -D -m 0644 -t $(DESTDIR)$(DKMSSRCDIR) dkms.conf Kbuild
+	install -D -m 0644 -t $(DESTDIR)$(DKMSSRCDIR)/driver driver/*.[ch]
+	install -D -m 0644 -t $(DESTDIR)$(DKMSSRCDIR)/include/uapi/linux \
+		include/uapi/linux/xshm.h
 
 clean:
 	rm -rf build

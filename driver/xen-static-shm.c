@@ -55,11 +55,16 @@
 #include <asm/cpufeature.h>
 #endif
 
+#include "xshm-compat.h"
+
 #define XSHM_DRIVER_NAME	"xen-static-shm"
 #define XSHM_COMPATIBLE		"xen,shared-memory-v1"
 
 /* Xen gives a domain at most 32 regions; hand-written trees may add some. */
 #define XSHM_MAX_REGIONS	256
+
+/* Xen aligns regions to its 4 KiB pages, not to the kernel's (16K, 64K). */
+#define XSHM_XEN_PAGE_SIZE	SZ_4K
 
 /*
  * Far above any real region; a larger size means a broken tree.  The
@@ -118,10 +123,7 @@ static LIST_HEAD(xshm_bound);
 /* Platform devices this module created, by index. */
 static struct platform_device *xshm_pdevs[XSHM_MAX_REGIONS];
 
-static struct xshm_region *to_xshm_region(struct device *dev)
-{
-	return container_of(dev, struct xshm_region, dev);
-}
+#define to_xshm_region(d)	container_of_const(d, struct xshm_region, dev)
 
 static ssize_t name_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
@@ -169,9 +171,10 @@ static struct attribute *xshm_attrs[] = {
 ATTRIBUTE_GROUPS(xshm);
 
 /* Lets udev add /dev/xshm/by-name/<xen,id>. */
-static int xshm_dev_uevent(struct device *dev, struct kobj_uevent_env *env)
+static int xshm_dev_uevent(const struct device *dev,
+			   struct kobj_uevent_env *env)
 {
-	struct xshm_region *region = to_xshm_region(dev);
+	const struct xshm_region *region = to_xshm_region(dev);
 
 	if (!region->node.name[0])
 		return 0;
@@ -179,19 +182,20 @@ static int xshm_dev_uevent(struct device *dev, struct kobj_uevent_env *env)
 }
 
 /* The region may hold another domain's data: root only by default. */
-static char *xshm_devnode(struct device *dev, umode_t *mode)
+static char *xshm_devnode(const struct device *dev, umode_t *mode)
 {
 	if (mode)
 		*mode = 0600;
 	return NULL;
 }
 
+XSHM_CLASS_CALLBACK_SHIMS(xshm_dev_uevent, xshm_devnode)
+
 static struct class xshm_class = {
 	.name = "xshm",
-	.owner = THIS_MODULE,
 	.dev_groups = xshm_groups,
-	.dev_uevent = xshm_dev_uevent,
-	.devnode = xshm_devnode,
+	.dev_uevent = XSHM_CLASS_CALLBACK(xshm_dev_uevent),
+	.devnode = XSHM_CLASS_CALLBACK(xshm_devnode),
 };
 
 static int xshm_open(struct inode *inode, struct file *file)
@@ -336,6 +340,12 @@ static const struct vm_operations_struct xshm_vm_ops = {
 /*
  * The pages are guest memory that is never freed, so a mapping may outlive
  * the binding; it only needs the physical range.
+ *
+ * Only whole kernel pages inside the region are mapped, counted from its
+ * base, so no byte outside it reaches user space.  With pages larger than
+ * Xen's, a region whose base is not page-aligned cannot be mapped at all,
+ * and the partial last page of one whose size is not a multiple cannot
+ * either; read and write still reach every byte (xshm_note_partial_pages).
  */
 static int xshm_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -347,15 +357,30 @@ static int xshm_mmap(struct file *file, struct vm_area_struct *vma)
 	/* A private copy of memory another domain writes makes no sense. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	if (!PAGE_ALIGNED(region->node.phys))
+		return -EINVAL;
 	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
 		return -EINVAL;
 
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &xshm_vm_ops;
 	/* vm_page_prot stays normal write-back, matching the other domain. */
 	return remap_pfn_range(vma, vma->vm_start,
 			       PHYS_PFN(region->node.phys) + vma->vm_pgoff,
 			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+/* Tells what mmap cannot reach of a region not aligned to kernel pages. */
+static void xshm_note_partial_pages(struct device *dev, struct device_node *np,
+				    const struct xshm_node *node)
+{
+	if (!PAGE_ALIGNED(node->phys))
+		dev_warn(dev, "%pOF: reg base 0x%llx is not aligned to this kernel's %lu KiB pages: read and write only, no mmap\n",
+			 np, node->phys, PAGE_SIZE / SZ_1K);
+	else if (!PAGE_ALIGNED(node->size))
+		dev_warn(dev, "%pOF: reg size 0x%llx is not a multiple of this kernel's %lu KiB pages: mmap stops at 0x%llx, read and write reach the end\n",
+			 np, node->size, PAGE_SIZE / SZ_1K,
+			 (u64)PAGE_ALIGN_DOWN(node->size));
 }
 
 static long xshm_ioctl_info(struct xshm_region *region,
@@ -480,8 +505,9 @@ static int xshm_parse_reg(struct device *dev, struct device_node *np,
 		dev_err(dev, "%pOF: reg size is zero\n", np);
 		return -EINVAL;
 	}
-	if (!PAGE_ALIGNED(node->phys) || !PAGE_ALIGNED(node->size)) {
-		dev_err(dev, "%pOF: reg base 0x%llx or size 0x%llx is not page-aligned\n",
+	if (!IS_ALIGNED(node->phys, XSHM_XEN_PAGE_SIZE) ||
+	    !IS_ALIGNED(node->size, XSHM_XEN_PAGE_SIZE)) {
+		dev_err(dev, "%pOF: reg base 0x%llx or size 0x%llx is not aligned to 4 KiB pages\n",
 			np, node->phys, node->size);
 		return -EINVAL;
 	}
@@ -737,7 +763,7 @@ static int xshm_claim_ram(struct device *dev, struct device_node *np,
 		return -EBUSY;
 	}
 
-	end_pfn = PHYS_PFN(node->phys + node->size);
+	end_pfn = PFN_UP(node->phys + node->size);
 	for (pfn = PHYS_PFN(node->phys); pfn < end_pfn; pfn++) {
 		if (!pfn_valid(pfn) || !PageReserved(pfn_to_page(pfn))) {
 			dev_err(dev, "%pOF: reg covers RAM the kernel did not reserve for it (pages in use)\n",
@@ -932,6 +958,7 @@ static int xshm_probe(struct platform_device *pdev)
 	list_add_tail(&region->list, &xshm_bound);
 	mutex_unlock(&xshm_lock);
 
+	xshm_note_partial_pages(dev, np, &node);
 	return devm_add_action_or_reset(dev, xshm_region_unregister, region);
 
 put_region:

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "xshm_sys.h"
+
 #define DT_SHM_MAX	64
 
 struct dt_shm {
@@ -33,5 +35,14 @@ struct dt_shm {
  * -1 with a message on stderr.
  */
 int dt_shm_load(struct dt_shm *v, int max, const char *order_file);
+
+/*
+ * Whether mmap reaches all of a well-formed region: the driver maps whole
+ * pages from a page-aligned base only, and Xen aligns regions to 4 KiB.
+ */
+static inline bool dt_shm_mappable(const struct dt_shm *s)
+{
+	return !s->bad && s->base % PAGE == 0 && s->size % PAGE == 0;
+}
 
 #endif

@@ -29,7 +29,6 @@
 #include "xshm_pattern.h"
 #include "xshm_sys.h"
 
-#define PAGE		4096UL
 #define MAX_DEVS	32
 
 struct snapshot {

@@ -9,8 +9,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #define XSHM_CLASS	"/sys/class/xshm"
+
+/* The kernel's page size: 4 KiB, or 16 KiB on a 16K-page kernel. */
+#define PAGE		((unsigned long)sysconf(_SC_PAGESIZE))
 
 struct xshm_sysdev {
 	int index;		/* N */
