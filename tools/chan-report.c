@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "chan-spec.h"
+#include "cli.h"
+#include "region-error.h"
 
 struct chan_state {
 	int err;			/* attach/stats error, 0 if fine */
@@ -43,16 +45,6 @@ static void probe_value(struct xshm_region *r, const struct xshm_chan_info *ci,
 	else
 		cs->err = -EFBIG;	/* value too large to show: no stamp */
 	xshm_seqlock_detach(sl);
-}
-
-static const char *layout_problem(int err)
-{
-	switch (err) {
-	case -ENODATA: return "no layout (uninitialised or garbage)";
-	case -EPROTO: return "layout from an incompatible format version";
-	case -EBADMSG: return "layout header is corrupt";
-	default: return xshm_strerror(err);
-	}
 }
 
 static void text_channel(FILE *out, const struct xshm_chan_info *ci,
@@ -127,15 +119,18 @@ int report_region(struct xshm_region *r, const char *only, FILE *out,
 
 	n = xshm_layout_list(r, info, XSHM_CHAN_MAX);
 	if (n < 0) {
+		char why[REGION_WHY_MAX];
+		int rc = layout_why(xshm_region_name(r), r, n, why, sizeof(why));
+
 		if (j) {
 			json_obj_begin(j, "layout");
 			json_bool(j, "valid", false);
-			json_str(j, "error", layout_problem(n));
+			json_str(j, "error", why);
 			json_obj_end(j);
 		} else {
-			fprintf(out, "  layout: %s\n", layout_problem(n));
+			fprintf(out, "  layout: %s\n", why);
 		}
-		return 1;
+		return rc;
 	}
 	if (n > XSHM_CHAN_MAX)
 		n = XSHM_CHAN_MAX;
@@ -162,7 +157,7 @@ int report_region(struct xshm_region *r, const char *only, FILE *out,
 		else
 			probe_value(r, &info[i], &cs);
 		if (cs.err == -EBADMSG || cs.err == -EPROTO || cs.st.corrupt)
-			bad = 1;
+			bad = EXIT_CORRUPT;
 		if (j)
 			json_channel(j, &info[i], &cs);
 		else

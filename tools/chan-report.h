@@ -14,8 +14,9 @@
  * Print the layout of r and each channel (only the one named only, if
  * not NULL) as a table on out, or, if j is not NULL, as "layout" and
  * "channels" members of the JSON object being written.  Returns 0 if
- * all is well, 1 if the layout or a channel is corrupt, incompatible or
- * absent (explained in the output), -ENOENT if only names no channel.
+ * all is well, else the exit code (cli.h) of the problem explained in
+ * the output: the layout is absent or incompatible, or the layout or a
+ * channel is corrupt; -ENOENT if only names no channel.
  */
 int report_region(struct xshm_region *r, const char *only, FILE *out,
 		  struct json *j);

@@ -6,11 +6,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Exit codes common to every tool (see the man pages). */
-#define EXIT_OK		0
-#define EXIT_RUNTIME	1
-#define EXIT_USAGE	2
-
 extern const char *progname;
 
 void tool_init(const char *argv0);

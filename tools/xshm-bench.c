@@ -22,13 +22,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "json.h"
+#include "region-error.h"
 #include "util.h"
 #include "xshm.h"
 
-#define EXIT_TIMEOUT	3	/* the other side did not answer in time */
-#define EXIT_LAYOUT	4	/* the region holds another layout */
-#define EXIT_CHECK	5	/* a message was lost, reordered or torn */
+/* cli.h's codes: 3 the other side did not answer in time, 4 the region
+ * holds another layout, 5 a message was lost, reordered or torn */
+#define EXIT_TIMEOUT	EXIT_SHORT
+#define EXIT_CHECK	EXIT_CORRUPT
 
 #define OUT_CHAN	"bench.out"
 #define BACK_CHAN	"bench.back"
@@ -765,10 +768,8 @@ int main(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	err = xshm_region_open(o.region, o.create ? XSHM_OPEN_CREATE : 0,
 			       o.create, &r);
-	if (err) {
-		msg("%s: %s", o.region, xshm_strerror(err));
-		return EXIT_RUNTIME;
-	}
+	if (err)
+		return region_open_error(o.region, err);
 	if (o.role == ROLE_RECV) {
 		rc = run_side(&o, r, false, o.cpu[1]);
 		xshm_region_close(r);

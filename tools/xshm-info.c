@@ -12,14 +12,13 @@
 #include <string.h>
 
 #include "chan-report.h"
+#include "cli.h"
 #include "dt-check.h"
 #include "json.h"
+#include "region-error.h"
 #include "sysfs-regions.h"
 #include "util.h"
 #include "xshm.h"
-
-/* a tree node, a layout or a channel is malformed, corrupt or missing */
-#define EXIT_PROBLEM	3
 
 #define LIVE_FDT	"/sys/firmware/fdt"
 #define REGIONS_MAX	64	/* --region options; Xen gives at most 32 */
@@ -86,14 +85,13 @@ static int open_for_stats(unsigned int index, const char *spec,
 	}
 }
 
-/* channels of an open region; returns 0 or EXIT_PROBLEM */
+/* channels of an open region; returns 0 or the problem's exit code */
 static int show_layout(struct xshm_region *r, const struct opts *o,
 		       struct json *j)
 {
 	if (!o->channels)
 		return 0;
-	return report_region(r, NULL, stdout, o->json ? j : NULL) ?
-		EXIT_PROBLEM : 0;
+	return report_region(r, NULL, stdout, o->json ? j : NULL);
 }
 
 static int show_sysfs(const struct opts *o, struct json *j)
@@ -136,15 +134,15 @@ static int show_sysfs(const struct opts *o, struct json *j)
 			       s->size, s->phys_addr, s->offset);
 		}
 		if (err) {
-			if (o->json)
-				json_str(j, "error", xshm_strerror(err));
-			msg("/dev/xshm%u: %s", s->index, xshm_strerror(err));
-			rc = EXIT_RUNTIME;
-		} else if (r) {
-			int prc = show_layout(r, o, j);
+			char spec[16], why[REGION_WHY_MAX];
 
-			if (!rc)
-				rc = prc;
+			snprintf(spec, sizeof(spec), "%u", s->index);
+			rc = exit_worst(rc, region_open_why(spec, err, why, sizeof(why)));
+			if (o->json)
+				json_str(j, "error", why);
+			msg("%s", why);
+		} else if (r) {
+			rc = exit_worst(rc, show_layout(r, o, j));
 			xshm_region_close(r);
 		}
 		if (o->json)
@@ -164,18 +162,21 @@ static int show_files(const struct opts *o, struct json *j)
 		json_arr_begin(j, "regions");
 	for (int i = 0; i < o->nregions; i++) {
 		struct xshm_region *r;
-		int err, prc;
+		int err;
 
 		err = open_for_stats(0, o->regions[i], &r);
 		if (err) {
-			msg("%s: %s", o->regions[i], xshm_strerror(err));
+			char why[REGION_WHY_MAX];
+
+			rc = exit_worst(rc, region_open_why(o->regions[i], err,
+							    why, sizeof(why)));
+			msg("%s", why);
 			if (o->json) {
 				json_obj_begin(j, NULL);
 				json_str(j, "spec", o->regions[i]);
-				json_str(j, "error", xshm_strerror(err));
+				json_str(j, "error", why);
 				json_obj_end(j);
 			}
-			rc = EXIT_RUNTIME;
 			continue;
 		}
 		if (o->json) {
@@ -190,9 +191,7 @@ static int show_files(const struct opts *o, struct json *j)
 			printf("%s: size %s (0x%zx)\n", xshm_region_name(r), size,
 			       xshm_region_size(r));
 		}
-		prc = show_layout(r, o, j);
-		if (!rc)
-			rc = prc;
+		rc = exit_worst(rc, show_layout(r, o, j));
 		if (o->json)
 			json_obj_end(j);
 		xshm_region_close(r);
@@ -316,7 +315,7 @@ static int show_tree(const struct opts *o, struct json *j)
 		msg("%s: %s", o->dtb, rep.global[0].text);
 		return EXIT_RUNTIME;
 	}
-	return rep.nerrors ? EXIT_PROBLEM : 0;
+	return rep.nerrors ? EXIT_CORRUPT : 0;
 }
 
 int main(int argc, char **argv)
@@ -412,10 +411,7 @@ int main(int argc, char **argv)
 	else if (!o.dtb)
 		rc = show_sysfs(&o, &j);
 	if (o.dtb) {
-		int trc = show_tree(&o, &j);
-
-		if (!rc || trc == EXIT_RUNTIME)
-			rc = trc;
+		rc = exit_worst(rc, show_tree(&o, &j));
 	}
 	if (o.json) {
 		json_obj_end(&j);

@@ -23,14 +23,13 @@
 #include <string.h>
 
 #include "chan-spec.h"
+#include "cli.h"
 #include "logd-format.h"
 #include "logd-sink.h"
 #include "logd-state.h"
+#include "region-error.h"
 #include "util.h"
 #include "xshm.h"
-
-#define EXIT_UNWRITTEN	3	/* stopped with records not yet stored */
-#define EXIT_RING	4	/* ring or layout corrupt/incompatible */
 
 /* how often a ring stuck on corrupt data is looked at again */
 #define STUCK_RETRY_NS	(200 * 1000000ull)
@@ -535,7 +534,8 @@ static int open_all(const struct opts *o, struct xshm_region *r,
 		}
 		if (err) {
 			msg("attach \"%s\": %s", lr->name, xshm_strerror(err));
-			return err == -EBADMSG || err == -EPROTO ? EXIT_RING : EXIT_RUNTIME;
+			return err == -EBADMSG ? EXIT_CORRUPT :
+			       err == -EPROTO ? EXIT_LAYOUT : EXIT_RUNTIME;
 		}
 		err = sink_open(&lr->sink, paths[i], o->max_size, o->keep);
 		if (err == -EBUSY) {
@@ -572,13 +572,17 @@ static int wait_layout(const struct opts *o, struct xshm_region *r)
 		err = xshm_layout_init(r, o->specs, o->nspecs, 0);
 		if (err == -EEXIST)
 			msg("%s: holds a different layout; using it as it is", o->region);
+		else if (err == -ENOSPC)
+			return region_too_small(o->region, xshm_region_size(r),
+						o->specs, o->nspecs);
 		else if (err < 0) {
 			msg("%s: init: %s", o->region, xshm_strerror(err));
 			return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		}
 	}
 	/* in slices, so that a signal ends the wait */
-	for (;;) {
+	for (err = o->wait_ms ? -ETIMEDOUT : xshm_layout_check(r);
+	     err == -ETIMEDOUT;) {
 		err = xshm_layout_wait(r, 200);
 		if (err != -ETIMEDOUT)
 			break;
@@ -587,10 +591,8 @@ static int wait_layout(const struct opts *o, struct xshm_region *r)
 		if (o->wait_ms >= 0 && now_ns() >= deadline)
 			break;
 	}
-	if (err) {
-		msg("%s: no usable layout: %s", o->region, xshm_strerror(err));
-		return err == -ETIMEDOUT || err == -ENODATA ? EXIT_RUNTIME : EXIT_RING;
-	}
+	if (err)
+		return layout_error(o->region, r, err);
 	return -1;
 }
 
@@ -643,7 +645,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 				if (err) {
 					msg("ring \"%s\": cannot re-attach: %s",
 					    lr->name, xshm_strerror(err));
-					rc = EXIT_RING;
+					rc = EXIT_CORRUPT;
 					goto out;
 				}
 			}
@@ -655,7 +657,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 					msg("ring \"%s\": %s; stopping", lr->name,
 					    err == -EBADMSG ? "record longer than the ring" :
 					    xshm_strerror(err));
-					rc = err == -EBADMSG ? EXIT_RING : EXIT_RUNTIME;
+					rc = err == -EBADMSG ? EXIT_CORRUPT : EXIT_RUNTIME;
 					stop = 1;
 				}
 				if (!lr->have_batch && release(lr)) {
@@ -718,7 +720,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 				} else if (err) {
 					msg("ring \"%s\": release: %s", lr->name,
 					    xshm_strerror(err));
-					rc = EXIT_RING;
+					rc = EXIT_CORRUPT;
 					goto out;
 				}
 			}
@@ -750,10 +752,10 @@ out:
 	io_uring_queue_exit(&uring);
 	for (unsigned int i = 0; i < n && rc == EXIT_OK; i++)
 		if (rings[i].have_batch && rings[i].nrecs)
-			rc = EXIT_UNWRITTEN;
+			rc = EXIT_SHORT;
 	for (unsigned int i = 0; i < n && rc == EXIT_OK; i++)
 		if (rings[i].stuck)
-			rc = EXIT_RING;
+			rc = EXIT_CORRUPT;
 	return rc;
 }
 
@@ -801,8 +803,7 @@ int main(int argc, char **argv)
 
 	err = xshm_region_open(o.region, 0, 0, &r);
 	if (err) {
-		msg("%s: %s", o.region, xshm_strerror(err));
-		rc = EXIT_RUNTIME;
+		rc = region_open_error(o.region, err);
 		goto out;
 	}
 	rc = wait_layout(&o, r);

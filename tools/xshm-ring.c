@@ -14,14 +14,12 @@
 
 #include "chan-report.h"
 #include "chan-spec.h"
+#include "cli.h"
 #include "json.h"
+#include "region-error.h"
 #include "ring-io.h"
 #include "util.h"
 #include "xshm.h"
-
-#define EXIT_SHORT	3	/* timed out, or fewer records than --count */
-#define EXIT_LAYOUT	4	/* no, incompatible or different layout */
-#define EXIT_CORRUPT	5	/* a corrupt record or cursor stopped us */
 
 struct opts {
 	const char *cmd, *region, *chan;
@@ -169,6 +167,11 @@ static int cmd_init(const struct opts *o, struct xshm_region *r)
 		    o->region);
 		return EXIT_LAYOUT;
 	}
+	if (ret == -ENOSPC)
+		return region_too_small(o->region, xshm_region_size(r), o->specs,
+					o->nspecs);
+	if (ret == -EPROTO)
+		return layout_error(o->region, r, ret);
 	if (ret < 0) {
 		msg("init %s: %s", o->region, xshm_strerror(ret));
 		return err_exit(ret);
@@ -450,10 +453,8 @@ static int cmd_ring(const struct opts *o, struct xshm_region *r)
 		msg("no channel \"%s\" in %s", o->chan, o->region);
 		return EXIT_RUNTIME;
 	}
-	if (ret < 0) {
-		msg("%s: %s", o->region, xshm_strerror(ret));
-		return err_exit(ret);
-	}
+	if (ret < 0)
+		return layout_error(o->region, r, ret);
 	if (!chan_is_ring(ci.type)) {
 		msg("\"%s\" is a %s channel, not a ring", o->chan,
 		    chan_type_name(ci.type));
@@ -605,16 +606,17 @@ int main(int argc, char **argv)
 	if ((ret == -EACCES || ret == -EPERM || ret == -EROFS) && !o.create &&
 	    !strcmp(o.cmd, "stat"))
 		ret = xshm_region_open(o.region, XSHM_OPEN_RDONLY, 0, &r);
-	if (ret < 0) {
-		msg("%s: %s", o.region, xshm_strerror(ret));
-		return EXIT_RUNTIME;
-	}
+	if (ret == -ENODATA && !strcmp(o.cmd, "init"))
+		/* an empty file: say how large it must be */
+		return region_too_small(o.region, 0, o.specs, o.nspecs);
+	if (ret < 0)
+		return region_open_error(o.region, ret);
 	if (strcmp(o.cmd, "init") && o.wait_ms) {
 		ret = xshm_layout_wait(r, (int)o.wait_ms);
 		if (ret < 0) {
-			msg("%s: no layout appeared: %s", o.region, xshm_strerror(ret));
+			rc = layout_error(o.region, r, ret);
 			xshm_region_close(r);
-			return ret == -ETIMEDOUT ? EXIT_SHORT : err_exit(ret);
+			return rc;
 		}
 	}
 	if (!strcmp(o.cmd, "init"))

@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include "chan-spec.h"
+#include "cli.h"
+#include "region-error.h"
 #include "util.h"
 #include "xshm.h"
 
@@ -125,23 +127,30 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	err = xshm_region_open(argv[optind], 0, 0, &r);
-	if (err) {
-		msg("%s: %s", argv[optind], xshm_strerror(err));
-		return EXIT_RUNTIME;
-	}
+	if (err)
+		return region_open_error(argv[optind], err);
 	if (nspecs) {
 		err = xshm_layout_init(r, specs, nspecs, 0);
-		if (err < 0 && err != -EEXIST) {
-			msg("init: %s", xshm_strerror(err));
+		if (err == -ENOSPC)
+			rc = region_too_small(argv[optind], xshm_region_size(r),
+					      specs, nspecs);
+		else if (err < 0 && err != -EEXIST)
+			rc = layout_error(argv[optind], r, err);
+		if (rc) {
 			xshm_region_close(r);
-			return EXIT_RUNTIME;
+			return rc;
 		}
 	}
 	err = xshm_layout_wait(r, (int)wait_ms);
-	if (!err)
-		err = xshm_ring_attach(r, argv[optind + 1], XSHM_PRODUCER, &ring);
 	if (err) {
-		msg("%s: %s", argv[optind + 1], xshm_strerror(err));
+		rc = layout_error(argv[optind], r, err);
+		xshm_region_close(r);
+		return rc;
+	}
+	err = xshm_ring_attach(r, argv[optind + 1], XSHM_PRODUCER, &ring);
+	if (err) {
+		msg("%s: ring \"%s\": %s", argv[optind], argv[optind + 1],
+		    err == -ENOENT ? "no such channel" : xshm_strerror(err));
 		xshm_region_close(r);
 		return EXIT_RUNTIME;
 	}
