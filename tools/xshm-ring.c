@@ -24,7 +24,7 @@
 struct opts {
 	const char *cmd, *region, *chan;
 	uint64_t create;
-	bool binary, follow, stats, json, force;
+	bool binary, follow, stats, json, force, allow_drops;
 	long long timeout_ms;		/* -1: not given */
 	long long count;		/* 0: unlimited */
 	long long wait_ms;		/* layout wait */
@@ -69,6 +69,7 @@ static void usage(FILE *f)
 "      --force          init: re-initialise even over a valid layout\n"
 "  -b, --binary         records are a 32-bit little-endian length + bytes\n"
 "  -f, --follow         recv: wait for more records until SIGINT/SIGTERM\n"
+"      --allow-drops    send: exit 0 even if a drop-policy ring dropped lines\n"
 "  -t, --timeout MS     recv: wait up to MS for each record (default: stop\n"
 "                       when the ring is empty); send: wait up to MS while\n"
 "                       a fail-policy ring is full (default: forever)\n"
@@ -78,9 +79,9 @@ static void usage(FILE *f)
 "  -j, --json           stat: JSON output\n"
 "  -h, --help           this help\n"
 "\n"
-"Exit status: 0 ok, 1 runtime error, 2 usage error, 3 timed out or fewer\n"
-"records than --count, 4 no/incompatible/different layout, 5 corrupt\n"
-"record or cursor met in the ring (records before it were delivered).\n");
+"Exit status: 0 ok, 1 runtime error, 2 usage error, 3 records dropped, timed\n"
+"out or fewer records than --count, 4 no/incompatible/different layout,\n"
+"5 corrupt record or cursor met in the ring (records before it delivered).\n");
 }
 
 static int err_exit(int err)
@@ -228,6 +229,7 @@ static int cmd_send(const struct opts *o, struct xshm_ring *ring,
 {
 	bool fixed = ci->type == XSHM_CHAN_RING_FIXED;
 	struct counters c = { .start_ns = now_ns() };
+	struct xshm_ring_stats before, after;
 	struct rec_reader rd;
 	char *slot = NULL;
 	int rc = EXIT_OK;
@@ -235,6 +237,8 @@ static int cmd_send(const struct opts *o, struct xshm_ring *ring,
 	ssize_t len;
 
 	c.last_ns = c.start_ns;
+	if (xshm_ring_stats(ring, &before))
+		memset(&before, 0, sizeof(before));
 	if (fixed && !(slot = malloc(ci->elem_size ? ci->elem_size : 1)))
 		return EXIT_RUNTIME;
 	rec_reader_init(&rd, stdin, o->binary, ci->capacity ? ci->capacity : 1u << 20);
@@ -300,6 +304,21 @@ static int cmd_send(const struct opts *o, struct xshm_ring *ring,
 	}
 	if (o->stats)
 		print_stats("sent", &c, ring, true);
+	/* nothing lost silently: drops fail the run unless accepted */
+	if (c.dropped) {
+		if (o->allow_drops) {
+			note("%" PRIu64 " of %" PRIu64 " records dropped: ring \"%s\" was full",
+			     c.dropped, c.recs + c.dropped, ci->name);
+		} else {
+			msg("%" PRIu64 " of %" PRIu64 " records dropped: ring \"%s\" was full (policy drop; --allow-drops accepts this)",
+			    c.dropped, c.recs + c.dropped, ci->name);
+			if (rc == EXIT_OK)
+				rc = EXIT_SHORT;
+		}
+	}
+	if (!xshm_ring_stats(ring, &after) && after.overwritten > before.overwritten)
+		note("%" PRIu64 " older records overwritten in ring \"%s\" before they were read (policy overwrite)",
+		     after.overwritten - before.overwritten, ci->name);
 	rec_reader_free(&rd);
 	free(slot);
 	return rc;
@@ -479,6 +498,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "create", required_argument, NULL, 'C' },
 		{ "chan", required_argument, NULL, 'c' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "allow-drops", no_argument, NULL, 'A' },
 		{ "binary", no_argument, NULL, 'b' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -516,6 +536,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'F':
 			o->force = true;
+			break;
+		case 'A':
+			o->allow_drops = true;
 			break;
 		case 'b':
 			o->binary = true;

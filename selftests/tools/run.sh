@@ -298,7 +298,7 @@ t_ring_policies() {
 	expect_rc 0 "$RING" recv "$R" fx && [ "$(wc -l <"$W/out")" = 16 ] &&
 	# drop policy: overfill; the drop is counted and shows up as a loss
 	newregion "$W/drop.shm" log:var:4K:drop &&
-	seq 1 2000 | "$RING" send -s "$W/drop.shm" log 2>"$W/send.err" &&
+	seq 1 2000 | "$RING" send --allow-drops -s "$W/drop.shm" log 2>"$W/send.err" &&
 	has "$W/send.err" 'dropped [1-9][0-9]* ' &&
 	expect_rc 0 "$RING" stat --json "$W/drop.shm" log && json "$W/out" "d['channels'][0]['dropped'] > 0 and d['channels'][0]['produced'] + d['channels'][0]['dropped'] == 2000" &&
 	expect_rc 0 "$RING" recv "$W/drop.shm" log && ! grep -q lost "$W/err" &&
@@ -871,6 +871,8 @@ tap "systemd unit for xshm-logd is well-formed" t_unit
 # ---------------------------------------------------------------- per topic
 # shellcheck source=selftests/tools/messages.sh
 . "$TOP/selftests/tools/messages.sh"
+# shellcheck source=selftests/tools/drops.sh
+. "$TOP/selftests/tools/drops.sh"
 
 # ---------------------------------------------------------------- guest
 # The tools against the real driver in an arm64 guest (scripts/vm harness).
