@@ -26,6 +26,16 @@
 	{ "verbose", no_argument, NULL, 'v' }
 #define CLI_JSON_LONGOPT	{ "json", no_argument, NULL, 'j' }
 
+/* the end of every --help: the common options and the exit codes */
+#define CLI_HELP							\
+"  -q, --quiet          errors only: no progress or summary messages\n"	\
+"  -v, --verbose        more detail on stderr\n"				\
+"  -h, --help           this help\n"					\
+"  -V, --version        the version of xshm\n"				\
+"\n"									\
+"Exit status (xshm(7)): 0 ok, 1 runtime error, 2 usage error, 3 incomplete\n"	\
+"or timed out, 4 no layout or another one, 5 corrupt data.\n"
+
 /* -1 with -q, 0 by default, one more per -v */
 extern int verbosity;
 

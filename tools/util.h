@@ -8,7 +8,8 @@
 
 extern const char *progname;
 
-void tool_init(const char *argv0);
+/* progname from argv[0], which becomes the bare name too (getopt uses it) */
+void tool_init(char **argv);
 /* "prog: message" on stderr (printf style) */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

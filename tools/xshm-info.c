@@ -48,11 +48,9 @@ static void usage(FILE *f)
 "      --no-channels   do not open regions to list their channels\n"
 "      --sysfs DIR     read the driver's regions from DIR (default " SYSFS_XSHM_DEFAULT ")\n"
 "  -j, --json          JSON output\n"
-"  -h, --help          this help\n"
-"  -V, --version       library version\n"
-"\n"
-"Exit status: 0 all well, 1 runtime error, 2 usage error, 3 a tree node,\n"
-"layout or channel is malformed, corrupt or not initialised.\n");
+CLI_HELP
+"Here 3 is also: a value's writer stalled; 5 a corrupt layout, a ring stuck\n"
+"on corrupt data, or a malformed tree node.\n");
 }
 
 static void fmt_size(char *buf, size_t len, uint64_t v)
@@ -329,8 +327,7 @@ int main(int argc, char **argv)
 		{ "no-channels", no_argument, NULL, 'C' },
 		{ "sysfs", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_LONGOPTS,
 		{ 0 }
 	};
 	struct opts o = {
@@ -343,15 +340,13 @@ int main(int argc, char **argv)
 	struct json j;
 	int c, rc = 0;
 
-	tool_init(argv[0]);
+	tool_init(argv);
 	o.regions = regions;
-	while ((c = getopt_long(argc, argv, "r:d:Dp:b:jhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:d:Dp:b:j" CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (o.nregions == REGIONS_MAX) {
-				msg("at most %d --region options", REGIONS_MAX);
-				return EXIT_USAGE;
-			}
+			if (o.nregions == REGIONS_MAX)
+				return usage_error("at most %d --region options", REGIONS_MAX);
 			o.regions[o.nregions++] = optarg;
 			break;
 		case 'd':
@@ -362,18 +357,14 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			if (!parse_size(optarg, &o.page_size) || !o.page_size ||
-			    (o.page_size & (o.page_size - 1))) {
-				msg("--page-size needs a power of two, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			    (o.page_size & (o.page_size - 1)))
+				return usage_error("--page-size needs a power of two, not \"%s\"", optarg);
 			break;
 		case 'b': {
 			long long bits;
 
-			if (!parse_int(optarg, 32, &bits) || bits > 64) {
-				msg("--phys-bits needs 32..64, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 32, &bits) || bits > 64)
+				return usage_error("--phys-bits needs 32..64, not \"%s\"", optarg);
 			o.phys_bits = (unsigned int)bits;
 			break;
 		}
@@ -386,22 +377,14 @@ int main(int argc, char **argv)
 		case 'j':
 			o.json = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		case 'V':
-			printf("xshm-info (libxshm %s)\n", xshm_version());
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if (!cli_common_option(c, usage))
+				return EXIT_USAGE;
+			break;
 		}
 	}
-	if (optind < argc) {
-		msg("unexpected argument \"%s\"", argv[optind]);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind < argc)
+		return usage_error("unexpected argument \"%s\"", argv[optind]);
 
 	json_init(&j, stdout);
 	if (o.json)

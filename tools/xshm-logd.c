@@ -98,7 +98,7 @@ static int reopen_all(struct lring *rings, unsigned int n)
 			return EXIT_RUNTIME;
 		}
 	}
-	msg("reopened %u log file%s", n, n == 1 ? "" : "s");
+	note("reopened %u log file%s", n, n == 1 ? "" : "s");
 	return -1;
 }
 
@@ -122,12 +122,10 @@ static void usage(FILE *f)
 "      --fsync           fdatasync each batch before recording progress\n"
 "      --once            drain what is in the rings now, then exit\n"
 "  -s, --stats           counters on stderr every second\n"
-"SIGTERM/SIGINT stop after the writes in flight; SIGHUP reopens the logs.\n"
-"  -h, --help            this help\n"
-"\n"
-"Exit status: 0 stopped cleanly, 1 runtime error, 2 usage error, 3 stopped\n"
-"with records not yet stored (left in the ring), 4 a ring was stuck on\n"
-"corrupt data or the layout is incompatible.\n");
+CLI_HELP
+"Here 3 is: stopped with records not yet stored (left in the ring); 5 a ring\n"
+"was stuck on corrupt data.\n"
+"SIGTERM/SIGINT stop after the writes in flight; SIGHUP reopens the logs.\n");
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -144,68 +142,52 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "fsync", no_argument, NULL, 'F' },
 		{ "once", no_argument, NULL, 'O' },
 		{ "stats", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_LONGOPTS,
 		{ 0 }
 	};
 	long long v;
 	char err[300];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:m:k:B:c:w:sh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:m:k:B:c:w:s" CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->dir = optarg;
 			break;
 		case 'm':
-			if (!parse_size(optarg, &o->max_size) || !o->max_size) {
-				msg("--max-size needs a size, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_size(optarg, &o->max_size) || !o->max_size)
+				return usage_error("--max-size needs a size, not \"%s\"", optarg);
 			break;
 		case 'k':
-			if (!parse_int(optarg, 0, &v) || v > 1000) {
-				msg("--keep needs 0..1000, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 0, &v) || v > 1000)
+				return usage_error("--keep needs 0..1000, not \"%s\"", optarg);
 			o->keep = (unsigned int)v;
 			break;
 		case 'B':
 			if (!parse_size(optarg, &o->batch) || o->batch < 64 ||
-			    o->batch > (64u << 20)) {
-				msg("--batch needs 64 bytes to 64M, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			    o->batch > (64u << 20))
+				return usage_error("--batch needs 64 bytes to 64M, not \"%s\"", optarg);
 			break;
 		case 'c':
-			if (o->nspecs == XSHM_CHAN_MAX) {
-				msg("at most %d channels", XSHM_CHAN_MAX);
-				return EXIT_USAGE;
-			}
+			if (o->nspecs == XSHM_CHAN_MAX)
+				return usage_error("at most %d channels", XSHM_CHAN_MAX);
 			if (chan_spec_parse(optarg, &o->specs[o->nspecs],
-					    o->names[o->nspecs], err, sizeof(err))) {
-				msg("%s", err);
-				return EXIT_USAGE;
-			}
+					    o->names[o->nspecs], err, sizeof(err)))
+				return usage_error("%s", err);
 			o->nspecs++;
 			break;
 		case 'w':
-			if (!parse_int(optarg, -1, &o->wait_ms) || o->wait_ms > INT32_MAX) {
-				msg("--wait needs milliseconds or -1, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, -1, &o->wait_ms) || o->wait_ms > INT32_MAX)
+				return usage_error("--wait needs milliseconds or -1, not \"%s\"", optarg);
 			break;
 		case 'R':
-			if (!parse_int(optarg, 1, &o->retry_ms)) {
-				msg("--retry-ms needs a positive number, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 1, &o->retry_ms))
+				return usage_error("--retry-ms needs a positive number, not \"%s\"", optarg);
 			break;
 		case 'P':
 			if (!parse_int(optarg, 1, &o->poll_max_us) ||
-			    o->poll_max_us > 1000000) {
-				msg("--poll-max-us needs 1..1000000, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			    o->poll_max_us > 1000000)
+				return usage_error("--poll-max-us needs 1..1000000, not \"%s\"", optarg);
 			break;
 		case 'F':
 			o->fsync = true;
@@ -216,19 +198,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 's':
 			o->stats = true;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(EXIT_OK);
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if (!cli_common_option(c, usage))
+				return EXIT_USAGE;
+			break;
 		}
 	}
-	if (argc - optind < 2) {
-		msg(argc - optind ? "no RING given" : "no REGION given");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc - optind < 2)
+		return usage_error(argc - optind ? "no RING given" : "no REGION given");
 	o->region = argv[optind++];
 	return -1;
 }
@@ -240,10 +217,8 @@ static int ring_arg(const struct opts *o, const char *arg, struct lring *lr,
 	const char *eq = strchr(arg, '=');
 	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
 
-	if (len == 0 || len > XSHM_NAME_MAX || (eq && !eq[1])) {
-		msg("bad ring argument \"%s\": RING[=FILE] expected", arg);
-		return EXIT_USAGE;
-	}
+	if (len == 0 || len > XSHM_NAME_MAX || (eq && !eq[1]))
+		return usage_error("bad ring argument \"%s\": RING[=FILE] expected", arg);
 	memcpy(lr->name, arg, len);
 	lr->name[len] = '\0';
 	if (eq)
@@ -345,7 +320,7 @@ static int fill(struct lring *lr, uint64_t batch)
 		if (ret < 0)
 			return ret;
 		if (lr->stuck)
-			msg("ring \"%s\": readable again", lr->name);
+			note("ring \"%s\": readable again", lr->name);
 		lr->stuck = false;
 		lr->holding = true;
 		if (rec.len > lr->ci.capacity)
@@ -461,7 +436,7 @@ static int finish(struct lring *lr, const struct opts *o)
 		return 0;
 	}
 	if (lr->failing)
-		msg("%s: writing again; %" PRIu64 " kept records stored",
+		note("%s: writing again; %" PRIu64 " kept records stored",
 		    lr->sink.path, lr->nrecs);
 	lr->failing = false;
 	lr->sink.st = lr->pending;
@@ -492,7 +467,7 @@ static int reattach(struct xshm_region *r, struct lring *lr, uint64_t batch)
 	lr->reattach = false;
 	lr->stuck = false;
 	lr->dedup = false;	/* a new layout numbers records afresh */
-	msg("ring \"%s\": layout re-initialised (generation %" PRIu64 "), re-attached",
+	note("ring \"%s\": layout re-initialised (generation %" PRIu64 "), re-attached",
 	    lr->name, lr->generation);
 	start_batch(lr);
 	logd_put_generation(&lr->b, lr->name, lr->generation);
@@ -527,11 +502,9 @@ static int open_all(const struct opts *o, struct xshm_region *r,
 			msg("%s: no channel \"%s\"", o->region, lr->name);
 			return EXIT_RUNTIME;
 		}
-		if (err == -EMEDIUMTYPE) {
-			msg("\"%s\" is a %s channel; xshm-logd drains var rings",
-			    lr->name, chan_type_name(lr->ci.type));
-			return EXIT_USAGE;
-		}
+		if (err == -EMEDIUMTYPE)
+			return usage_error("\"%s\" is a %s channel; xshm-logd drains var rings",
+					   lr->name, chan_type_name(lr->ci.type));
 		if (err) {
 			msg("attach \"%s\": %s", lr->name, xshm_strerror(err));
 			return err == -EBADMSG ? EXIT_CORRUPT :
@@ -772,7 +745,7 @@ int main(int argc, char **argv)
 	unsigned int n;
 	int rc, err;
 
-	tool_init(argv[0]);
+	tool_init(argv);
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -788,9 +761,8 @@ int main(int argc, char **argv)
 		for (unsigned int k = 0; k < i; k++) {
 			if (!strcmp(rings[k].name, rings[i].name) ||
 			    !strcmp(paths[k], paths[i])) {
-				msg("ring \"%s\" or file %s given twice",
+				rc = usage_error("ring \"%s\" or file %s given twice",
 				    rings[i].name, paths[i]);
-				rc = EXIT_USAGE;
 				goto out;
 			}
 		}
@@ -813,7 +785,8 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	rc = run(&o, r, rings, n);
-	print_stats(rings, n, "stopped:");
+	if (verbosity >= 0)
+		print_stats(rings, n, "stopped:");
 out:
 	for (unsigned int i = 0; i < n; i++) {
 		if (rings[i].ring)

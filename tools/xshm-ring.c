@@ -76,12 +76,10 @@ static void usage(FILE *f)
 "  -n, --count N        recv/peek: stop after N records\n"
 "  -w, --wait MS        wait up to MS for a layout to appear (-1: forever)\n"
 "  -s, --stats          rates and counters on stderr (each second and at end)\n"
-"  -j, --json           stat: JSON output\n"
-"  -h, --help           this help\n"
-"\n"
-"Exit status: 0 ok, 1 runtime error, 2 usage error, 3 records dropped, timed\n"
-"out or fewer records than --count, 4 no/incompatible/different layout,\n"
-"5 corrupt record or cursor met in the ring (records before it delivered).\n");
+"  -j, --json           init, peek, stat: JSON output\n"
+CLI_HELP
+"Here 3 is also: records dropped (send), fewer records than --count (recv);\n"
+"5 a corrupt record or cursor was met (the records before it were delivered).\n");
 }
 
 static int err_exit(int err)
@@ -177,9 +175,22 @@ static int cmd_init(const struct opts *o, struct xshm_region *r)
 		msg("init %s: %s", o->region, xshm_strerror(ret));
 		return err_exit(ret);
 	}
-	printf("%s layout generation %" PRIu64 " with %u channel%s\n",
-	       ret == 1 ? "kept" : "initialised", xshm_layout_generation(r),
-	       o->nspecs, o->nspecs == 1 ? "" : "s");
+	if (o->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "region", xshm_region_name(r));
+		json_bool(&j, "kept", ret == 1);
+		json_u64(&j, "generation", xshm_layout_generation(r));
+		json_u64(&j, "channels", o->nspecs);
+		json_obj_end(&j);
+		json_finish(&j);
+	} else if (verbosity >= 0) {
+		printf("%s layout generation %" PRIu64 " with %u channel%s\n",
+		       ret == 1 ? "kept" : "initialised", xshm_layout_generation(r),
+		       o->nspecs, o->nspecs == 1 ? "" : "s");
+	}
 	return EXIT_OK;
 }
 
@@ -368,13 +379,21 @@ static int cmd_recv(const struct opts *o, struct xshm_ring *ring,
 	bool fixed = ci->type == XSHM_CHAN_RING_FIXED;
 	size_t cap = fixed ? ci->elem_size : ci->capacity;
 	struct counters c = { .start_ns = now_ns() };
+	bool json = keep && o->json;
 	int rc = EXIT_OK;
+	struct json j;
 	char *buf;
 
 	c.last_ns = c.start_ns;
 	buf = malloc(cap ? cap : 1);
 	if (!buf)
 		return EXIT_RUNTIME;
+	if (json) {
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "channel", ci->name);
+		json_arr_begin(&j, "records");
+	}
 	while (!stop && (!o->count || c.recs < (uint64_t)o->count)) {
 		struct xshm_record rec = { 0 };
 		size_t len;
@@ -429,7 +448,16 @@ static int cmd_recv(const struct opts *o, struct xshm_ring *ring,
 				}
 			}
 		}
-		if (keep && !o->binary) {
+		if (json) {
+			json_obj_begin(&j, NULL);
+			if (!fixed) {
+				json_u64(&j, "seq", rec.seq);
+				json_u64(&j, "len", rec.len);
+				json_u64(&j, "lost", rec.lost);
+			}
+			json_strn(&j, "data", buf, len);
+			json_obj_end(&j);
+		} else if (keep && !o->binary) {
 			if (fixed)
 				printf("slot ");
 			else
@@ -445,6 +473,11 @@ static int cmd_recv(const struct opts *o, struct xshm_ring *ring,
 		c.recs++;
 		c.bytes += len;
 		maybe_stats(o, keep ? "peeked" : "received", &c, ring);
+	}
+	if (json) {
+		json_arr_end(&j);
+		json_obj_end(&j);
+		json_finish(&j);
 	}
 	if (fflush(stdout) == EOF && rc == EXIT_OK) {
 		msg("writing stdout: %s", strerror(errno));
@@ -474,11 +507,9 @@ static int cmd_ring(const struct opts *o, struct xshm_region *r)
 	}
 	if (ret < 0)
 		return layout_error(o->region, r, ret);
-	if (!chan_is_ring(ci.type)) {
-		msg("\"%s\" is a %s channel, not a ring", o->chan,
-		    chan_type_name(ci.type));
-		return EXIT_USAGE;
-	}
+	if (!chan_is_ring(ci.type))
+		return usage_error("\"%s\" is a %s channel, not a ring", o->chan,
+				   chan_type_name(ci.type));
 	ret = xshm_ring_attach(r, o->chan, role, &ring);
 	if (ret < 0) {
 		msg("attach \"%s\": %s", o->chan, xshm_strerror(ret));
@@ -506,7 +537,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_LONGOPTS,
 		{ 0 }
 	};
 	static const char *const cmds[] = { "init", "send", "recv", "peek", "stat" };
@@ -514,24 +545,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	bool known = false;
 	int c, nargs;
 
-	while ((c = getopt_long(argc, argv, "C:c:bft:n:w:sjh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "C:c:bft:n:w:sj" CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
-			if (!parse_size(optarg, &o->create) || !o->create) {
-				msg("--create needs a size, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_size(optarg, &o->create) || !o->create)
+				return usage_error("--create needs a size, not \"%s\"", optarg);
 			break;
 		case 'c':
-			if (o->nspecs == XSHM_CHAN_MAX) {
-				msg("at most %d channels", XSHM_CHAN_MAX);
-				return EXIT_USAGE;
-			}
+			if (o->nspecs == XSHM_CHAN_MAX)
+				return usage_error("at most %d channels", XSHM_CHAN_MAX);
 			if (chan_spec_parse(optarg, &o->specs[o->nspecs],
-					    o->names[o->nspecs], err, sizeof(err))) {
-				msg("%s", err);
-				return EXIT_USAGE;
-			}
+					    o->names[o->nspecs], err, sizeof(err)))
+				return usage_error("%s", err);
 			o->nspecs++;
 			break;
 		case 'F':
@@ -547,22 +572,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->follow = true;
 			break;
 		case 't':
-			if (!parse_int(optarg, 0, &o->timeout_ms) || o->timeout_ms > INT32_MAX) {
-				msg("--timeout needs milliseconds, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 0, &o->timeout_ms) || o->timeout_ms > INT32_MAX)
+				return usage_error("--timeout needs milliseconds, not \"%s\"", optarg);
 			break;
 		case 'n':
-			if (!parse_int(optarg, 1, &o->count)) {
-				msg("--count needs a positive number, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 1, &o->count))
+				return usage_error("--count needs a positive number, not \"%s\"", optarg);
 			break;
 		case 'w':
-			if (!parse_int(optarg, -1, &o->wait_ms) || o->wait_ms > INT32_MAX) {
-				msg("--wait needs milliseconds or -1, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, -1, &o->wait_ms) || o->wait_ms > INT32_MAX)
+				return usage_error("--wait needs milliseconds or -1, not \"%s\"", optarg);
 			break;
 		case 's':
 			o->stats = true;
@@ -570,38 +589,29 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'j':
 			o->json = true;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(EXIT_OK);
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if (!cli_common_option(c, usage))
+				return EXIT_USAGE;
+			break;
 		}
 	}
 	nargs = argc - optind;
-	if (nargs < 2) {
-		msg(nargs ? "missing REGION" : "missing COMMAND");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (nargs < 2)
+		return usage_error(nargs ? "missing REGION" : "missing COMMAND");
 	o->cmd = argv[optind];
 	o->region = argv[optind + 1];
 	o->chan = nargs > 2 ? argv[optind + 2] : NULL;
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		known |= !strcmp(o->cmd, cmds[i]);
-	if (!known) {
-		msg("unknown command \"%s\"", o->cmd);
-		return EXIT_USAGE;
-	}
+	if (!known)
+		return usage_error("unknown command \"%s\"", o->cmd);
 	if (!strcmp(o->cmd, "init") ? nargs != 2 : !strcmp(o->cmd, "stat") ?
-	    nargs > 3 : nargs != 3) {
-		msg("wrong number of arguments for %s", o->cmd);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(o->cmd, "init") != (o->nspecs > 0)) {
-		msg(o->nspecs ? "--chan is only for init" : "init needs --chan");
-		return EXIT_USAGE;
-	}
+	    nargs > 3 : nargs != 3)
+		return usage_error("wrong number of arguments for %s", o->cmd);
+	if (o->json && (!strcmp(o->cmd, "send") || !strcmp(o->cmd, "recv")))
+		return usage_error("--json is for init, peek and stat");
+	if (!strcmp(o->cmd, "init") != (o->nspecs > 0))
+		return usage_error(o->nspecs ? "--chan is only for init" : "init needs --chan");
 	return -1;
 }
 
@@ -612,7 +622,7 @@ int main(int argc, char **argv)
 	struct xshm_region *r;
 	int rc, ret;
 
-	tool_init(argv[0]);
+	tool_init(argv);
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -634,6 +644,8 @@ int main(int argc, char **argv)
 		return region_too_small(o.region, 0, o.specs, o.nspecs);
 	if (ret < 0)
 		return region_open_error(o.region, ret);
+	detail("%s: %zu bytes, %s", xshm_region_name(r), xshm_region_size(r),
+	       xshm_layout_check(r) ? "no valid layout" : "a valid layout");
 	if (strcmp(o.cmd, "init") && o.wait_ms) {
 		ret = xshm_layout_wait(r, (int)o.wait_ms);
 		if (ret < 0) {

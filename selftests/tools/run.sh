@@ -111,13 +111,7 @@ newregion() {	# newregion FILE SPEC...: fresh 1 MiB region file with a layout
 }
 
 # ---------------------------------------------------------------- help
-t_help() {
-	for t in "$INFO" "$RING" "$LOGD" "$RTSIM" "$BENCH"; do
-		expect_rc 0 "$t" --help && has "$W/out" '^usage:' && has "$W/out" 'Exit status' || return 1
-	done
-}
-tap "every tool has --help with usage and exit status" t_help
-
+# (--help, --version and usage errors of every tool: cli.sh)
 t_rtsim_usage() {
 	expect_rc 2 "$RTSIM" -r 0 x log && has "$W/err" 'rate' &&
 	expect_rc 2 "$RTSIM" -S 5000 x log && has "$W/err" 'size' &&
@@ -127,7 +121,7 @@ t_rtsim_usage() {
 tap "xshm-rtsim: usage errors exit 2, a missing region exits 1" t_rtsim_usage
 
 t_man() {
-	for t in xshm-info xshm-ring xshm-logd xshm-bench; do
+	for t in xshm-info xshm-ring xshm-logd xshm-bench xshm-rtsim; do
 		[ -f "man/man1/$t.1" ] || { echo "man/man1/$t.1 missing"; return 1; }
 		if command -v groff >/dev/null; then
 			LC_ALL=C groff -man -Tutf8 -ww -z "man/man1/$t.1" 2>"$W/groff.err" || return 1
@@ -869,6 +863,8 @@ t_unit() {
 tap "systemd unit for xshm-logd is well-formed" t_unit
 
 # ---------------------------------------------------------------- per topic
+# shellcheck source=selftests/tools/cli.sh
+. "$TOP/selftests/tools/cli.sh"
 # shellcheck source=selftests/tools/messages.sh
 . "$TOP/selftests/tools/messages.sh"
 # shellcheck source=selftests/tools/drops.sh
