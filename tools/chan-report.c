@@ -99,13 +99,13 @@ static void json_channel(struct json *j, const struct xshm_chan_info *ci,
 		json_str(j, "error", xshm_strerror(cs->err));
 	} else if (chan_is_ring(ci->type)) {
 		json_u64(j, "fill", cs->st.fill);
-		json_u64(j, "produced", cs->st.produced);
-		json_u64(j, "dropped", cs->st.dropped);
-		json_u64(j, "overwritten", cs->st.overwritten);
-		json_u64(j, "corrupt", cs->st.corrupt);
+		json_u64_str(j, "produced", cs->st.produced);
+		json_u64_str(j, "dropped", cs->st.dropped);
+		json_u64_str(j, "overwritten", cs->st.overwritten);
+		json_u64_str(j, "corrupt", cs->st.corrupt);
 		json_u64(j, "next_seq", cs->next_seq);
 	} else {
-		json_u64(j, "stamp", cs->vi.stamp);
+		json_u64_str(j, "stamp", cs->vi.stamp);
 		json_u64(j, "writer", cs->vi.writer);
 	}
 	json_obj_end(j);
@@ -137,7 +137,7 @@ int report_region(struct xshm_region *r, const char *only, FILE *out,
 	if (j) {
 		json_obj_begin(j, "layout");
 		json_bool(j, "valid", true);
-		json_u64(j, "generation", xshm_layout_generation(r));
+		json_u64_str(j, "generation", xshm_layout_generation(r));
 		json_u64(j, "channels", (uint64_t)n);
 		json_obj_end(j);
 		json_arr_begin(j, "channels");

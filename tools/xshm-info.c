@@ -124,8 +124,8 @@ static int show_sysfs(const struct opts *o, struct json *j)
 			json_u64(j, "index", s->index);
 			json_str(j, "name", s->name);
 			json_u64(j, "size", s->size);
-			json_u64(j, "phys_addr", s->phys_addr);
-			json_u64(j, "offset", s->offset);
+			json_u64_str(j, "phys_addr", s->phys_addr);
+			json_u64_str(j, "offset", s->offset);
 		} else {
 			printf("xshm%u: id \"%s\" size %s (0x%" PRIx64 ") base 0x%" PRIx64
 			       " offset 0x%" PRIx64 "\n", s->index, s->name, size,
@@ -271,13 +271,13 @@ static void json_tree(struct json *j, const char *src,
 		json_bool(j, "ok", !bad && !r->disabled);
 		json_bool(j, "disabled", r->disabled);
 		if (r->has_reg) {
-			json_u64(j, "base", r->base);
-			json_u64(j, "size", r->size);
+			json_u64_str(j, "base", r->base);
+			json_u64_str(j, "size", r->size);
 		}
 		if (r->has_id)
 			json_str(j, "id", r->id);
 		if (r->has_offset)
-			json_u64(j, "offset", r->offset);
+			json_u64_str(j, "offset", r->offset);
 		json_bool(j, "no_map", r->no_map);
 		json_problems(j, r->problems, r->nproblems);
 		json_obj_end(j);

@@ -182,7 +182,7 @@ static int cmd_init(const struct opts *o, struct xshm_region *r)
 		json_obj_begin(&j, NULL);
 		json_str(&j, "region", xshm_region_name(r));
 		json_bool(&j, "kept", ret == 1);
-		json_u64(&j, "generation", xshm_layout_generation(r));
+		json_u64_str(&j, "generation", xshm_layout_generation(r));
 		json_u64(&j, "channels", o->nspecs);
 		json_obj_end(&j);
 		json_finish(&j);

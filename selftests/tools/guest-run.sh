@@ -44,7 +44,7 @@ info_channels() {
 	xshm-info >/tmp/info; cat /tmp/info
 	grep -Eq 'log +var +drop +fill 0/16384 B \(0\.0%\) produced 100 dropped 0' /tmp/info &&
 	grep -Eq 'cfg +seqlock +value 32 B: no value written yet' /tmp/info &&
-	xshm-ring stat --json good-first | grep -q '"produced":100'
+	xshm-ring stat --json good-first | grep -q '"produced":"100"'
 }
 check "xshm-info and xshm-ring stat show the channels' counters" info_channels
 

@@ -294,7 +294,7 @@ t_ring_policies() {
 	newregion "$W/drop.shm" log:var:4K:drop &&
 	seq 1 2000 | "$RING" send --allow-drops -s "$W/drop.shm" log 2>"$W/send.err" &&
 	has "$W/send.err" 'dropped [1-9][0-9]* ' &&
-	expect_rc 0 "$RING" stat --json "$W/drop.shm" log && json "$W/out" "d['channels'][0]['dropped'] > 0 and d['channels'][0]['produced'] + d['channels'][0]['dropped'] == 2000" &&
+	expect_rc 0 "$RING" stat --json "$W/drop.shm" log && json "$W/out" "int(d['channels'][0]['dropped']) > 0 and int(d['channels'][0]['produced']) + int(d['channels'][0]['dropped']) == 2000" &&
 	expect_rc 0 "$RING" recv "$W/drop.shm" log && ! grep -q lost "$W/err" &&
 	echo last | "$RING" send "$W/drop.shm" log &&
 	expect_rc 0 "$RING" recv "$W/drop.shm" log && has "$W/err" "[0-9]+ records lost before seq 2000"
@@ -305,7 +305,7 @@ t_ring_stat() {
 	expect_rc 0 "$RING" stat "$R" && has "$W/out" 'log +var +drop +fill 0/65536 B' &&
 	has "$W/out" 'cfg +seqlock +value 64 B: no value written yet' &&
 	expect_rc 0 "$RING" stat --json "$R" &&
-	json "$W/out" "[c['name'] for c in d['channels']] == ['log','cfg','fx'] and d['channels'][0]['produced'] > 1000" &&
+	json "$W/out" "[c['name'] for c in d['channels']] == ['log','cfg','fx'] and int(d['channels'][0]['produced']) > 1000" &&
 	expect_rc 0 "$RING" stat "$R" log && ! grep -q fx "$W/out" &&
 	expect_rc 1 "$RING" stat "$R" nosuch && has "$W/err" 'no channel "nosuch"' &&
 	expect_rc 1 "$RING" send "$R" nosuch </dev/null && has "$W/err" 'no channel' &&
@@ -374,7 +374,7 @@ t_info_sysfs() {
 	[ "$(head -1 "$W/out")" = 'xshm0: id "shm-a" size 64 KiB (0x10000) base 0x50000000 offset 0x0' ] &&
 	[ "$(sed -n 2p "$W/out")" = 'xshm3: id "shm-b" size 2 MiB (0x200000) base 0x80000000 offset 0x1000' ] &&
 	expect_rc 0 "$INFO" --sysfs "$s" --no-channels --json &&
-	json "$W/out" "[(r['index'], r['name'], r['size'], r['offset']) for r in d['regions']] == [(0,'shm-a',65536,0),(3,'shm-b',2097152,4096)]" &&
+	json "$W/out" "[(r['index'], r['name'], r['size'], r['offset'], r['phys_addr']) for r in d['regions']] == [(0,'shm-a',65536,'0',str(0x50000000)),(3,'shm-b',2097152,'4096',str(0x80000000))]" &&
 	expect_rc 1 "$INFO" --sysfs "$W/nosuchdir" && has "$W/err" 'is the xshm driver loaded' &&
 	mkdir -p "$W/empty" && expect_rc 0 "$INFO" --sysfs "$W/empty" && has "$W/out" 'no regions'
 }
@@ -417,7 +417,7 @@ t_dt_good() {
 	has "$W/out" '^/reserved-memory/xen-shmem@50000000: ok' &&
 	has "$W/out" 'base 0x60000000 size 2 MiB \(0x200000\), id "shm-b", xen,offset 0x0, no-map' &&
 	expect_rc 0 "$INFO" --json --dtb "$W/good.dtb" &&
-	json "$W/out" "d['tree']['errors'] == 0 and [(x['id'], x['base'], x['size'], x['no_map'], x['ok']) for x in d['tree']['nodes']] == [('shm-a', 0x50000000, 0x10000, False, True), ('shm-b', 0x60000000, 0x200000, True, True)]" &&
+	json "$W/out" "d['tree']['errors'] == 0 and [(x['id'], x['base'], x['size'], x['no_map'], x['ok']) for x in d['tree']['nodes']] == [('shm-a', str(0x50000000), str(0x10000), False, True), ('shm-b', str(0x60000000), str(0x200000), True, True)]" &&
 	dtb cells1 "$(node 50000000 'reg = <0x50000000 0x10000>; xen,id = "one";')" '#address-cells = <1>; #size-cells = <1>;' &&
 	expect_rc 0 "$INFO" --dtb "$W/cells1.dtb" && has "$W/out" 'base 0x50000000 size 64 KiB' &&
 	has "$W/out" 'warning: /reserved-memory has other #address-cells'
@@ -634,7 +634,7 @@ trailing = 20000 - 1 - s["last_seq"]
 print(f"stored {s['records']} lost {s['lost']}+{trailing} dropped {c['dropped']}")
 sys.exit(0 if s["errors"] == 0 and c["next_seq"] == 20000
          and s["records"] + s["lost"] + trailing == 20000
-         and s["lost"] + trailing == c["dropped"] else 1)
+         and s["lost"] + trailing == int(c["dropped"]) else 1)
 PY
 }
 tap "xshm-logd SIGTERM/SIGINT mid-stream: clean exit, restart resumes, nothing lost or doubled" t_logd_sigterm
@@ -865,6 +865,8 @@ tap "systemd unit for xshm-logd is well-formed" t_unit
 # ---------------------------------------------------------------- per topic
 # shellcheck source=selftests/tools/cli.sh
 . "$TOP/selftests/tools/cli.sh"
+# shellcheck source=selftests/tools/json.sh
+. "$TOP/selftests/tools/json.sh"
 # shellcheck source=selftests/tools/messages.sh
 . "$TOP/selftests/tools/messages.sh"
 # shellcheck source=selftests/tools/drops.sh
