@@ -19,15 +19,18 @@
 #include "region-error.h"
 #include "ring-io.h"
 #include "util.h"
+#include "value-cmd.h"
 #include "xshm.h"
 
 struct opts {
-	const char *cmd, *region, *chan;
+	const char *cmd, *region, *chan, *value;
 	uint64_t create;
 	bool binary, follow, stats, json, force, allow_drops;
 	long long timeout_ms;		/* -1: not given */
 	long long count;		/* 0: unlimited */
 	long long wait_ms;		/* layout wait */
+	long long writer;		/* set: LWW writer slot */
+	uint64_t stamp;			/* set: LWW stamp */
 	struct xshm_chan_spec specs[XSHM_CHAN_MAX];
 	char names[XSHM_CHAN_MAX][XSHM_NAME_MAX + 1];
 	unsigned int nspecs;
@@ -50,7 +53,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: xshm-ring [OPTIONS] COMMAND REGION [CHANNEL]\n"
-"Move records between a ring and stdin/stdout; create and inspect layouts.\n"
+"Move records between a ring and stdin/stdout, read and write values;\n"
+"create and inspect layouts.\n"
 "REGION is /dev/xshmN, N, a xen,id or a plain file.\n"
 "\n"
 "Commands:\n"
@@ -59,6 +63,8 @@ static void usage(FILE *f)
 "  recv REGION CHANNEL          records from the ring to stdout\n"
 "  peek REGION CHANNEL          show records without consuming them\n"
 "  stat REGION [CHANNEL]        fill levels and counters\n"
+"  get REGION CHANNEL           a seqlock, latch or lww value to stdout\n"
+"  set REGION CHANNEL [VALUE]   write VALUE (default: stdin), zero-padded\n"
 "\n"
 "Options:\n"
 "  -C, --create SIZE    REGION is a plain file: create or extend it to SIZE\n"
@@ -67,16 +73,20 @@ static void usage(FILE *f)
 "                       NAME:latch:SIZE or NAME:lww:SIZE:WRITERS;\n"
 "                       POLICY is fail, drop (default) or overwrite\n"
 "      --force          init: re-initialise even over a valid layout\n"
-"  -b, --binary         records are a 32-bit little-endian length + bytes\n"
+"  -b, --binary         records are a 32-bit little-endian length + bytes;\n"
+"                       get/set: the value's raw bytes\n"
 "  -f, --follow         recv: wait for more records until SIGINT/SIGTERM\n"
 "      --allow-drops    send: exit 0 even if a drop-policy ring dropped lines\n"
 "  -t, --timeout MS     recv: wait up to MS for each record (default: stop\n"
 "                       when the ring is empty); send: wait up to MS while\n"
-"                       a fail-policy ring is full (default: forever)\n"
+"                       a fail-policy ring is full (default: forever);\n"
+"                       get: wait up to MS for a writer mid-update (1000)\n"
+"      --writer N       set: the lww writer slot to write (default 0)\n"
+"      --stamp N        set: the lww stamp (default: newest + 1)\n"
 "  -n, --count N        recv/peek: stop after N records\n"
 "  -w, --wait MS        wait up to MS for a layout to appear (-1: forever)\n"
 "  -s, --stats          rates and counters on stderr (each second and at end)\n"
-"  -j, --json           init, peek, stat: JSON output\n"
+"  -j, --json           init, peek, stat, get: JSON output\n"
 CLI_HELP
 "Here 3 is also: records dropped (send), fewer records than --count (recv);\n"
 "5 a corrupt record or cursor was met (the records before it were delivered).\n");
@@ -216,12 +226,8 @@ static int cmd_stat(const struct opts *o, struct xshm_region *r)
 		msg("no channel \"%s\" in %s", o->chan, o->region);
 		return EXIT_RUNTIME;
 	}
-	if (ret) {
-		/* absent, corrupt or incompatible: tell which by exit code */
-		ret = xshm_layout_check(r);
-		return ret ? err_exit(ret) : EXIT_CORRUPT;
-	}
-	return EXIT_OK;
+	/* the worst problem found, explained in the output */
+	return ret;
 }
 
 /* one record into a fixed slot, zero-padded */
@@ -507,6 +513,20 @@ static int cmd_ring(const struct opts *o, struct xshm_region *r)
 	}
 	if (ret < 0)
 		return layout_error(o->region, r, ret);
+	if (!strcmp(o->cmd, "get") || !strcmp(o->cmd, "set")) {
+		struct value_opts vo = {
+			.region = o->region, .binary = o->binary, .json = o->json,
+			.timeout_ms = o->timeout_ms < 0 ? 1000 : (int)o->timeout_ms,
+			.writer = (unsigned int)o->writer, .stamp = o->stamp,
+			.value = o->value,
+		};
+
+		if (chan_is_ring(ci.type))
+			return usage_error("\"%s\" is a %s ring: use send/recv/peek",
+					   o->chan, chan_type_name(ci.type));
+		return !strcmp(o->cmd, "get") ? value_get(r, &ci, &vo) :
+						value_set(r, &ci, &vo);
+	}
 	if (!chan_is_ring(ci.type))
 		return usage_error("\"%s\" is a %s channel, not a ring", o->chan,
 				   chan_type_name(ci.type));
@@ -530,6 +550,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "chan", required_argument, NULL, 'c' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "allow-drops", no_argument, NULL, 'A' },
+		{ "writer", required_argument, NULL, 'W' },
+		{ "stamp", required_argument, NULL, 'T' },
 		{ "binary", no_argument, NULL, 'b' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -540,7 +562,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		CLI_LONGOPTS,
 		{ 0 }
 	};
-	static const char *const cmds[] = { "init", "send", "recv", "peek", "stat" };
+	static const char *const cmds[] = {
+		"init", "send", "recv", "peek", "stat", "get", "set"
+	};
 	char err[300];
 	bool known = false;
 	int c, nargs;
@@ -564,6 +588,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'A':
 			o->allow_drops = true;
+			break;
+		case 'W':
+			if (!parse_int(optarg, 0, &o->writer) || o->writer > UINT32_MAX)
+				return usage_error("--writer needs a slot number, not \"%s\"", optarg);
+			break;
+		case 'T':
+			if (!parse_u64(optarg, &o->stamp))
+				return usage_error("--stamp needs a number, not \"%s\"", optarg);
 			break;
 		case 'b':
 			o->binary = true;
@@ -601,15 +633,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->cmd = argv[optind];
 	o->region = argv[optind + 1];
 	o->chan = nargs > 2 ? argv[optind + 2] : NULL;
+	o->value = nargs > 3 ? argv[optind + 3] : NULL;
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		known |= !strcmp(o->cmd, cmds[i]);
 	if (!known)
 		return usage_error("unknown command \"%s\"", o->cmd);
 	if (!strcmp(o->cmd, "init") ? nargs != 2 : !strcmp(o->cmd, "stat") ?
-	    nargs > 3 : nargs != 3)
+	    nargs > 3 : !strcmp(o->cmd, "set") ? nargs < 3 || nargs > 4 : nargs != 3)
 		return usage_error("wrong number of arguments for %s", o->cmd);
-	if (o->json && (!strcmp(o->cmd, "send") || !strcmp(o->cmd, "recv")))
-		return usage_error("--json is for init, peek and stat");
+	if (o->json && (!strcmp(o->cmd, "send") || !strcmp(o->cmd, "recv") ||
+			!strcmp(o->cmd, "set")))
+		return usage_error("--json is for init, peek, stat and get");
 	if (!strcmp(o->cmd, "init") != (o->nspecs > 0))
 		return usage_error(o->nspecs ? "--chan is only for init" : "init needs --chan");
 	return -1;

@@ -867,6 +867,8 @@ tap "systemd unit for xshm-logd is well-formed" t_unit
 . "$TOP/selftests/tools/cli.sh"
 # shellcheck source=selftests/tools/json.sh
 . "$TOP/selftests/tools/json.sh"
+# shellcheck source=selftests/tools/values.sh
+. "$TOP/selftests/tools/values.sh"
 # shellcheck source=selftests/tools/messages.sh
 . "$TOP/selftests/tools/messages.sh"
 # shellcheck source=selftests/tools/drops.sh
