@@ -869,6 +869,8 @@ tap "systemd unit for xshm-logd is well-formed" t_unit
 . "$TOP/selftests/tools/json.sh"
 # shellcheck source=selftests/tools/values.sh
 . "$TOP/selftests/tools/values.sh"
+# shellcheck source=selftests/tools/packaging.sh
+. "$TOP/selftests/tools/packaging.sh"
 # shellcheck source=selftests/tools/messages.sh
 . "$TOP/selftests/tools/messages.sh"
 # shellcheck source=selftests/tools/drops.sh
