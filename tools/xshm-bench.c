@@ -403,11 +403,17 @@ static int receiver(struct side *s)
 		/* the first answer tells whether the layout stayed */
 		if (!ret)
 			ret = recv_value(s, &count);
-		if (ret != -ESTALE && ret != -ENOENT && ret != -ENODATA)
+		/*
+		 * A layout the sender rewrites under us reads as stale,
+		 * absent or, caught half-written, as torn (-EBADMSG, -EINVAL):
+		 * before the first answer, all of these mean "try again".
+		 */
+		if (ret != -ESTALE && ret != -ENOENT && ret != -ENODATA &&
+		    ret != -EBADMSG && ret != -EINVAL)
 			break;
 		detach(s);
 		if (now_ns() > deadline)
-			return -ETIMEDOUT;
+			return ret == -EBADMSG || ret == -EINVAL ? ret : -ETIMEDOUT;
 		sleep_us(1000);
 	}
 	if (!ret)
