@@ -9,6 +9,7 @@
 #   make bench       benchmarks against peer rings and machine limits
 #   make install     library, headers, pkg-config file, tools, man pages,
 #                    udev rule, systemd unit (PREFIX, DESTDIR honoured)
+#   make uninstall   remove what make install put there (same variables)
 #   make module      the driver for the running kernel (KDIR to change)
 #   make modules_install
 #   make dkms-source the driver's sources and dkms.conf in
@@ -21,8 +22,8 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMSSRCDIR ?= /usr/src/xshm-$(DKMS_VERSION)
 
-.PHONY: all deps lib tools test check demo demo-host bench install clean \
-	module modules_install dkms-source
+.PHONY: all deps lib tools test check demo demo-host bench install uninstall \
+	clean module modules_install dkms-source
 
 all: tools
 
@@ -52,6 +53,11 @@ install: tools
 	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	install -D -m 0644 udev/60-xshm.rules \
 		$(DESTDIR)$(UDEVRULESDIR)/60-xshm.rules
+
+uninstall:
+	$(MAKE) -C lib/libxshm uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C tools uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-xshm.rules
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules

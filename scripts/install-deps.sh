@@ -9,7 +9,7 @@ qemu-system-arm qemu-utils device-tree-compiler cpio xz-utils zstd
 dpkg-dev fakeroot bc flex bison libssl-dev libelf-dev kmod
 sparse pahole dkms linux-source-6.1 mmdebstrap debian-archive-keyring linux-headers-amd64 dt-schema yamllint
 libfdt-dev liburing-dev libboost-dev libck-dev dpdk-dev
-gnuplot-nox linux-perf valgrind man-db groff-base"
+gnuplot-nox linux-perf valgrind man-db groff-base jq"
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -173,3 +173,25 @@ int chan_spec_parse(const char *text, struct xshm_chan_spec *spec,
 	}
 	return check_limits(spec, text, err, errlen);
 }
+
+int chan_specs_size(const struct xshm_chan_spec *chans, unsigned int n,
+		    uint64_t *size)
+{
+	uint64_t total = xshm_wire_data_start(XSHM_WIRE_HDR_SIZE +
+					      n * XSHM_WIRE_CHAN_SIZE);
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t elem = chans[i].elem_size;
+		uint64_t one;
+
+		/* as xshm_layout_init(): a var ring's default largest record */
+		if (chans[i].type == XSHM_CHAN_RING_VAR && !elem)
+			elem = chans[i].capacity / 4;
+		if (xshm_wire_chan_size(chans[i].type, chans[i].policy, elem,
+					chans[i].capacity, &one))
+			return -1;
+		total += one;
+	}
+	*size = total;
+	return 0;
+}

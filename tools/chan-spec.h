@@ -25,4 +25,11 @@ int chan_is_ring(uint32_t type);
 int chan_spec_parse(const char *text, struct xshm_chan_spec *spec,
 		    char *name, char *err, size_t errlen);
 
+/*
+ * Bytes a region needs for a layout of these channels, by the wire
+ * format's rules; -1 if a channel's parameters are invalid.
+ */
+int chan_specs_size(const struct xshm_chan_spec *chans, unsigned int n,
+		    uint64_t *size);
+
 #endif /* XSHM_TOOLS_CHAN_SPEC_H */

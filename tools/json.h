@@ -22,9 +22,16 @@ void json_obj_end(struct json *j);
 void json_arr_begin(struct json *j, const char *key);
 void json_arr_end(struct json *j);
 void json_str(struct json *j, const char *key, const char *val);
-/* a string of len bytes that may hold any byte */
+/* a string of len bytes that may hold any byte (see put_escaped()) */
 void json_strn(struct json *j, const char *key, const char *val, size_t len);
+/* a number: for values below 2^53, which every JSON reader keeps exact */
 void json_u64(struct json *j, const char *key, uint64_t val);
+/*
+ * a string of decimal digits: for values that may use all 64 bits
+ * (generations, shared counters, stamps, addresses), which readers that
+ * hold numbers as doubles (jq 1.6, JavaScript) would round
+ */
+void json_u64_str(struct json *j, const char *key, uint64_t val);
 void json_f64(struct json *j, const char *key, double val);
 void json_bool(struct json *j, const char *key, bool val);
 /* ends the document with a newline */

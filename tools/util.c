@@ -12,11 +12,13 @@
 
 const char *progname = "xshm";
 
-void tool_init(const char *argv0)
+void tool_init(char **argv)
 {
-	const char *slash = strrchr(argv0, '/');
+	char *slash = strrchr(argv[0], '/');
 
-	progname = slash ? slash + 1 : argv0;
+	if (slash)
+		argv[0] = slash + 1;
+	progname = argv[0];
 }
 
 void msg(const char *fmt, ...)

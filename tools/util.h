@@ -6,14 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Exit codes common to every tool (see the man pages). */
-#define EXIT_OK		0
-#define EXIT_RUNTIME	1
-#define EXIT_USAGE	2
-
 extern const char *progname;
 
-void tool_init(const char *argv0);
+/* progname from argv[0], which becomes the bare name too (getopt uses it) */
+void tool_init(char **argv);
 /* "prog: message" on stderr (printf style) */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

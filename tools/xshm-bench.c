@@ -22,13 +22,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "json.h"
+#include "region-error.h"
 #include "util.h"
 #include "xshm.h"
 
-#define EXIT_TIMEOUT	3	/* the other side did not answer in time */
-#define EXIT_LAYOUT	4	/* the region holds another layout */
-#define EXIT_CHECK	5	/* a message was lost, reordered or torn */
+/* cli.h's codes: 3 the other side did not answer in time, 4 the region
+ * holds another layout, 5 a message was lost, reordered or torn */
+#define EXIT_TIMEOUT	EXIT_SHORT
+#define EXIT_CHECK	EXIT_CORRUPT
 
 #define OUT_CHAN	"bench.out"
 #define BACK_CHAN	"bench.back"
@@ -82,11 +85,9 @@ static void usage(FILE *f)
 "  -C, --create SIZE    REGION is a plain file: create or extend it to SIZE\n"
 "  -f, --force          replace a layout that is not xshm-bench's\n"
 "  -j, --json           JSON output\n"
-"  -h, --help           this help\n"
-"\n"
-"Exit status: 0 ok, 1 runtime error, 2 usage error, 3 the other side did\n"
-"not answer in time, 4 the region holds another layout, 5 a message was\n"
-"lost, reordered or torn.\n", BATCH_MAX);
+CLI_HELP
+"Here 3 is: the other side did not answer in time; 4 the region holds\n"
+"another layout; 5 a message was lost, reordered or torn.\n", BATCH_MAX);
 }
 
 /* bytes between messages in a buffer: var records sit at 8-byte offsets */
@@ -402,11 +403,17 @@ static int receiver(struct side *s)
 		/* the first answer tells whether the layout stayed */
 		if (!ret)
 			ret = recv_value(s, &count);
-		if (ret != -ESTALE && ret != -ENOENT && ret != -ENODATA)
+		/*
+		 * A layout the sender rewrites under us reads as stale,
+		 * absent or, caught half-written, as torn (-EBADMSG, -EINVAL):
+		 * before the first answer, all of these mean "try again".
+		 */
+		if (ret != -ESTALE && ret != -ENOENT && ret != -ENODATA &&
+		    ret != -EBADMSG && ret != -EINVAL)
 			break;
 		detach(s);
 		if (now_ns() > deadline)
-			return -ETIMEDOUT;
+			return ret == -EBADMSG || ret == -EINVAL ? ret : -ETIMEDOUT;
 		sleep_us(1000);
 	}
 	if (!ret)
@@ -649,51 +656,39 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "create", required_argument, NULL, 'C' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_LONGOPTS,
 		{ 0 }
 	};
 	bool cpus_given = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "r:s:b:n:l:c:t:C:fjh", longopts,
+	while ((c = getopt_long(argc, argv, "r:s:b:n:l:c:t:C:fj" CLI_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (strcmp(optarg, "fixed") && strcmp(optarg, "var")) {
-				msg("--ring is fixed or var, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (strcmp(optarg, "fixed") && strcmp(optarg, "var"))
+				return usage_error("--ring is fixed or var, not \"%s\"", optarg);
 			o->var = !strcmp(optarg, "var");
 			break;
 		case 's':
-			if (!parse_int(optarg, 8, &o->size) || o->size > 65536) {
-				msg("--size needs 8..65536, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 8, &o->size) || o->size > 65536)
+				return usage_error("--size needs 8..65536, not \"%s\"", optarg);
 			break;
 		case 'b':
-			if (!parse_int(optarg, 1, &o->batch) || o->batch > BATCH_MAX) {
-				msg("--batch needs 1..%d, not \"%s\"", BATCH_MAX, optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 1, &o->batch) || o->batch > BATCH_MAX)
+				return usage_error("--batch needs 1..%d, not \"%s\"", BATCH_MAX, optarg);
 			break;
 		case 'n':
-			if (!parse_int(optarg, 1, &o->count)) {
-				msg("--count needs a positive number, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 1, &o->count))
+				return usage_error("--count needs a positive number, not \"%s\"", optarg);
 			break;
 		case 'l':
-			if (!parse_int(optarg, 1, &o->rounds) || o->rounds > 100000000) {
-				msg("--rounds needs 1..1e8, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 1, &o->rounds) || o->rounds > 100000000)
+				return usage_error("--rounds needs 1..1e8, not \"%s\"", optarg);
 			break;
 		case 'c':
-			if (parse_cpus(optarg, o->cpu)) {
-				msg("--cpus needs A or A,B (CPU numbers), not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (parse_cpus(optarg, o->cpu))
+				return usage_error("--cpus needs A or A,B (CPU numbers), not \"%s\"", optarg);
 			cpus_given = true;
 			break;
 		case 'R':
@@ -704,22 +699,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			} else if (!strcmp(optarg, "recv")) {
 				o->role = ROLE_RECV;
 			} else {
-				msg("--role is both, send or recv, not \"%s\"", optarg);
-				return EXIT_USAGE;
+				return usage_error("--role is both, send or recv, not \"%s\"", optarg);
 			}
 			break;
 		case 't':
 			if (!parse_int(optarg, 1, &o->timeout_ms) ||
-			    o->timeout_ms > INT32_MAX) {
-				msg("--timeout needs positive milliseconds, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			    o->timeout_ms > INT32_MAX)
+				return usage_error("--timeout needs positive milliseconds, not \"%s\"", optarg);
 			break;
 		case 'C':
-			if (!parse_size(optarg, &o->create) || !o->create) {
-				msg("--create needs a size, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_size(optarg, &o->create) || !o->create)
+				return usage_error("--create needs a size, not \"%s\"", optarg);
 			break;
 		case 'f':
 			o->force = true;
@@ -727,19 +717,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'j':
 			o->json = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return -1;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if (!cli_common_option(c, usage))
+				return EXIT_USAGE;
+			break;
 		}
 	}
-	if (argc - optind != 1) {
-		msg("one REGION expected");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc - optind != 1)
+		return usage_error("one REGION expected");
 	o->region = argv[optind];
 	if (!cpus_given && o->role == ROLE_BOTH)
 		default_cpus(o->cpu);
@@ -759,16 +744,14 @@ int main(int argc, char **argv)
 	int rc, err, status;
 	pid_t pid = -1;
 
-	tool_init(argv[0]);
+	tool_init(argv);
 	rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	err = xshm_region_open(o.region, o.create ? XSHM_OPEN_CREATE : 0,
 			       o.create, &r);
-	if (err) {
-		msg("%s: %s", o.region, xshm_strerror(err));
-		return EXIT_RUNTIME;
-	}
+	if (err)
+		return region_open_error(o.region, err);
 	if (o.role == ROLE_RECV) {
 		rc = run_side(&o, r, false, o.cpu[1]);
 		xshm_region_close(r);

@@ -12,14 +12,13 @@
 #include <string.h>
 
 #include "chan-report.h"
+#include "cli.h"
 #include "dt-check.h"
 #include "json.h"
+#include "region-error.h"
 #include "sysfs-regions.h"
 #include "util.h"
 #include "xshm.h"
-
-/* a tree node, a layout or a channel is malformed, corrupt or missing */
-#define EXIT_PROBLEM	3
 
 #define LIVE_FDT	"/sys/firmware/fdt"
 #define REGIONS_MAX	64	/* --region options; Xen gives at most 32 */
@@ -49,11 +48,9 @@ static void usage(FILE *f)
 "      --no-channels   do not open regions to list their channels\n"
 "      --sysfs DIR     read the driver's regions from DIR (default " SYSFS_XSHM_DEFAULT ")\n"
 "  -j, --json          JSON output\n"
-"  -h, --help          this help\n"
-"  -V, --version       library version\n"
-"\n"
-"Exit status: 0 all well, 1 runtime error, 2 usage error, 3 a tree node,\n"
-"layout or channel is malformed, corrupt or not initialised.\n");
+CLI_HELP
+"Here 3 is also: a value's writer stalled; 5 a corrupt layout, a ring stuck\n"
+"on corrupt data, or a malformed tree node.\n");
 }
 
 static void fmt_size(char *buf, size_t len, uint64_t v)
@@ -86,14 +83,13 @@ static int open_for_stats(unsigned int index, const char *spec,
 	}
 }
 
-/* channels of an open region; returns 0 or EXIT_PROBLEM */
+/* channels of an open region; returns 0 or the problem's exit code */
 static int show_layout(struct xshm_region *r, const struct opts *o,
 		       struct json *j)
 {
 	if (!o->channels)
 		return 0;
-	return report_region(r, NULL, stdout, o->json ? j : NULL) ?
-		EXIT_PROBLEM : 0;
+	return report_region(r, NULL, stdout, o->json ? j : NULL);
 }
 
 static int show_sysfs(const struct opts *o, struct json *j)
@@ -128,23 +124,23 @@ static int show_sysfs(const struct opts *o, struct json *j)
 			json_u64(j, "index", s->index);
 			json_str(j, "name", s->name);
 			json_u64(j, "size", s->size);
-			json_u64(j, "phys_addr", s->phys_addr);
-			json_u64(j, "offset", s->offset);
+			json_u64_str(j, "phys_addr", s->phys_addr);
+			json_u64_str(j, "offset", s->offset);
 		} else {
 			printf("xshm%u: id \"%s\" size %s (0x%" PRIx64 ") base 0x%" PRIx64
 			       " offset 0x%" PRIx64 "\n", s->index, s->name, size,
 			       s->size, s->phys_addr, s->offset);
 		}
 		if (err) {
-			if (o->json)
-				json_str(j, "error", xshm_strerror(err));
-			msg("/dev/xshm%u: %s", s->index, xshm_strerror(err));
-			rc = EXIT_RUNTIME;
-		} else if (r) {
-			int prc = show_layout(r, o, j);
+			char spec[16], why[REGION_WHY_MAX];
 
-			if (!rc)
-				rc = prc;
+			snprintf(spec, sizeof(spec), "%u", s->index);
+			rc = exit_worst(rc, region_open_why(spec, err, why, sizeof(why)));
+			if (o->json)
+				json_str(j, "error", why);
+			msg("%s", why);
+		} else if (r) {
+			rc = exit_worst(rc, show_layout(r, o, j));
 			xshm_region_close(r);
 		}
 		if (o->json)
@@ -164,18 +160,21 @@ static int show_files(const struct opts *o, struct json *j)
 		json_arr_begin(j, "regions");
 	for (int i = 0; i < o->nregions; i++) {
 		struct xshm_region *r;
-		int err, prc;
+		int err;
 
 		err = open_for_stats(0, o->regions[i], &r);
 		if (err) {
-			msg("%s: %s", o->regions[i], xshm_strerror(err));
+			char why[REGION_WHY_MAX];
+
+			rc = exit_worst(rc, region_open_why(o->regions[i], err,
+							    why, sizeof(why)));
+			msg("%s", why);
 			if (o->json) {
 				json_obj_begin(j, NULL);
 				json_str(j, "spec", o->regions[i]);
-				json_str(j, "error", xshm_strerror(err));
+				json_str(j, "error", why);
 				json_obj_end(j);
 			}
-			rc = EXIT_RUNTIME;
 			continue;
 		}
 		if (o->json) {
@@ -190,9 +189,7 @@ static int show_files(const struct opts *o, struct json *j)
 			printf("%s: size %s (0x%zx)\n", xshm_region_name(r), size,
 			       xshm_region_size(r));
 		}
-		prc = show_layout(r, o, j);
-		if (!rc)
-			rc = prc;
+		rc = exit_worst(rc, show_layout(r, o, j));
 		if (o->json)
 			json_obj_end(j);
 		xshm_region_close(r);
@@ -274,13 +271,13 @@ static void json_tree(struct json *j, const char *src,
 		json_bool(j, "ok", !bad && !r->disabled);
 		json_bool(j, "disabled", r->disabled);
 		if (r->has_reg) {
-			json_u64(j, "base", r->base);
-			json_u64(j, "size", r->size);
+			json_u64_str(j, "base", r->base);
+			json_u64_str(j, "size", r->size);
 		}
 		if (r->has_id)
 			json_str(j, "id", r->id);
 		if (r->has_offset)
-			json_u64(j, "offset", r->offset);
+			json_u64_str(j, "offset", r->offset);
 		json_bool(j, "no_map", r->no_map);
 		json_problems(j, r->problems, r->nproblems);
 		json_obj_end(j);
@@ -316,7 +313,7 @@ static int show_tree(const struct opts *o, struct json *j)
 		msg("%s: %s", o->dtb, rep.global[0].text);
 		return EXIT_RUNTIME;
 	}
-	return rep.nerrors ? EXIT_PROBLEM : 0;
+	return rep.nerrors ? EXIT_CORRUPT : 0;
 }
 
 int main(int argc, char **argv)
@@ -330,8 +327,7 @@ int main(int argc, char **argv)
 		{ "no-channels", no_argument, NULL, 'C' },
 		{ "sysfs", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_LONGOPTS,
 		{ 0 }
 	};
 	struct opts o = {
@@ -344,15 +340,13 @@ int main(int argc, char **argv)
 	struct json j;
 	int c, rc = 0;
 
-	tool_init(argv[0]);
+	tool_init(argv);
 	o.regions = regions;
-	while ((c = getopt_long(argc, argv, "r:d:Dp:b:jhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:d:Dp:b:j" CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (o.nregions == REGIONS_MAX) {
-				msg("at most %d --region options", REGIONS_MAX);
-				return EXIT_USAGE;
-			}
+			if (o.nregions == REGIONS_MAX)
+				return usage_error("at most %d --region options", REGIONS_MAX);
 			o.regions[o.nregions++] = optarg;
 			break;
 		case 'd':
@@ -363,18 +357,14 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			if (!parse_size(optarg, &o.page_size) || !o.page_size ||
-			    (o.page_size & (o.page_size - 1))) {
-				msg("--page-size needs a power of two, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			    (o.page_size & (o.page_size - 1)))
+				return usage_error("--page-size needs a power of two, not \"%s\"", optarg);
 			break;
 		case 'b': {
 			long long bits;
 
-			if (!parse_int(optarg, 32, &bits) || bits > 64) {
-				msg("--phys-bits needs 32..64, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 32, &bits) || bits > 64)
+				return usage_error("--phys-bits needs 32..64, not \"%s\"", optarg);
 			o.phys_bits = (unsigned int)bits;
 			break;
 		}
@@ -387,22 +377,14 @@ int main(int argc, char **argv)
 		case 'j':
 			o.json = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		case 'V':
-			printf("xshm-info (libxshm %s)\n", xshm_version());
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if (!cli_common_option(c, usage))
+				return EXIT_USAGE;
+			break;
 		}
 	}
-	if (optind < argc) {
-		msg("unexpected argument \"%s\"", argv[optind]);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind < argc)
+		return usage_error("unexpected argument \"%s\"", argv[optind]);
 
 	json_init(&j, stdout);
 	if (o.json)
@@ -412,10 +394,7 @@ int main(int argc, char **argv)
 	else if (!o.dtb)
 		rc = show_sysfs(&o, &j);
 	if (o.dtb) {
-		int trc = show_tree(&o, &j);
-
-		if (!rc || trc == EXIT_RUNTIME)
-			rc = trc;
+		rc = exit_worst(rc, show_tree(&o, &j));
 	}
 	if (o.json) {
 		json_obj_end(&j);

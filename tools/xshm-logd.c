@@ -23,14 +23,13 @@
 #include <string.h>
 
 #include "chan-spec.h"
+#include "cli.h"
 #include "logd-format.h"
 #include "logd-sink.h"
 #include "logd-state.h"
+#include "region-error.h"
 #include "util.h"
 #include "xshm.h"
-
-#define EXIT_UNWRITTEN	3	/* stopped with records not yet stored */
-#define EXIT_RING	4	/* ring or layout corrupt/incompatible */
 
 /* how often a ring stuck on corrupt data is looked at again */
 #define STUCK_RETRY_NS	(200 * 1000000ull)
@@ -99,7 +98,7 @@ static int reopen_all(struct lring *rings, unsigned int n)
 			return EXIT_RUNTIME;
 		}
 	}
-	msg("reopened %u log file%s", n, n == 1 ? "" : "s");
+	note("reopened %u log file%s", n, n == 1 ? "" : "s");
 	return -1;
 }
 
@@ -123,12 +122,10 @@ static void usage(FILE *f)
 "      --fsync           fdatasync each batch before recording progress\n"
 "      --once            drain what is in the rings now, then exit\n"
 "  -s, --stats           counters on stderr every second\n"
-"SIGTERM/SIGINT stop after the writes in flight; SIGHUP reopens the logs.\n"
-"  -h, --help            this help\n"
-"\n"
-"Exit status: 0 stopped cleanly, 1 runtime error, 2 usage error, 3 stopped\n"
-"with records not yet stored (left in the ring), 4 a ring was stuck on\n"
-"corrupt data or the layout is incompatible.\n");
+CLI_HELP
+"Here 3 is: stopped with records not yet stored (left in the ring); 5 a ring\n"
+"was stuck on corrupt data.\n"
+"SIGTERM/SIGINT stop after the writes in flight; SIGHUP reopens the logs.\n");
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -145,68 +142,52 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "fsync", no_argument, NULL, 'F' },
 		{ "once", no_argument, NULL, 'O' },
 		{ "stats", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_LONGOPTS,
 		{ 0 }
 	};
 	long long v;
 	char err[300];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:m:k:B:c:w:sh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:m:k:B:c:w:s" CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->dir = optarg;
 			break;
 		case 'm':
-			if (!parse_size(optarg, &o->max_size) || !o->max_size) {
-				msg("--max-size needs a size, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_size(optarg, &o->max_size) || !o->max_size)
+				return usage_error("--max-size needs a size, not \"%s\"", optarg);
 			break;
 		case 'k':
-			if (!parse_int(optarg, 0, &v) || v > 1000) {
-				msg("--keep needs 0..1000, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 0, &v) || v > 1000)
+				return usage_error("--keep needs 0..1000, not \"%s\"", optarg);
 			o->keep = (unsigned int)v;
 			break;
 		case 'B':
 			if (!parse_size(optarg, &o->batch) || o->batch < 64 ||
-			    o->batch > (64u << 20)) {
-				msg("--batch needs 64 bytes to 64M, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			    o->batch > (64u << 20))
+				return usage_error("--batch needs 64 bytes to 64M, not \"%s\"", optarg);
 			break;
 		case 'c':
-			if (o->nspecs == XSHM_CHAN_MAX) {
-				msg("at most %d channels", XSHM_CHAN_MAX);
-				return EXIT_USAGE;
-			}
+			if (o->nspecs == XSHM_CHAN_MAX)
+				return usage_error("at most %d channels", XSHM_CHAN_MAX);
 			if (chan_spec_parse(optarg, &o->specs[o->nspecs],
-					    o->names[o->nspecs], err, sizeof(err))) {
-				msg("%s", err);
-				return EXIT_USAGE;
-			}
+					    o->names[o->nspecs], err, sizeof(err)))
+				return usage_error("%s", err);
 			o->nspecs++;
 			break;
 		case 'w':
-			if (!parse_int(optarg, -1, &o->wait_ms) || o->wait_ms > INT32_MAX) {
-				msg("--wait needs milliseconds or -1, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, -1, &o->wait_ms) || o->wait_ms > INT32_MAX)
+				return usage_error("--wait needs milliseconds or -1, not \"%s\"", optarg);
 			break;
 		case 'R':
-			if (!parse_int(optarg, 1, &o->retry_ms)) {
-				msg("--retry-ms needs a positive number, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 1, &o->retry_ms))
+				return usage_error("--retry-ms needs a positive number, not \"%s\"", optarg);
 			break;
 		case 'P':
 			if (!parse_int(optarg, 1, &o->poll_max_us) ||
-			    o->poll_max_us > 1000000) {
-				msg("--poll-max-us needs 1..1000000, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			    o->poll_max_us > 1000000)
+				return usage_error("--poll-max-us needs 1..1000000, not \"%s\"", optarg);
 			break;
 		case 'F':
 			o->fsync = true;
@@ -217,19 +198,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 's':
 			o->stats = true;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(EXIT_OK);
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if (!cli_common_option(c, usage))
+				return EXIT_USAGE;
+			break;
 		}
 	}
-	if (argc - optind < 2) {
-		msg(argc - optind ? "no RING given" : "no REGION given");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc - optind < 2)
+		return usage_error(argc - optind ? "no RING given" : "no REGION given");
 	o->region = argv[optind++];
 	return -1;
 }
@@ -241,10 +217,8 @@ static int ring_arg(const struct opts *o, const char *arg, struct lring *lr,
 	const char *eq = strchr(arg, '=');
 	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
 
-	if (len == 0 || len > XSHM_NAME_MAX || (eq && !eq[1])) {
-		msg("bad ring argument \"%s\": RING[=FILE] expected", arg);
-		return EXIT_USAGE;
-	}
+	if (len == 0 || len > XSHM_NAME_MAX || (eq && !eq[1]))
+		return usage_error("bad ring argument \"%s\": RING[=FILE] expected", arg);
 	memcpy(lr->name, arg, len);
 	lr->name[len] = '\0';
 	if (eq)
@@ -346,7 +320,7 @@ static int fill(struct lring *lr, uint64_t batch)
 		if (ret < 0)
 			return ret;
 		if (lr->stuck)
-			msg("ring \"%s\": readable again", lr->name);
+			note("ring \"%s\": readable again", lr->name);
 		lr->stuck = false;
 		lr->holding = true;
 		if (rec.len > lr->ci.capacity)
@@ -462,7 +436,7 @@ static int finish(struct lring *lr, const struct opts *o)
 		return 0;
 	}
 	if (lr->failing)
-		msg("%s: writing again; %" PRIu64 " kept records stored",
+		note("%s: writing again; %" PRIu64 " kept records stored",
 		    lr->sink.path, lr->nrecs);
 	lr->failing = false;
 	lr->sink.st = lr->pending;
@@ -493,7 +467,7 @@ static int reattach(struct xshm_region *r, struct lring *lr, uint64_t batch)
 	lr->reattach = false;
 	lr->stuck = false;
 	lr->dedup = false;	/* a new layout numbers records afresh */
-	msg("ring \"%s\": layout re-initialised (generation %" PRIu64 "), re-attached",
+	note("ring \"%s\": layout re-initialised (generation %" PRIu64 "), re-attached",
 	    lr->name, lr->generation);
 	start_batch(lr);
 	logd_put_generation(&lr->b, lr->name, lr->generation);
@@ -528,14 +502,13 @@ static int open_all(const struct opts *o, struct xshm_region *r,
 			msg("%s: no channel \"%s\"", o->region, lr->name);
 			return EXIT_RUNTIME;
 		}
-		if (err == -EMEDIUMTYPE) {
-			msg("\"%s\" is a %s channel; xshm-logd drains var rings",
-			    lr->name, chan_type_name(lr->ci.type));
-			return EXIT_USAGE;
-		}
+		if (err == -EMEDIUMTYPE)
+			return usage_error("\"%s\" is a %s channel; xshm-logd drains var rings",
+					   lr->name, chan_type_name(lr->ci.type));
 		if (err) {
 			msg("attach \"%s\": %s", lr->name, xshm_strerror(err));
-			return err == -EBADMSG || err == -EPROTO ? EXIT_RING : EXIT_RUNTIME;
+			return err == -EBADMSG ? EXIT_CORRUPT :
+			       err == -EPROTO ? EXIT_LAYOUT : EXIT_RUNTIME;
 		}
 		err = sink_open(&lr->sink, paths[i], o->max_size, o->keep);
 		if (err == -EBUSY) {
@@ -572,13 +545,17 @@ static int wait_layout(const struct opts *o, struct xshm_region *r)
 		err = xshm_layout_init(r, o->specs, o->nspecs, 0);
 		if (err == -EEXIST)
 			msg("%s: holds a different layout; using it as it is", o->region);
+		else if (err == -ENOSPC)
+			return region_too_small(o->region, xshm_region_size(r),
+						o->specs, o->nspecs);
 		else if (err < 0) {
 			msg("%s: init: %s", o->region, xshm_strerror(err));
 			return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		}
 	}
 	/* in slices, so that a signal ends the wait */
-	for (;;) {
+	for (err = o->wait_ms ? -ETIMEDOUT : xshm_layout_check(r);
+	     err == -ETIMEDOUT;) {
 		err = xshm_layout_wait(r, 200);
 		if (err != -ETIMEDOUT)
 			break;
@@ -587,10 +564,8 @@ static int wait_layout(const struct opts *o, struct xshm_region *r)
 		if (o->wait_ms >= 0 && now_ns() >= deadline)
 			break;
 	}
-	if (err) {
-		msg("%s: no usable layout: %s", o->region, xshm_strerror(err));
-		return err == -ETIMEDOUT || err == -ENODATA ? EXIT_RUNTIME : EXIT_RING;
-	}
+	if (err)
+		return layout_error(o->region, r, err);
 	return -1;
 }
 
@@ -643,7 +618,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 				if (err) {
 					msg("ring \"%s\": cannot re-attach: %s",
 					    lr->name, xshm_strerror(err));
-					rc = EXIT_RING;
+					rc = EXIT_CORRUPT;
 					goto out;
 				}
 			}
@@ -655,7 +630,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 					msg("ring \"%s\": %s; stopping", lr->name,
 					    err == -EBADMSG ? "record longer than the ring" :
 					    xshm_strerror(err));
-					rc = err == -EBADMSG ? EXIT_RING : EXIT_RUNTIME;
+					rc = err == -EBADMSG ? EXIT_CORRUPT : EXIT_RUNTIME;
 					stop = 1;
 				}
 				if (!lr->have_batch && release(lr)) {
@@ -718,7 +693,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 				} else if (err) {
 					msg("ring \"%s\": release: %s", lr->name,
 					    xshm_strerror(err));
-					rc = EXIT_RING;
+					rc = EXIT_CORRUPT;
 					goto out;
 				}
 			}
@@ -750,10 +725,10 @@ out:
 	io_uring_queue_exit(&uring);
 	for (unsigned int i = 0; i < n && rc == EXIT_OK; i++)
 		if (rings[i].have_batch && rings[i].nrecs)
-			rc = EXIT_UNWRITTEN;
+			rc = EXIT_SHORT;
 	for (unsigned int i = 0; i < n && rc == EXIT_OK; i++)
 		if (rings[i].stuck)
-			rc = EXIT_RING;
+			rc = EXIT_CORRUPT;
 	return rc;
 }
 
@@ -770,7 +745,7 @@ int main(int argc, char **argv)
 	unsigned int n;
 	int rc, err;
 
-	tool_init(argv[0]);
+	tool_init(argv);
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -786,9 +761,8 @@ int main(int argc, char **argv)
 		for (unsigned int k = 0; k < i; k++) {
 			if (!strcmp(rings[k].name, rings[i].name) ||
 			    !strcmp(paths[k], paths[i])) {
-				msg("ring \"%s\" or file %s given twice",
+				rc = usage_error("ring \"%s\" or file %s given twice",
 				    rings[i].name, paths[i]);
-				rc = EXIT_USAGE;
 				goto out;
 			}
 		}
@@ -801,8 +775,7 @@ int main(int argc, char **argv)
 
 	err = xshm_region_open(o.region, 0, 0, &r);
 	if (err) {
-		msg("%s: %s", o.region, xshm_strerror(err));
-		rc = EXIT_RUNTIME;
+		rc = region_open_error(o.region, err);
 		goto out;
 	}
 	rc = wait_layout(&o, r);
@@ -812,7 +785,8 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	rc = run(&o, r, rings, n);
-	print_stats(rings, n, "stopped:");
+	if (verbosity >= 0)
+		print_stats(rings, n, "stopped:");
 out:
 	for (unsigned int i = 0; i < n; i++) {
 		if (rings[i].ring)

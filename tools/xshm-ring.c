@@ -14,22 +14,23 @@
 
 #include "chan-report.h"
 #include "chan-spec.h"
+#include "cli.h"
 #include "json.h"
+#include "region-error.h"
 #include "ring-io.h"
 #include "util.h"
+#include "value-cmd.h"
 #include "xshm.h"
 
-#define EXIT_SHORT	3	/* timed out, or fewer records than --count */
-#define EXIT_LAYOUT	4	/* no, incompatible or different layout */
-#define EXIT_CORRUPT	5	/* a corrupt record or cursor stopped us */
-
 struct opts {
-	const char *cmd, *region, *chan;
+	const char *cmd, *region, *chan, *value;
 	uint64_t create;
-	bool binary, follow, stats, json, force;
+	bool binary, follow, stats, json, force, allow_drops;
 	long long timeout_ms;		/* -1: not given */
 	long long count;		/* 0: unlimited */
 	long long wait_ms;		/* layout wait */
+	long long writer;		/* set: LWW writer slot */
+	uint64_t stamp;			/* set: LWW stamp */
 	struct xshm_chan_spec specs[XSHM_CHAN_MAX];
 	char names[XSHM_CHAN_MAX][XSHM_NAME_MAX + 1];
 	unsigned int nspecs;
@@ -52,7 +53,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: xshm-ring [OPTIONS] COMMAND REGION [CHANNEL]\n"
-"Move records between a ring and stdin/stdout; create and inspect layouts.\n"
+"Move records between a ring and stdin/stdout, read and write values;\n"
+"create and inspect layouts.\n"
 "REGION is /dev/xshmN, N, a xen,id or a plain file.\n"
 "\n"
 "Commands:\n"
@@ -61,6 +63,8 @@ static void usage(FILE *f)
 "  recv REGION CHANNEL          records from the ring to stdout\n"
 "  peek REGION CHANNEL          show records without consuming them\n"
 "  stat REGION [CHANNEL]        fill levels and counters\n"
+"  get REGION CHANNEL           a seqlock, latch or lww value to stdout\n"
+"  set REGION CHANNEL [VALUE]   write VALUE (default: stdin), zero-padded\n"
 "\n"
 "Options:\n"
 "  -C, --create SIZE    REGION is a plain file: create or extend it to SIZE\n"
@@ -69,20 +73,23 @@ static void usage(FILE *f)
 "                       NAME:latch:SIZE or NAME:lww:SIZE:WRITERS;\n"
 "                       POLICY is fail, drop (default) or overwrite\n"
 "      --force          init: re-initialise even over a valid layout\n"
-"  -b, --binary         records are a 32-bit little-endian length + bytes\n"
+"  -b, --binary         records are a 32-bit little-endian length + bytes;\n"
+"                       get/set: the value's raw bytes\n"
 "  -f, --follow         recv: wait for more records until SIGINT/SIGTERM\n"
+"      --allow-drops    send: exit 0 even if a drop-policy ring dropped lines\n"
 "  -t, --timeout MS     recv: wait up to MS for each record (default: stop\n"
 "                       when the ring is empty); send: wait up to MS while\n"
-"                       a fail-policy ring is full (default: forever)\n"
+"                       a fail-policy ring is full (default: forever);\n"
+"                       get: wait up to MS for a writer mid-update (1000)\n"
+"      --writer N       set: the lww writer slot to write (default 0)\n"
+"      --stamp N        set: the lww stamp (default: newest + 1)\n"
 "  -n, --count N        recv/peek: stop after N records\n"
 "  -w, --wait MS        wait up to MS for a layout to appear (-1: forever)\n"
 "  -s, --stats          rates and counters on stderr (each second and at end)\n"
-"  -j, --json           stat: JSON output\n"
-"  -h, --help           this help\n"
-"\n"
-"Exit status: 0 ok, 1 runtime error, 2 usage error, 3 timed out or fewer\n"
-"records than --count, 4 no/incompatible/different layout, 5 corrupt\n"
-"record or cursor met in the ring (records before it were delivered).\n");
+"  -j, --json           init, peek, stat, get: JSON output\n"
+CLI_HELP
+"Here 3 is also: records dropped (send), fewer records than --count (recv);\n"
+"5 a corrupt record or cursor was met (the records before it were delivered).\n");
 }
 
 static int err_exit(int err)
@@ -169,13 +176,31 @@ static int cmd_init(const struct opts *o, struct xshm_region *r)
 		    o->region);
 		return EXIT_LAYOUT;
 	}
+	if (ret == -ENOSPC)
+		return region_too_small(o->region, xshm_region_size(r), o->specs,
+					o->nspecs);
+	if (ret == -EPROTO)
+		return layout_error(o->region, r, ret);
 	if (ret < 0) {
 		msg("init %s: %s", o->region, xshm_strerror(ret));
 		return err_exit(ret);
 	}
-	printf("%s layout generation %" PRIu64 " with %u channel%s\n",
-	       ret == 1 ? "kept" : "initialised", xshm_layout_generation(r),
-	       o->nspecs, o->nspecs == 1 ? "" : "s");
+	if (o->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "region", xshm_region_name(r));
+		json_bool(&j, "kept", ret == 1);
+		json_u64_str(&j, "generation", xshm_layout_generation(r));
+		json_u64(&j, "channels", o->nspecs);
+		json_obj_end(&j);
+		json_finish(&j);
+	} else if (verbosity >= 0) {
+		printf("%s layout generation %" PRIu64 " with %u channel%s\n",
+		       ret == 1 ? "kept" : "initialised", xshm_layout_generation(r),
+		       o->nspecs, o->nspecs == 1 ? "" : "s");
+	}
 	return EXIT_OK;
 }
 
@@ -201,12 +226,8 @@ static int cmd_stat(const struct opts *o, struct xshm_region *r)
 		msg("no channel \"%s\" in %s", o->chan, o->region);
 		return EXIT_RUNTIME;
 	}
-	if (ret) {
-		/* absent, corrupt or incompatible: tell which by exit code */
-		ret = xshm_layout_check(r);
-		return ret ? err_exit(ret) : EXIT_CORRUPT;
-	}
-	return EXIT_OK;
+	/* the worst problem found, explained in the output */
+	return ret;
 }
 
 /* one record into a fixed slot, zero-padded */
@@ -225,6 +246,7 @@ static int cmd_send(const struct opts *o, struct xshm_ring *ring,
 {
 	bool fixed = ci->type == XSHM_CHAN_RING_FIXED;
 	struct counters c = { .start_ns = now_ns() };
+	struct xshm_ring_stats before, after;
 	struct rec_reader rd;
 	char *slot = NULL;
 	int rc = EXIT_OK;
@@ -232,6 +254,8 @@ static int cmd_send(const struct opts *o, struct xshm_ring *ring,
 	ssize_t len;
 
 	c.last_ns = c.start_ns;
+	if (xshm_ring_stats(ring, &before))
+		memset(&before, 0, sizeof(before));
 	if (fixed && !(slot = malloc(ci->elem_size ? ci->elem_size : 1)))
 		return EXIT_RUNTIME;
 	rec_reader_init(&rd, stdin, o->binary, ci->capacity ? ci->capacity : 1u << 20);
@@ -297,6 +321,21 @@ static int cmd_send(const struct opts *o, struct xshm_ring *ring,
 	}
 	if (o->stats)
 		print_stats("sent", &c, ring, true);
+	/* nothing lost silently: drops fail the run unless accepted */
+	if (c.dropped) {
+		if (o->allow_drops) {
+			note("%" PRIu64 " of %" PRIu64 " records dropped: ring \"%s\" was full",
+			     c.dropped, c.recs + c.dropped, ci->name);
+		} else {
+			msg("%" PRIu64 " of %" PRIu64 " records dropped: ring \"%s\" was full (policy drop; --allow-drops accepts this)",
+			    c.dropped, c.recs + c.dropped, ci->name);
+			if (rc == EXIT_OK)
+				rc = EXIT_SHORT;
+		}
+	}
+	if (!xshm_ring_stats(ring, &after) && after.overwritten > before.overwritten)
+		note("%" PRIu64 " older records overwritten in ring \"%s\" before they were read (policy overwrite)",
+		     after.overwritten - before.overwritten, ci->name);
 	rec_reader_free(&rd);
 	free(slot);
 	return rc;
@@ -346,13 +385,21 @@ static int cmd_recv(const struct opts *o, struct xshm_ring *ring,
 	bool fixed = ci->type == XSHM_CHAN_RING_FIXED;
 	size_t cap = fixed ? ci->elem_size : ci->capacity;
 	struct counters c = { .start_ns = now_ns() };
+	bool json = keep && o->json;
 	int rc = EXIT_OK;
+	struct json j;
 	char *buf;
 
 	c.last_ns = c.start_ns;
 	buf = malloc(cap ? cap : 1);
 	if (!buf)
 		return EXIT_RUNTIME;
+	if (json) {
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "channel", ci->name);
+		json_arr_begin(&j, "records");
+	}
 	while (!stop && (!o->count || c.recs < (uint64_t)o->count)) {
 		struct xshm_record rec = { 0 };
 		size_t len;
@@ -407,7 +454,16 @@ static int cmd_recv(const struct opts *o, struct xshm_ring *ring,
 				}
 			}
 		}
-		if (keep && !o->binary) {
+		if (json) {
+			json_obj_begin(&j, NULL);
+			if (!fixed) {
+				json_u64(&j, "seq", rec.seq);
+				json_u64(&j, "len", rec.len);
+				json_u64(&j, "lost", rec.lost);
+			}
+			json_strn(&j, "data", buf, len);
+			json_obj_end(&j);
+		} else if (keep && !o->binary) {
 			if (fixed)
 				printf("slot ");
 			else
@@ -423,6 +479,11 @@ static int cmd_recv(const struct opts *o, struct xshm_ring *ring,
 		c.recs++;
 		c.bytes += len;
 		maybe_stats(o, keep ? "peeked" : "received", &c, ring);
+	}
+	if (json) {
+		json_arr_end(&j);
+		json_obj_end(&j);
+		json_finish(&j);
 	}
 	if (fflush(stdout) == EOF && rc == EXIT_OK) {
 		msg("writing stdout: %s", strerror(errno));
@@ -450,15 +511,25 @@ static int cmd_ring(const struct opts *o, struct xshm_region *r)
 		msg("no channel \"%s\" in %s", o->chan, o->region);
 		return EXIT_RUNTIME;
 	}
-	if (ret < 0) {
-		msg("%s: %s", o->region, xshm_strerror(ret));
-		return err_exit(ret);
+	if (ret < 0)
+		return layout_error(o->region, r, ret);
+	if (!strcmp(o->cmd, "get") || !strcmp(o->cmd, "set")) {
+		struct value_opts vo = {
+			.region = o->region, .binary = o->binary, .json = o->json,
+			.timeout_ms = o->timeout_ms < 0 ? 1000 : (int)o->timeout_ms,
+			.writer = (unsigned int)o->writer, .stamp = o->stamp,
+			.value = o->value,
+		};
+
+		if (chan_is_ring(ci.type))
+			return usage_error("\"%s\" is a %s ring: use send/recv/peek",
+					   o->chan, chan_type_name(ci.type));
+		return !strcmp(o->cmd, "get") ? value_get(r, &ci, &vo) :
+						value_set(r, &ci, &vo);
 	}
-	if (!chan_is_ring(ci.type)) {
-		msg("\"%s\" is a %s channel, not a ring", o->chan,
-		    chan_type_name(ci.type));
-		return EXIT_USAGE;
-	}
+	if (!chan_is_ring(ci.type))
+		return usage_error("\"%s\" is a %s channel, not a ring", o->chan,
+				   chan_type_name(ci.type));
 	ret = xshm_ring_attach(r, o->chan, role, &ring);
 	if (ret < 0) {
 		msg("attach \"%s\": %s", o->chan, xshm_strerror(ret));
@@ -478,6 +549,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "create", required_argument, NULL, 'C' },
 		{ "chan", required_argument, NULL, 'c' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "allow-drops", no_argument, NULL, 'A' },
+		{ "writer", required_argument, NULL, 'W' },
+		{ "stamp", required_argument, NULL, 'T' },
 		{ "binary", no_argument, NULL, 'b' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -485,36 +559,43 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_LONGOPTS,
 		{ 0 }
 	};
-	static const char *const cmds[] = { "init", "send", "recv", "peek", "stat" };
+	static const char *const cmds[] = {
+		"init", "send", "recv", "peek", "stat", "get", "set"
+	};
 	char err[300];
 	bool known = false;
 	int c, nargs;
 
-	while ((c = getopt_long(argc, argv, "C:c:bft:n:w:sjh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "C:c:bft:n:w:sj" CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
-			if (!parse_size(optarg, &o->create) || !o->create) {
-				msg("--create needs a size, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_size(optarg, &o->create) || !o->create)
+				return usage_error("--create needs a size, not \"%s\"", optarg);
 			break;
 		case 'c':
-			if (o->nspecs == XSHM_CHAN_MAX) {
-				msg("at most %d channels", XSHM_CHAN_MAX);
-				return EXIT_USAGE;
-			}
+			if (o->nspecs == XSHM_CHAN_MAX)
+				return usage_error("at most %d channels", XSHM_CHAN_MAX);
 			if (chan_spec_parse(optarg, &o->specs[o->nspecs],
-					    o->names[o->nspecs], err, sizeof(err))) {
-				msg("%s", err);
-				return EXIT_USAGE;
-			}
+					    o->names[o->nspecs], err, sizeof(err)))
+				return usage_error("%s", err);
 			o->nspecs++;
 			break;
 		case 'F':
 			o->force = true;
+			break;
+		case 'A':
+			o->allow_drops = true;
+			break;
+		case 'W':
+			if (!parse_int(optarg, 0, &o->writer) || o->writer > UINT32_MAX)
+				return usage_error("--writer needs a slot number, not \"%s\"", optarg);
+			break;
+		case 'T':
+			if (!parse_u64(optarg, &o->stamp))
+				return usage_error("--stamp needs a number, not \"%s\"", optarg);
 			break;
 		case 'b':
 			o->binary = true;
@@ -523,22 +604,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->follow = true;
 			break;
 		case 't':
-			if (!parse_int(optarg, 0, &o->timeout_ms) || o->timeout_ms > INT32_MAX) {
-				msg("--timeout needs milliseconds, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 0, &o->timeout_ms) || o->timeout_ms > INT32_MAX)
+				return usage_error("--timeout needs milliseconds, not \"%s\"", optarg);
 			break;
 		case 'n':
-			if (!parse_int(optarg, 1, &o->count)) {
-				msg("--count needs a positive number, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 1, &o->count))
+				return usage_error("--count needs a positive number, not \"%s\"", optarg);
 			break;
 		case 'w':
-			if (!parse_int(optarg, -1, &o->wait_ms) || o->wait_ms > INT32_MAX) {
-				msg("--wait needs milliseconds or -1, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, -1, &o->wait_ms) || o->wait_ms > INT32_MAX)
+				return usage_error("--wait needs milliseconds or -1, not \"%s\"", optarg);
 			break;
 		case 's':
 			o->stats = true;
@@ -546,38 +621,31 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'j':
 			o->json = true;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(EXIT_OK);
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if (!cli_common_option(c, usage))
+				return EXIT_USAGE;
+			break;
 		}
 	}
 	nargs = argc - optind;
-	if (nargs < 2) {
-		msg(nargs ? "missing REGION" : "missing COMMAND");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (nargs < 2)
+		return usage_error(nargs ? "missing REGION" : "missing COMMAND");
 	o->cmd = argv[optind];
 	o->region = argv[optind + 1];
 	o->chan = nargs > 2 ? argv[optind + 2] : NULL;
+	o->value = nargs > 3 ? argv[optind + 3] : NULL;
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		known |= !strcmp(o->cmd, cmds[i]);
-	if (!known) {
-		msg("unknown command \"%s\"", o->cmd);
-		return EXIT_USAGE;
-	}
+	if (!known)
+		return usage_error("unknown command \"%s\"", o->cmd);
 	if (!strcmp(o->cmd, "init") ? nargs != 2 : !strcmp(o->cmd, "stat") ?
-	    nargs > 3 : nargs != 3) {
-		msg("wrong number of arguments for %s", o->cmd);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(o->cmd, "init") != (o->nspecs > 0)) {
-		msg(o->nspecs ? "--chan is only for init" : "init needs --chan");
-		return EXIT_USAGE;
-	}
+	    nargs > 3 : !strcmp(o->cmd, "set") ? nargs < 3 || nargs > 4 : nargs != 3)
+		return usage_error("wrong number of arguments for %s", o->cmd);
+	if (o->json && (!strcmp(o->cmd, "send") || !strcmp(o->cmd, "recv") ||
+			!strcmp(o->cmd, "set")))
+		return usage_error("--json is for init, peek, stat and get");
+	if (!strcmp(o->cmd, "init") != (o->nspecs > 0))
+		return usage_error(o->nspecs ? "--chan is only for init" : "init needs --chan");
 	return -1;
 }
 
@@ -588,7 +656,7 @@ int main(int argc, char **argv)
 	struct xshm_region *r;
 	int rc, ret;
 
-	tool_init(argv[0]);
+	tool_init(argv);
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -605,16 +673,19 @@ int main(int argc, char **argv)
 	if ((ret == -EACCES || ret == -EPERM || ret == -EROFS) && !o.create &&
 	    !strcmp(o.cmd, "stat"))
 		ret = xshm_region_open(o.region, XSHM_OPEN_RDONLY, 0, &r);
-	if (ret < 0) {
-		msg("%s: %s", o.region, xshm_strerror(ret));
-		return EXIT_RUNTIME;
-	}
+	if (ret == -ENODATA && !strcmp(o.cmd, "init"))
+		/* an empty file: say how large it must be */
+		return region_too_small(o.region, 0, o.specs, o.nspecs);
+	if (ret < 0)
+		return region_open_error(o.region, ret);
+	detail("%s: %zu bytes, %s", xshm_region_name(r), xshm_region_size(r),
+	       xshm_layout_check(r) ? "no valid layout" : "a valid layout");
 	if (strcmp(o.cmd, "init") && o.wait_ms) {
 		ret = xshm_layout_wait(r, (int)o.wait_ms);
 		if (ret < 0) {
-			msg("%s: no layout appeared: %s", o.region, xshm_strerror(ret));
+			rc = layout_error(o.region, r, ret);
 			xshm_region_close(r);
-			return ret == -ETIMEDOUT ? EXIT_SHORT : err_exit(ret);
+			return rc;
 		}
 	}
 	if (!strcmp(o.cmd, "init"))

@@ -17,6 +17,9 @@
 #include <time.h>
 
 #include "chan-spec.h"
+#include "cli.h"
+#include "json.h"
+#include "region-error.h"
 #include "util.h"
 #include "xshm.h"
 
@@ -42,10 +45,11 @@ static void usage(FILE *f)
 "  -c, --init SPEC   initialise the region with these channels if it holds\n"
 "                    no layout (repeatable; see xshm-ring init)\n"
 "  -w, --wait MS     wait up to MS for a layout (default -1: forever)\n"
-"  -h, --help        this help\n"
-"\n"
+"  -j, --json        the summary at the end as JSON\n"
+CLI_HELP
 "At the end it prints \"sent N dropped D first-seq F next-seq S\" on stdout.\n"
-"Exit status: 0 ok, 1 runtime error, 2 usage error.\n");
+"Dropping is what a real-time producer does when the ring is full: drops are\n"
+"counted in that summary and do not change the exit status.\n");
 }
 
 int main(int argc, char **argv)
@@ -56,13 +60,15 @@ int main(int argc, char **argv)
 		{ "size", required_argument, NULL, 'S' },
 		{ "init", required_argument, NULL, 'c' },
 		{ "wait", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_JSON_LONGOPT,
+		CLI_LONGOPTS,
 		{ 0 }
 	};
 	struct xshm_chan_spec specs[XSHM_CHAN_MAX];
 	char names[XSHM_CHAN_MAX][XSHM_NAME_MAX + 1], err_text[300];
 	long long rate = 1000, count = 0, size = 48, wait_ms = -1;
 	unsigned int nspecs = 0;
+	bool json = false;
 	uint64_t sent = 0, dropped = 0, due = 0, ticks = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct xshm_region *r;
@@ -72,80 +78,77 @@ int main(int argc, char **argv)
 	char rec[4096];
 	int c, err, rc = EXIT_OK;
 
-	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "r:n:S:c:w:h", longopts, NULL)) != -1) {
+	tool_init(argv);
+	while ((c = getopt_long(argc, argv, "r:n:S:c:w:j" CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (!parse_int(optarg, 1, &rate) || rate > 100000000) {
-				msg("--rate needs 1..1e8, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 1, &rate) || rate > 100000000)
+				return usage_error("--rate needs 1..1e8, not \"%s\"", optarg);
 			break;
 		case 'n':
-			if (!parse_int(optarg, 1, &count)) {
-				msg("--count needs a positive number, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 1, &count))
+				return usage_error("--count needs a positive number, not \"%s\"", optarg);
 			break;
 		case 'S':
-			if (!parse_int(optarg, 1, &size) || size >= (long long)sizeof(rec)) {
-				msg("--size needs 1..%zu, not \"%s\"", sizeof(rec) - 1, optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, 1, &size) || size >= (long long)sizeof(rec))
+				return usage_error("--size needs 1..%zu, not \"%s\"", sizeof(rec) - 1, optarg);
 			break;
 		case 'c':
 			if (nspecs == XSHM_CHAN_MAX ||
 			    chan_spec_parse(optarg, &specs[nspecs], names[nspecs],
-					    err_text, sizeof(err_text))) {
-				msg("%s", nspecs == XSHM_CHAN_MAX ? "too many channels" : err_text);
-				return EXIT_USAGE;
-			}
+					    err_text, sizeof(err_text)))
+				return usage_error("%s", nspecs == XSHM_CHAN_MAX ? "too many channels" : err_text);
 			nspecs++;
 			break;
 		case 'w':
-			if (!parse_int(optarg, -1, &wait_ms) || wait_ms > INT32_MAX) {
-				msg("--wait needs milliseconds or -1, not \"%s\"", optarg);
-				return EXIT_USAGE;
-			}
+			if (!parse_int(optarg, -1, &wait_ms) || wait_ms > INT32_MAX)
+				return usage_error("--wait needs milliseconds or -1, not \"%s\"", optarg);
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+		case 'j':
+			json = true;
+			break;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if (!cli_common_option(c, usage))
+				return EXIT_USAGE;
+			break;
 		}
 	}
-	if (argc - optind != 2) {
-		msg("REGION and RING expected");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc - optind != 2)
+		return usage_error("REGION and RING expected");
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
 	err = xshm_region_open(argv[optind], 0, 0, &r);
-	if (err) {
-		msg("%s: %s", argv[optind], xshm_strerror(err));
-		return EXIT_RUNTIME;
-	}
+	if (err)
+		return region_open_error(argv[optind], err);
 	if (nspecs) {
 		err = xshm_layout_init(r, specs, nspecs, 0);
-		if (err < 0 && err != -EEXIST) {
-			msg("init: %s", xshm_strerror(err));
+		if (err == -ENOSPC)
+			rc = region_too_small(argv[optind], xshm_region_size(r),
+					      specs, nspecs);
+		else if (err < 0 && err != -EEXIST)
+			rc = layout_error(argv[optind], r, err);
+		if (rc) {
 			xshm_region_close(r);
-			return EXIT_RUNTIME;
+			return rc;
 		}
 	}
 	err = xshm_layout_wait(r, (int)wait_ms);
-	if (!err)
-		err = xshm_ring_attach(r, argv[optind + 1], XSHM_PRODUCER, &ring);
 	if (err) {
-		msg("%s: %s", argv[optind + 1], xshm_strerror(err));
+		rc = layout_error(argv[optind], r, err);
+		xshm_region_close(r);
+		return rc;
+	}
+	err = xshm_ring_attach(r, argv[optind + 1], XSHM_PRODUCER, &ring);
+	if (err) {
+		msg("%s: ring \"%s\": %s", argv[optind], argv[optind + 1],
+		    err == -ENOENT ? "no such channel" : xshm_strerror(err));
 		xshm_region_close(r);
 		return EXIT_RUNTIME;
 	}
 	first_seq = xshm_ring_next_seq(ring);
+	detail("%s: ring \"%s\" from seq %" PRIu32 ", %lld records/s of %lld bytes",
+	       argv[optind], argv[optind + 1], first_seq, rate, size);
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!stop && (!count || sent + dropped < (uint64_t)count)) {
@@ -182,9 +185,22 @@ int main(int argc, char **argv)
 		}
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
-	printf("sent %" PRIu64 " dropped %" PRIu64 " first-seq %" PRIu32
-	       " next-seq %" PRIu32 "\n", sent, dropped, first_seq,
-	       xshm_ring_next_seq(ring));
+	if (json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_u64(&j, "sent", sent);
+		json_u64(&j, "dropped", dropped);
+		json_u64(&j, "first_seq", first_seq);
+		json_u64(&j, "next_seq", xshm_ring_next_seq(ring));
+		json_obj_end(&j);
+		json_finish(&j);
+	} else {
+		printf("sent %" PRIu64 " dropped %" PRIu64 " first-seq %" PRIu32
+		       " next-seq %" PRIu32 "\n", sent, dropped, first_seq,
+		       xshm_ring_next_seq(ring));
+	}
 	xshm_ring_detach(ring);
 	xshm_region_close(r);
 	return rc;
