@@ -17,6 +17,8 @@ import statistics
 import sys
 from collections import defaultdict
 
+import report_logpath as logpath
+
 PEERS = ["boost_spsc", "ck_ring", "dpdk_rte_ring"]
 XSHM = ["xshm_fixed", "xshm_var", "xshm_seqlock", "xshm_latch"]
 LIMITS = ["pingpong", "xcopy", "memcpy"]
@@ -27,6 +29,9 @@ THROUGHPUT = ["msgs_per_s", "bytes_per_s", "steady_msgs_per_s",
 EXTRA = ["reads_per_s", "distinct_reads"]
 NOISE = "preemptions"    # involuntary context switches during one run
 SLEEPS = "sleeps"        # voluntary ones: the channel's wait slept
+# a figure whose spread, or whose whole-run/steady gap, exceeds this is
+# marked unstable and meets no goal
+UNSTABLE = 0.25
 
 # the issue's goals: (what, impls, test, msg, batches, metric, reference, bound)
 GOALS = [
@@ -57,13 +62,14 @@ def load(path):
 
 
 def summarise(runs):
-    """median, spread ((max - min) / median) and best of each figure"""
+    """median, spread ((max - min) / median), best, min and max of each
+    figure"""
     out = {}
     for key, vals in runs.items():
         med = statistics.median(vals)
         spread = (max(vals) - min(vals)) / med if med else 0.0
         best = min(vals) if lower_is_better(key[4]) else max(vals)
-        out[key] = (med, spread, len(vals), best)
+        out[key] = (med, spread, len(vals), best, min(vals), max(vals))
     return out
 
 
@@ -133,43 +139,114 @@ def goal_ratio(summ, impl, test, msg, batch, metric, ref):
     return v, ratio(v, limit(summ, test, msg, metric))
 
 
-def verdict(r, metric, bound):
+def reference_keys(summ, test, msg, batch, metric, ref):
+    """the figures a goal's ratio divides by (their spread counts too)"""
+    if ref == "peer":
+        return [(p, test, msg, batch, metric) for p in PEERS
+                if (p, test, msg, batch, metric) in summ]
+    if ref == "xcopy":
+        return [("xcopy", test, msg, 1, "bytes_per_s")]
+    if metric in LATENCY:
+        return [("pingpong", "lat", msg, 1, metric)]
+    return [("memcpy", "tput", msg, 1, "bytes_per_s")]
+
+
+def instability(summ, keys, steady_pair=None):
+    """why a figure cannot be trusted, or "" (spread or whole/steady gap
+    over UNSTABLE)"""
+    why = []
+    for k in keys:
+        if k in summ and summ[k][1] > UNSTABLE:
+            why.append("%s spread %.0f%%" % (k[0], 100 * summ[k][1]))
+    if steady_pair and steady_pair[0] in summ and steady_pair[1] in summ:
+        w, st = summ[steady_pair[0]][0], summ[steady_pair[1]][0]
+        if w and st and max(w, st) / min(w, st) - 1 > UNSTABLE:
+            why.append("%s whole/steady %.2f" % (steady_pair[0][0], w / st))
+    return "; ".join(why)
+
+
+def verdict(r, metric, bound, unstable=""):
     if r is None:
         return "not measured"
     if bound is None:
         return "(no goal)"
+    if unstable:
+        return "UNSTABLE (%s)" % unstable
     if lower_is_better(metric):
         return "met" if r <= bound else "NOT met"
     return "met" if r >= bound else "NOT met"
 
 
+def fmt_range(summ, key):
+    if key not in summ:
+        return ""
+    med = summ[key][0]
+    lo, hi = summ[key][4], summ[key][5]
+    return "%s (%s - %s)" % (fmt_value(key[4], med), fmt_value(key[4], lo),
+                             fmt_value(key[4], hi))
+
+
 def goal_rows(summ):
-    """each goal on the whole-run medians and, for throughput, on the
-    median steady windows (the channel while both processes ran)"""
+    """one row per goal and implementation: whole-run median with its
+    min-max, spread, ratio, steady ratio (throughput) and one verdict: met
+    only if the whole-run and steady ratios both meet the bound and the
+    figures are stable"""
     rows = []
     for what, impls, test, msg, batches, metric, ref, bound in GOALS:
         for impl in impls:
             for batch in batches:
+                key = (impl, test, msg, batch, metric)
                 v, r = goal_ratio(summ, impl, test, msg, batch, metric, ref)
-                sv, sr = (None, None)
+                sr, pair = None, None
+                keys = [key] + reference_keys(summ, test, msg, batch, metric, ref)
                 if metric in ("msgs_per_s", "bytes_per_s"):
-                    sv, sr = goal_ratio(summ, impl, test, msg, batch,
-                                        "steady_" + metric, ref)
-                rows.append((what, impl, batch, metric, v, r,
-                             verdict(r, metric, bound), sv, sr,
-                             verdict(sr, metric, bound) if sv else ""))
+                    skey = (impl, test, msg, batch, "steady_" + metric)
+                    _sv, sr = goal_ratio(summ, impl, test, msg, batch,
+                                         "steady_" + metric, ref)
+                    keys.append(skey)
+                    pair = (key, skey)
+                why = instability(summ, keys, pair)
+                vd = verdict(r, metric, bound, why)
+                if vd == "met" and sr is not None and \
+                        verdict(sr, metric, bound) != "met":
+                    vd = "NOT met (steady)"
+                rows.append(dict(what=what, impl=impl, cond="batch %d" % batch,
+                                 figure=fmt_range(summ, key),
+                                 spread="" if key not in summ else
+                                 "%.0f%%" % (100 * summ[key][1]),
+                                 ratio=fmt_ratio(r), steady=fmt_ratio(sr),
+                                 verdict=vd))
+    rows += logpath.goal_rows(summ, UNSTABLE)
     return rows
 
 
 def goals_table(summ):
-    lines = ["| goal | impl | batch | figure | ratio | verdict | steady figure | steady ratio | steady verdict |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for what, impl, batch, metric, v, r, vd, sv, sr, svd in goal_rows(summ):
-        lines.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
-            what, impl, batch, "" if v is None else fmt_value(metric, v),
-            fmt_ratio(r), vd, "" if sv is None else fmt_value(metric, sv),
-            fmt_ratio(sr), svd))
+    lines = ["| goal | impl | where | figure: median (min - max) | spread | ratio | steady ratio | verdict |",
+             "|---|---|---|---|---|---|---|---|"]
+    for g in goal_rows(summ):
+        lines.append("| %(what)s | %(impl)s | %(cond)s | %(figure)s | "
+                     "%(spread)s | %(ratio)s | %(steady)s | %(verdict)s |" % g)
     return lines
+
+
+def limit_breaches(summ):
+    """rings that beat a limit in the same run: then the limit is wrong"""
+    out = []
+    for key in sorted(summ, key=sort_key):
+        impl, test, msg, batch, metric = key
+        if test != "tput" or impl in LIMITS or \
+                metric not in ("bytes_per_s", "steady_bytes_per_s") or \
+                impl in ("xshm_seqlock", "xshm_latch"):
+            continue
+        for lim in ("xcopy", "memcpy"):
+            lk = (lim, "tput", msg, 1, "bytes_per_s")
+            if lk in summ and summ[key][0] > summ[lk][0]:
+                out.append("%s %dB batch %d %s %s = %.2fx %s: the %s "
+                           "limit is wrong" % (
+                               impl, msg, batch, metric,
+                               fmt_value(metric, summ[key][0]),
+                               summ[key][0] / summ[lk][0], lim, lim))
+    return out
 
 
 def update_readme(summ, machine, path):
@@ -195,7 +272,7 @@ def write_csv(summ, path):
                     "spread", "reps", "ratio_best_peer", "ratio_limit", "best"])
         for key in sorted(summ, key=sort_key):
             impl, test, msg, batch, metric = key
-            med, spread, n, best = summ[key]
+            med, spread, n, best = summ[key][:4]
             rp = ratio(med, best_peer(summ, test, msg, batch, metric, impl))
             rl = ratio(med, limit(summ, test, msg, metric))
             w.writerow([impl, test, msg, batch, metric, "%.6g" % med,
@@ -236,27 +313,41 @@ def write_md(summ, raw_runs, placements, machine, path):
               "Throughput goals are judged twice: on the whole-run median "
               "and on the median steady window (see README.md), which "
               "leaves out the stalls when the scheduler preempted a "
-              "spinning process.", ""]
+              "spinning process; a goal is met only when both ratios meet "
+              "it.  A figure whose spread (max - min over the repetitions, "
+              "over the median) or whose whole-run/steady gap exceeds "
+              "%d%%, in the figure or in what it is compared to, is "
+              "UNSTABLE and meets no goal: rerun on a quieter machine." %
+              (100 * UNSTABLE), ""]
     lines += goals_table(summ) + [""]
+    breaches = limit_breaches(summ)
+    lines += ["## Limits check", "",
+              "A limit that a ring beats in the same run is not a limit."]
+    lines += [""] + ["- " + b for b in breaches] if breaches else \
+        ["", "No ring exceeded the two-core copy (xcopy) or memcpy limit "
+         "in this run (medians, whole-run and steady)."]
+    lines += [""]
+    lines += logpath.markdown(summ, UNSTABLE)
 
     sections = [("Throughput", "tput", THROUGHPUT + EXTRA),
                 ("One-way latency (half the round trip, batch 1)", "lat",
                  LATENCY)]
     for title, test, metrics in sections:
         lines += ["## " + title, "",
-                  "| impl | msg | batch | metric | median | spread | best | vs peer | vs limit |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "| impl | msg | batch | metric | median | min - max | spread | best | vs peer | vs limit |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for key in sorted(summ, key=sort_key):
             impl, t, msg, batch, metric = key
             if t != test or metric not in metrics:
                 continue
-            med, spread, n, best = summ[key]
+            med, spread, n, best = summ[key][:4]
             rp = ratio(med, best_peer(summ, t, msg, batch, metric, impl))
             rl = ratio(med, limit(summ, t, msg, metric))
-            lines.append("| %s | %d | %d | %s | %s | %.0f%% | %s | %s | %s |" % (
+            lines.append("| %s | %d | %d | %s | %s | %s - %s | %.0f%%%s | %s | %s | %s |" % (
                 impl, msg, batch, metric, fmt_value(metric, med),
-                100 * spread, fmt_value(metric, best), fmt_ratio(rp),
-                fmt_ratio(rl)))
+                fmt_value(metric, summ[key][4]), fmt_value(metric, summ[key][5]),
+                100 * spread, " unstable" if spread > UNSTABLE else "",
+                fmt_value(metric, best), fmt_ratio(rp), fmt_ratio(rl)))
         lines.append("")
 
     lines += ["## Where each implementation runs", ""]
@@ -318,10 +409,11 @@ def main():
     write_plot_data(summ, outdir)
     if len(sys.argv) == 6:
         update_readme(summ, machine, sys.argv[5])
-    for what, impl, batch, _m, _v, r, vd, _sv, sr, svd in goal_rows(summ):
-        print("goal: %s: %s batch %d: ratio %s: %s%s" % (
-            what, impl, batch, fmt_ratio(r), vd,
-            "; steady ratio %s: %s" % (fmt_ratio(sr), svd) if svd else ""))
+    for g in goal_rows(summ):
+        print("goal: %(what)s: %(impl)s %(cond)s: %(figure)s, spread "
+              "%(spread)s, ratio %(ratio)s, steady %(steady)s: %(verdict)s" % g)
+    for b in limit_breaches(summ):
+        print("limit: " + b)
 
 
 if __name__ == "__main__":
