@@ -74,6 +74,17 @@ measure() {
 	fi
 }
 
+# a limit program: arguments of its own, same CSV rows
+measure_limit() {
+	local rows
+	if rows=$(timeout $((run_timeout + 10)) "$@"); then
+		echo "$rows" >>"$raw"
+	else
+		echo "bench: FAILED (status $?): $*" >&2
+		failed=$((failed + 1))
+	fi
+}
+
 loads=
 start=$(date +%s)
 for rep in $(seq 1 "$reps"); do
@@ -99,13 +110,17 @@ for rep in $(seq 1 "$reps"); do
 			measure "$bin/bench-$b" --test lat --msg "$msg" \
 				--count "$n_lat" --rep "$rep"
 		done
-		if rows=$(taskset -c "$cpu_a" "$bin/limit-memcpy" "$msg" $((n * 10)) "$cpu_a" "$rep") &&
-			rows2=$(timeout $((run_timeout + 10)) "$bin/limit-xcopy" "$msg" "$n" "$cpu_a" "$cpu_b" "$rep"); then
-			printf '%s\n%s\n' "$rows" "$rows2" >>"$raw"
+		if rows=$(taskset -c "$cpu_a" "$bin/limit-memcpy" "$msg" $((n * 10)) "$cpu_a" "$rep"); then
+			echo "$rows" >>"$raw"
 		else
-			echo "bench: FAILED: a limit for $msg-byte messages" >&2
+			echo "bench: FAILED: memcpy limit for $msg-byte messages" >&2
 			failed=$((failed + 1))
 		fi
+		# two-core copy: chunk and buffer as a ring-full (0) or small and hot
+		for cfg in "32768 0" "4096 0" "4096 65536"; do
+			# shellcheck disable=SC2086
+			measure_limit "$bin/limit-xcopy" "$msg" "$n" "$cpu_a" "$cpu_b" "$rep" $cfg
+		done
 	done
 done
 elapsed=$(($(date +%s) - start))
