@@ -19,7 +19,8 @@ from collections import defaultdict
 
 import report_logpath as logpath
 
-PEERS = ["boost_spsc", "ck_ring", "dpdk_rte_ring"]
+PEERS = ["boost_spsc", "ck_ring", "dpdk_rte_ring", "idxcache_spsc",
+         "moodycamel_rwq"]
 XSHM = ["xshm_fixed", "xshm_var", "xshm_seqlock", "xshm_latch"]
 LIMITS = ["pingpong", "memcpy"]    # and xcopy_<chunk>k_<buffer>k
 ORDER = XSHM + PEERS + LIMITS
@@ -299,7 +300,8 @@ def write_md(summ, raw_runs, placements, machine, path):
               "median of its repetitions; spread is (max - min) / median, "
               "best the best repetition. "
               "Ratios compare figures of the same run: *vs peer* to the best "
-              "of Boost, CK and DPDK for the same message size and batch, "
+              "of Boost, CK, DPDK, the index-caching ring (rigtorp's design) and "
+              "moodycamel's ReaderWriterQueue for the same message size and batch, "
               "*vs limit* to memcpy bandwidth (bytes/s) or to the bare "
               "ping-pong of the same size (latency). *xcopy_C_B* is the "
               "two-core copy bandwidth: only the payload lines cross, "

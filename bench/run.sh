@@ -50,9 +50,9 @@ if [ -z "${cpu_b:-}" ]; then
 fi
 cpus=$cpu_a,$cpu_b
 
-rings="xshm-fixed xshm-var ck boost dpdk"
+rings="xshm-fixed xshm-var ck boost dpdk idxcache moodycamel"
 values="xshm-seqlock xshm-latch"
-lat_impls="pingpong xshm-fixed xshm-var $values ck boost dpdk"
+lat_impls="pingpong xshm-fixed xshm-var $values ck boost dpdk idxcache moodycamel"
 raw=$out/raw.csv places=$out/placements.csv machine=$out/machine.txt
 : >"$raw"
 : >"$places"
@@ -133,7 +133,7 @@ elapsed=$(($(date +%s) - start))
 	echo "kernel: $(uname -srm)"
 	echo "compiler: $(cc --version | head -1); $(c++ --version | head -1)"
 	echo "flags: -O2 (generic x86-64) for every implementation"
-	echo "peers: $(dpkg-query -W -f='${Package} ${Version}; ' libboost-dev libck-dev libdpdk-dev 2>/dev/null || true)"
+	echo "peers: $(dpkg-query -W -f='${Package} ${Version}; ' libboost-dev libck-dev libdpdk-dev libreaderwriterqueue-dev 2>/dev/null || true)"
 	echo
 	lscpu | grep -v -E '^(Flags|Vulnerability)'
 } >"$machine"

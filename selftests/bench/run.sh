@@ -41,7 +41,7 @@ figure() { # impl test msg batch metric
 }
 positive() { awk -v v="$1" 'BEGIN { exit !(v + 0 > 0) }'; }
 
-impls="boost_spsc ck_ring dpdk_rte_ring"
+impls="boost_spsc ck_ring dpdk_rte_ring idxcache_spsc moodycamel_rwq"
 have_xshm=0
 if [ -x build/bench/bench-xshm-fixed ]; then
 	impls="$impls xshm_fixed xshm_var"
