@@ -75,7 +75,8 @@ def summarise(runs):
 
 
 def lower_is_better(metric):
-    return metric in LATENCY or metric in (NOISE, SLEEPS)
+    return metric in LATENCY or metric in (NOISE, SLEEPS, "loss",
+                                           "cpu_ns_per_record")
 
 
 def best_peer(summ, test, msg, batch, metric, impl=None):
@@ -423,6 +424,7 @@ def main():
     write_csv(summ, outdir + "/results.csv")
     write_md(summ, runs, placements, machine, outdir + "/results.md")
     write_plot_data(summ, outdir)
+    logpath.plot_data(summ, outdir + "/plot-logpath.dat")
     if len(sys.argv) == 6:
         update_readme(summ, machine, sys.argv[5])
     for g in goal_rows(summ):

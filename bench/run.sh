@@ -41,6 +41,10 @@ if [ -f lib/libxshm/Makefile ]; then
 		echo "bench: libxshm did not build; measuring peers and limits only" >&2
 fi
 make -C bench -j2 >&2
+# the log path needs the tools (xshm-rtsim, xshm-ring, xshm-logd)
+if [ -f tools/Makefile ]; then
+	make -C tools -j2 >&2 || echo "bench: tools did not build; no log path" >&2
+fi
 
 # the first two CPUs we may run on: producer on the first, consumer on the second
 read -r cpu_a cpu_b < <(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0))[:2])')
@@ -85,6 +89,8 @@ measure_limit() {
 	fi
 }
 
+lp_quick=
+[ "$quick" = 0 ] || lp_quick=1
 loads=
 start=$(date +%s)
 for rep in $(seq 1 "$reps"); do
@@ -122,6 +128,16 @@ for rep in $(seq 1 "$reps"); do
 			measure_limit "$bin/limit-xcopy" "$msg" "$n" "$cpu_a" "$cpu_b" "$rep" $cfg
 		done
 	done
+	# the main job end to end: producer -> ring -> xshm-logd -> file, and LTTng
+	if [ -x build/tools/xshm-logd ] && [ -x "$bin/xshm-producer" ]; then
+		if ! bench/logpath/run-logpath.py --tools build/tools \
+			--bin "$bin" --work "$bin/logpath-work" \
+			--cpus "$cpus" --rep "$rep" ${lp_quick:+--quick} \
+			>>"$raw"; then
+			echo "bench: FAILED: log path, repetition $rep" >&2
+			failed=$((failed + 1))
+		fi
+	fi
 done
 elapsed=$(($(date +%s) - start))
 
@@ -130,10 +146,12 @@ elapsed=$(($(date +%s) - start))
 	echo "run: $reps repetitions in ${elapsed}s, CPUs $cpus$([ "$quick" = 1 ] && echo ', quick')"
 	echo "load average (1/5/15 min) at each repetition:$loads"
 	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "uptime after: $(uptime)"
 	echo "kernel: $(uname -srm)"
 	echo "compiler: $(cc --version | head -1); $(c++ --version | head -1)"
 	echo "flags: -O2 (generic x86-64) for every implementation"
-	echo "peers: $(dpkg-query -W -f='${Package} ${Version}; ' libboost-dev libck-dev libdpdk-dev libreaderwriterqueue-dev 2>/dev/null || true)"
+	echo "peers: $(dpkg-query -W -f='${Package} ${Version}; ' libboost-dev libck-dev libdpdk-dev libreaderwriterqueue-dev lttng-tools liblttng-ust-dev babeltrace2 2>/dev/null || true)"
+	echo "log path directory: $bin/logpath-work on $(df --output=source,fstype "$bin" | tail -1)"
 	echo
 	lscpu | grep -v -E '^(Flags|Vulnerability)'
 } >"$machine"
