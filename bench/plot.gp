@@ -10,6 +10,10 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set key outside right top vertical
+# gnuplot has eight default colours; more implementations than that
+set linetype 9 lc rgb "navy"
+set linetype 10 lc rgb "olive"
+set linetype 11 lc rgb "gray40"
 set grid ytics
 set logscale y
 set xtics nomirror
