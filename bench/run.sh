@@ -1,11 +1,13 @@
 #!/bin/bash
 # Build and run every benchmark on this machine, then write the report.
 #
-# usage: bench/run.sh [--quick] [--reps N] [--out DIR]
+# usage: bench/run.sh [--quick] [--reps N] [--scale K] [--out DIR]
 #
 #   default   5 repetitions, results in bench/results/
 #   --quick   3 short repetitions, results in build/bench/results-quick/
 #             (and no callgrind profile)
+#   --scale K ring and latency runs K times shorter than the default
+#             (a loaded machine; the log path keeps its counts)
 #
 # Each figure is measured once per repetition, and the repetitions are
 # interleaved (rep 1 of everything, then rep 2, ...) so that a burst of
@@ -14,13 +16,14 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-quick=0 reps='' out=''
+quick=0 reps='' out='' scale=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--reps) reps=$2; shift ;;
+	--scale) scale=$2; shift ;;
 	--out) out=$2; shift ;;
-	*) echo "usage: $0 [--quick] [--reps N] [--out DIR]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--quick] [--reps N] [--scale K] [--out DIR]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -30,7 +33,8 @@ if [ "$quick" = 1 ]; then
 	n_small=300000 n_4k=30000 n_lat=20000 run_timeout=60
 else
 	reps=${reps:-5} out=${out:-bench/results}
-	n_small=10000000 n_4k=1000000 n_lat=200000 run_timeout=180
+	n_small=$((10000000 / scale)) n_4k=$((1000000 / scale)) n_lat=$((200000 / scale))
+	run_timeout=180
 fi
 bin=build/bench
 mkdir -p "$out" "$bin"
@@ -143,7 +147,7 @@ elapsed=$(($(date +%s) - start))
 
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo "run: $reps repetitions in ${elapsed}s, CPUs $cpus$([ "$quick" = 1 ] && echo ', quick')"
+	echo "run: $reps repetitions in ${elapsed}s, CPUs $cpus$([ "$quick" = 1 ] && echo ', quick')$([ "$scale" = 1 ] || echo ", ring runs 1/$scale of the default: $n_small, $n_4k (4 KiB), $n_lat round trips")"
 	echo "load average (1/5/15 min) at each repetition:$loads"
 	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "uptime after: $(uptime)"
