@@ -277,6 +277,10 @@ def update_readme(summ, machine, path):
     if begin not in text or end not in text:
         sys.exit("%s: no %s ... %s markers" % (path, begin, end))
     date = machine.splitlines()[0].replace("date: ", "") if machine else ""
+    load = [l.split(": ", 1)[1] for l in machine.splitlines()
+            if l.startswith("load average (1/5/15 min) at each")]
+    if load:
+        date += "; load average at each repetition: " + load[0]
     table = "\n".join(["", "From `bench/results/` (%s):" % date, ""] +
                       goals_table(summ) + [""])
     head, rest = text.split(begin, 1)
