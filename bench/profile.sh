@@ -20,7 +20,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 # impl binary, its send and recv functions (static, called through pointers)
 impls="xshm-fixed:xf_send:xf_recv xshm-var:xv_send:xv_recv
-ck:ck_send:ck_recv boost:boost_send:boost_recv dpdk:dpdk_send:dpdk_recv"
+ck:ck_send:ck_recv boost:boost_send:boost_recv dpdk:dpdk_send:dpdk_recv
+idxcache:idx_send:idx_recv moodycamel:mc_send:mc_recv"
 
 # instructions executed inside one function (and what it calls)
 collected() { # function binary args...

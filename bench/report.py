@@ -17,9 +17,12 @@ import statistics
 import sys
 from collections import defaultdict
 
-PEERS = ["boost_spsc", "ck_ring", "dpdk_rte_ring"]
+import report_logpath as logpath
+
+PEERS = ["boost_spsc", "ck_ring", "dpdk_rte_ring", "idxcache_spsc",
+         "moodycamel_rwq"]
 XSHM = ["xshm_fixed", "xshm_var", "xshm_seqlock", "xshm_latch"]
-LIMITS = ["pingpong", "xcopy", "memcpy"]
+LIMITS = ["pingpong", "memcpy"]    # and xcopy_<chunk>k_<buffer>k
 ORDER = XSHM + PEERS + LIMITS
 LATENCY = ["p50_ns", "p99_ns", "p999_ns"]
 THROUGHPUT = ["msgs_per_s", "bytes_per_s", "steady_msgs_per_s",
@@ -27,6 +30,9 @@ THROUGHPUT = ["msgs_per_s", "bytes_per_s", "steady_msgs_per_s",
 EXTRA = ["reads_per_s", "distinct_reads"]
 NOISE = "preemptions"    # involuntary context switches during one run
 SLEEPS = "sleeps"        # voluntary ones: the channel's wait slept
+# a figure whose spread, or whose whole-run/steady gap, exceeds this is
+# marked unstable and meets no goal
+UNSTABLE = 0.25
 
 # the issue's goals: (what, impls, test, msg, batches, metric, reference, bound)
 GOALS = [
@@ -39,7 +45,7 @@ GOALS = [
     ("4 KiB records >= 0.6x memcpy bandwidth", ["xshm_var", "xshm_fixed"],
      "tput", 4096, [1, 32], "bytes_per_s", "limit", 0.6),
     # not a goal: how near the two-core copy ceiling a ring gets (no bound)
-    ("(context) 4 KiB records vs two-core copy bandwidth",
+    ("(context) 4 KiB records vs best two-core copy",
      ["xshm_var", "xshm_fixed"], "tput", 4096, [1, 32], "bytes_per_s",
      "xcopy", None),
 ]
@@ -57,23 +63,25 @@ def load(path):
 
 
 def summarise(runs):
-    """median, spread ((max - min) / median) and best of each figure"""
+    """median, spread ((max - min) / median), best, min and max of each
+    figure"""
     out = {}
     for key, vals in runs.items():
         med = statistics.median(vals)
         spread = (max(vals) - min(vals)) / med if med else 0.0
         best = min(vals) if lower_is_better(key[4]) else max(vals)
-        out[key] = (med, spread, len(vals), best)
+        out[key] = (med, spread, len(vals), best, min(vals), max(vals))
     return out
 
 
 def lower_is_better(metric):
-    return metric in LATENCY or metric in (NOISE, SLEEPS)
+    return metric in LATENCY or metric in (NOISE, SLEEPS, "loss",
+                                           "cpu_ns_per_record")
 
 
 def best_peer(summ, test, msg, batch, metric, impl=None):
     # limits are references, and a seqlock's writes/s is not a queue's rate
-    if metric in (NOISE, SLEEPS) or impl in LIMITS or (impl in ("xshm_seqlock", "xshm_latch") and
+    if metric in (NOISE, SLEEPS) or (impl and is_limit(impl)) or (impl in ("xshm_seqlock", "xshm_latch") and
                           test == "tput"):
         return None
     vals = [summ[(p, test, msg, batch, metric)][0] for p in PEERS
@@ -92,6 +100,18 @@ def limit(summ, test, msg, metric):
     else:
         return None
     return summ[key][0] if key in summ else None
+
+
+def is_limit(impl):
+    return impl in LIMITS or impl.startswith("xcopy_")
+
+
+def two_core(summ, msg, metric="bytes_per_s"):
+    """the two-core copy limit: the best median of the xcopy
+    configurations measured for this size (key of that figure or None)"""
+    keys = [k for k in summ if k[0].startswith("xcopy_") and k[1] == "tput"
+            and k[2] == msg and k[4] == metric]
+    return max(keys, key=lambda k: summ[k][0]) if keys else None
 
 
 def ratio(v, ref):
@@ -128,48 +148,125 @@ def goal_ratio(summ, impl, test, msg, batch, metric, ref):
     if ref == "peer":
         return v, ratio(v, best_peer(summ, test, msg, batch, metric))
     if ref == "xcopy":
-        ref_key = ("xcopy", test, msg, 1, "bytes_per_s")
-        return v, ratio(v, summ[ref_key][0] if ref_key in summ else None)
+        ref_key = two_core(summ, msg)
+        return v, ratio(v, summ[ref_key][0] if ref_key else None)
     return v, ratio(v, limit(summ, test, msg, metric))
 
 
-def verdict(r, metric, bound):
+def reference_keys(summ, test, msg, batch, metric, ref):
+    """the figures a goal's ratio divides by (their spread counts too)"""
+    if ref == "peer":
+        return [(p, test, msg, batch, metric) for p in PEERS
+                if (p, test, msg, batch, metric) in summ]
+    if ref == "xcopy":
+        return [k for k in [two_core(summ, msg)] if k]
+    if metric in LATENCY:
+        return [("pingpong", "lat", msg, 1, metric)]
+    return [("memcpy", "tput", msg, 1, "bytes_per_s")]
+
+
+def instability(summ, keys, steady_pair=None):
+    """why a figure cannot be trusted, or "" (spread or whole/steady gap
+    over UNSTABLE)"""
+    why = []
+    for k in keys:
+        if k in summ and summ[k][1] > UNSTABLE:
+            why.append("%s spread %.0f%%" % (k[0], 100 * summ[k][1]))
+    if steady_pair and steady_pair[0] in summ and steady_pair[1] in summ:
+        w, st = summ[steady_pair[0]][0], summ[steady_pair[1]][0]
+        if w and st and max(w, st) / min(w, st) - 1 > UNSTABLE:
+            why.append("%s whole/steady %.2f" % (steady_pair[0][0], w / st))
+    return "; ".join(why)
+
+
+def verdict(r, metric, bound, unstable=""):
     if r is None:
         return "not measured"
     if bound is None:
         return "(no goal)"
+    if unstable:
+        return "UNSTABLE (%s)" % unstable
     if lower_is_better(metric):
         return "met" if r <= bound else "NOT met"
     return "met" if r >= bound else "NOT met"
 
 
+def fmt_range(summ, key):
+    if key not in summ:
+        return ""
+    med = summ[key][0]
+    lo, hi = summ[key][4], summ[key][5]
+    return "%s (%s - %s)" % (fmt_value(key[4], med), fmt_value(key[4], lo),
+                             fmt_value(key[4], hi))
+
+
 def goal_rows(summ):
-    """each goal on the whole-run medians and, for throughput, on the
-    median steady windows (the channel while both processes ran)"""
+    """one row per goal and implementation: whole-run median with its
+    min-max, spread, ratio, steady ratio (throughput) and one verdict: met
+    only if the whole-run and steady ratios both meet the bound and the
+    figures are stable"""
     rows = []
     for what, impls, test, msg, batches, metric, ref, bound in GOALS:
         for impl in impls:
             for batch in batches:
+                key = (impl, test, msg, batch, metric)
                 v, r = goal_ratio(summ, impl, test, msg, batch, metric, ref)
-                sv, sr = (None, None)
+                sr, pair = None, None
+                keys = [key] + reference_keys(summ, test, msg, batch, metric, ref)
                 if metric in ("msgs_per_s", "bytes_per_s"):
-                    sv, sr = goal_ratio(summ, impl, test, msg, batch,
-                                        "steady_" + metric, ref)
-                rows.append((what, impl, batch, metric, v, r,
-                             verdict(r, metric, bound), sv, sr,
-                             verdict(sr, metric, bound) if sv else ""))
+                    skey = (impl, test, msg, batch, "steady_" + metric)
+                    _sv, sr = goal_ratio(summ, impl, test, msg, batch,
+                                         "steady_" + metric, ref)
+                    keys.append(skey)
+                    pair = (key, skey)
+                why = instability(summ, keys, pair)
+                vd = verdict(r, metric, bound, why)
+                if vd == "met" and sr is not None and \
+                        verdict(sr, metric, bound) != "met":
+                    vd = "NOT met (steady)"
+                rows.append(dict(what=what, impl=impl, cond="batch %d" % batch,
+                                 figure=fmt_range(summ, key),
+                                 spread="" if key not in summ else
+                                 "%.0f%%" % (100 * summ[key][1]),
+                                 ratio=fmt_ratio(r), steady=fmt_ratio(sr),
+                                 verdict=vd))
+    rows += logpath.goal_rows(summ, UNSTABLE)
     return rows
 
 
 def goals_table(summ):
-    lines = ["| goal | impl | batch | figure | ratio | verdict | steady figure | steady ratio | steady verdict |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for what, impl, batch, metric, v, r, vd, sv, sr, svd in goal_rows(summ):
-        lines.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
-            what, impl, batch, "" if v is None else fmt_value(metric, v),
-            fmt_ratio(r), vd, "" if sv is None else fmt_value(metric, sv),
-            fmt_ratio(sr), svd))
+    lines = ["| goal | impl | where | figure: median (min - max) | spread | ratio | steady ratio | verdict |",
+             "|---|---|---|---|---|---|---|---|"]
+    for g in goal_rows(summ):
+        lines.append("| %(what)s | %(impl)s | %(cond)s | %(figure)s | "
+                     "%(spread)s | %(ratio)s | %(steady)s | %(verdict)s |" % g)
     return lines
+
+
+def limit_breaches(summ):
+    """rings that beat a limit in the same run: then the limit is wrong.
+    Returns (stable, unstable): breaches between stable figures, and
+    those where the ring's or the limit's figure is itself unstable"""
+    stable, shaky = [], []
+    for key in sorted(summ, key=sort_key):
+        impl, test, msg, batch, metric = key
+        if test != "tput" or is_limit(impl) or \
+                metric not in ("bytes_per_s", "steady_bytes_per_s") or \
+                impl in ("xshm_seqlock", "xshm_latch"):
+            continue
+        for lk in (two_core(summ, msg), ("memcpy", "tput", msg, 1,
+                                          "bytes_per_s")):
+            if lk not in summ or summ[key][0] <= summ[lk][0]:
+                continue
+            line = "%s %dB batch %d %s %s = %.2fx %s: the %s limit is " \
+                "wrong" % (impl, msg, batch, metric,
+                           fmt_value(metric, summ[key][0]),
+                           summ[key][0] / summ[lk][0], lk[0], lk[0])
+            if max(summ[key][1], summ[lk][1]) > UNSTABLE:
+                shaky.append(line + " (unstable figures)")
+            else:
+                stable.append(line)
+    return stable, shaky
 
 
 def update_readme(summ, machine, path):
@@ -180,6 +277,10 @@ def update_readme(summ, machine, path):
     if begin not in text or end not in text:
         sys.exit("%s: no %s ... %s markers" % (path, begin, end))
     date = machine.splitlines()[0].replace("date: ", "") if machine else ""
+    load = [l.split(": ", 1)[1] for l in machine.splitlines()
+            if l.startswith("load average (1/5/15 min) at each")]
+    if load:
+        date += "; load average at each repetition: " + load[0]
     table = "\n".join(["", "From `bench/results/` (%s):" % date, ""] +
                       goals_table(summ) + [""])
     head, rest = text.split(begin, 1)
@@ -195,7 +296,7 @@ def write_csv(summ, path):
                     "spread", "reps", "ratio_best_peer", "ratio_limit", "best"])
         for key in sorted(summ, key=sort_key):
             impl, test, msg, batch, metric = key
-            med, spread, n, best = summ[key]
+            med, spread, n, best = summ[key][:4]
             rp = ratio(med, best_peer(summ, test, msg, batch, metric, impl))
             rl = ratio(med, limit(summ, test, msg, metric))
             w.writerow([impl, test, msg, batch, metric, "%.6g" % med,
@@ -210,12 +311,15 @@ def write_md(summ, raw_runs, placements, machine, path):
               "median of its repetitions; spread is (max - min) / median, "
               "best the best repetition. "
               "Ratios compare figures of the same run: *vs peer* to the best "
-              "of Boost, CK and DPDK for the same message size and batch, "
+              "of Boost, CK, DPDK, the index-caching ring (rigtorp's design) and "
+              "moodycamel's ReaderWriterQueue for the same message size and batch, "
               "*vs limit* to memcpy bandwidth (bytes/s) or to the bare "
-              "ping-pong of the same size (latency). *xcopy* is the "
-              "two-core copy bandwidth, the byte ceiling of any ring "
-              "between two cores: only the payload lines cross, handed "
-              "over 32 KiB at a time (limit-xcopy.c). Instruction counts per "
+              "ping-pong of the same size (latency). *xcopy_C_B* is the "
+              "two-core copy bandwidth: only the payload lines cross, "
+              "handed over C KiB at a time through a B KiB shared buffer "
+              "(limit-xcopy.c); the best configuration of a size is the "
+              "two-core limit, checked below against every ring. "
+              "Instruction counts per "
               "message (callgrind) are in profile.md when the full run made it.",
               ""]
     noise = [x for k, vals in raw_runs.items() if k[4] == NOISE for x in vals]
@@ -236,27 +340,48 @@ def write_md(summ, raw_runs, placements, machine, path):
               "Throughput goals are judged twice: on the whole-run median "
               "and on the median steady window (see README.md), which "
               "leaves out the stalls when the scheduler preempted a "
-              "spinning process.", ""]
+              "spinning process; a goal is met only when both ratios meet "
+              "it.  A figure whose spread (max - min over the repetitions, "
+              "over the median) or whose whole-run/steady gap exceeds "
+              "%d%%, in the figure or in what it is compared to, is "
+              "UNSTABLE and meets no goal: rerun on a quieter machine." %
+              (100 * UNSTABLE), ""]
     lines += goals_table(summ) + [""]
+    stable, shaky = limit_breaches(summ)
+    lines += ["## Limits check", "",
+              "A limit that a ring beats in the same run is not a limit "
+              "(medians, whole-run and steady, against the best two-core "
+              "copy and memcpy).", ""]
+    if not stable and not shaky:
+        lines += ["No ring exceeded a limit in this run.", ""]
+    if stable:
+        lines += ["Between stable figures:", ""] + \
+            ["- " + b for b in stable] + [""]
+    if shaky:
+        lines += ["Where the ring's or the limit's figure is unstable "
+                  "(spread > %d%%): not conclusive, listed all the same:" %
+                  (100 * UNSTABLE), ""] + ["- " + b for b in shaky] + [""]
+    lines += logpath.markdown(summ, UNSTABLE)
 
     sections = [("Throughput", "tput", THROUGHPUT + EXTRA),
                 ("One-way latency (half the round trip, batch 1)", "lat",
                  LATENCY)]
     for title, test, metrics in sections:
         lines += ["## " + title, "",
-                  "| impl | msg | batch | metric | median | spread | best | vs peer | vs limit |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "| impl | msg | batch | metric | median | min - max | spread | best | vs peer | vs limit |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for key in sorted(summ, key=sort_key):
             impl, t, msg, batch, metric = key
             if t != test or metric not in metrics:
                 continue
-            med, spread, n, best = summ[key]
+            med, spread, n, best = summ[key][:4]
             rp = ratio(med, best_peer(summ, t, msg, batch, metric, impl))
             rl = ratio(med, limit(summ, t, msg, metric))
-            lines.append("| %s | %d | %d | %s | %s | %.0f%% | %s | %s | %s |" % (
+            lines.append("| %s | %d | %d | %s | %s | %s - %s | %.0f%%%s | %s | %s | %s |" % (
                 impl, msg, batch, metric, fmt_value(metric, med),
-                100 * spread, fmt_value(metric, best), fmt_ratio(rp),
-                fmt_ratio(rl)))
+                fmt_value(metric, summ[key][4]), fmt_value(metric, summ[key][5]),
+                100 * spread, " unstable" if spread > UNSTABLE else "",
+                fmt_value(metric, best), fmt_ratio(rp), fmt_ratio(rl)))
         lines.append("")
 
     lines += ["## Where each implementation runs", ""]
@@ -265,9 +390,9 @@ def write_md(summ, raw_runs, placements, machine, path):
             lines.append("- **%s**: %s" % (impl, placements[impl]))
     lines += ["- **memcpy**: one process, one pinned CPU, msg-sized copies "
               "into a ring-sized (<= 1 MiB) buffer",
-              "- **xcopy**: two processes on the two pinned CPUs, msg-sized "
-              "copies into and out of a ring-sized (<= 1 MiB) shared "
-              "buffer handed over in 32 KiB chunks", "",
+              "- **xcopy_C_B**: two processes on the two pinned CPUs, "
+              "msg-sized copies into and out of a B KiB shared buffer "
+              "handed over in C KiB chunks", "",
               "## Machine", "", "```", machine.rstrip(), "```", ""]
     with open(path, "w") as f:
         f.write("\n".join(lines))
@@ -316,12 +441,14 @@ def main():
     write_csv(summ, outdir + "/results.csv")
     write_md(summ, runs, placements, machine, outdir + "/results.md")
     write_plot_data(summ, outdir)
+    logpath.plot_data(summ, outdir + "/plot-logpath.dat")
     if len(sys.argv) == 6:
         update_readme(summ, machine, sys.argv[5])
-    for what, impl, batch, _m, _v, r, vd, _sv, sr, svd in goal_rows(summ):
-        print("goal: %s: %s batch %d: ratio %s: %s%s" % (
-            what, impl, batch, fmt_ratio(r), vd,
-            "; steady ratio %s: %s" % (fmt_ratio(sr), svd) if svd else ""))
+    for g in goal_rows(summ):
+        print("goal: %(what)s: %(impl)s %(cond)s: %(figure)s, spread "
+              "%(spread)s, ratio %(ratio)s, steady %(steady)s: %(verdict)s" % g)
+    for b in sum(limit_breaches(summ), []):
+        print("limit: " + b)
 
 
 if __name__ == "__main__":
