@@ -46,6 +46,7 @@ int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 
 	if (r->size < XSHM_WIRE_HDR_SIZE)
 		return -ENODATA;
+	/* LMM_LAYOUT_READY_ACQ: pairs with LMM_LAYOUT_READY_PUB */
 	state = atomic_load_explicit(xshm_wire_u32(r->base, 4),
 				     memory_order_acquire);
 	magic = atomic_load_explicit(xshm_wire_u32(r->base, 0),
@@ -60,6 +61,7 @@ int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 		return err;
 	xshm_wire_load_words(out->chan, r->base + XSHM_WIRE_HDR_SIZE,
 			     (size_t)h->nchans * XSHM_WIRE_CHAN_SIZE);
+	/* LMM_LAYOUT_READ_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
 	atomic_thread_fence(memory_order_acquire);
 	if (xshm__stale(r, h->generation))
 		return -ENODATA;	/* re-initialised while we read */
@@ -149,6 +151,7 @@ XSHM_API int xshm_layout_wait(const struct xshm_region *r, int timeout_ms)
 
 XSHM_API uint64_t xshm_layout_generation(const struct xshm_region *r)
 {
+	/* LMM_LAYOUT_GEN_ACQ: pairs with LMM_LAYOUT_READY_PUB */
 	if (!r || r->size < XSHM_WIRE_HDR_SIZE ||
 	    atomic_load_explicit(xshm_wire_u32(r->base, 4),
 				 memory_order_acquire) != XSHM_WIRE_STATE_READY)
@@ -301,6 +304,7 @@ XSHM_API int xshm_layout_init(struct xshm_region *r,
 	/* readers see INIT (not READY) before anything else changes */
 	atomic_store_explicit(xshm_wire_u32(r->base, 4), XSHM_WIRE_STATE_INIT,
 			      memory_order_relaxed);
+	/* LMM_LAYOUT_INIT_FENCE: pairs with every *_RECHECK */
 	atomic_thread_fence(memory_order_release);
 
 	want->hdr.generation = new_generation(old_gen);
@@ -328,6 +332,7 @@ XSHM_API int xshm_layout_init(struct xshm_region *r,
 	atomic_store_explicit(xshm_wire_u32(r->base, 0), XSHM_WIRE_MAGIC,
 			      memory_order_relaxed);
 	/* everything above is visible before READY */
+	/* LMM_LAYOUT_READY_PUB: pairs with LMM_LAYOUT_*_ACQ */
 	atomic_store_explicit(xshm_wire_u32(r->base, 4), XSHM_WIRE_STATE_READY,
 			      memory_order_release);
 	err = 0;

@@ -23,6 +23,7 @@ static int consumer_check(struct xshm_ring *ring)
 
 static void publish_tail(struct xshm_ring *ring)
 {
+	/* LMM_FIXED_TAIL_PUB: pairs with LMM_RING_TAIL_ACQ */
 	atomic_store_explicit(&ring->cons->tail, ring->tail,
 			      memory_order_release);
 }
@@ -36,6 +37,7 @@ static int pop_plain(struct xshm_ring *ring, unsigned char *dst,
 	unsigned int i, n;
 
 	if (avail < max) {
+		/* LMM_FIXED_HEAD_ACQ: pairs with LMM_FIXED_*_PUB */
 		head = atomic_load_explicit(&ring->prod->head,
 					    memory_order_acquire);
 		if (head - ring->tail > ring->cap) {
@@ -99,6 +101,7 @@ static int pop_overwrite(struct xshm_ring *ring, unsigned char *dst,
 			xshm_wire_load_words(dst + (size_t)(n + i) * elem,
 					     ring->data + ((ring->tail + i) &
 					     ring->mask) * ring->stride, elem);
+		/* LMM_OVW_FIXED_RECHECK: pairs with LMM_OVW_OLDEST_PUB */
 		atomic_thread_fence(memory_order_acquire);
 		oldest = atomic_load_explicit(&ring->prod->oldest,
 					      memory_order_relaxed);

@@ -82,6 +82,7 @@ static int peek_plain(struct xshm_ring *ring, struct xshm_record *rec)
 	for (i = 0; i < 2; i++) {	/* at most one padding record */
 		pos = ring->peek_pos;
 		if (ring->head_cache == pos) {
+			/* LMM_VAR_HEAD_ACQ: pairs with LMM_VAR_HEAD_PUB */
 			head = atomic_load_explicit(&ring->prod->head,
 						    memory_order_acquire);
 			if (head - ring->tail > ring->cap || (head & 7) ||
@@ -150,6 +151,7 @@ static int peek_overwrite(struct xshm_ring *ring, struct xshm_record *rec)
 					     (pos & ring->mask) +
 					     XSHM_WIRE_REC_HDR, len8);
 		}
+		/* LMM_OVW_VAR_RECHECK: pairs with LMM_OVW_OLDEST_PUB */
 		atomic_thread_fence(memory_order_acquire);
 		oldest = atomic_load_explicit(&ring->prod->oldest,
 					      memory_order_relaxed);
@@ -224,6 +226,7 @@ static void release_peeked(struct xshm_ring *ring)
 	 */
 	atomic_store_explicit(&ring->cons->next_seq, ring->peek_seq,
 			      memory_order_relaxed);
+	/* LMM_VAR_TAIL_PUB: pairs with LMM_RING_TAIL_ACQ */
 	atomic_store_explicit(&ring->cons->tail, ring->peek_pos,
 			      memory_order_release);
 	ring->tail = ring->peek_pos;
@@ -398,6 +401,7 @@ static int batch_deliver(struct xshm_ring *ring, struct batch *b,
  */
 static int recv_batch_plain(struct xshm_ring *ring, struct batch *b)
 {
+	/* LMM_VAR_BATCH_HEAD_ACQ: pairs with LMM_VAR_HEAD_PUB */
 	uint64_t head = atomic_load_explicit(&ring->prod->head,
 					     memory_order_acquire);
 
@@ -441,6 +445,7 @@ static int recv_batch_overwrite(struct xshm_ring *ring, struct batch *b)
 		b->at = 0;
 		b->stop = 0;
 		batch_walk(ring, b, head, true);
+		/* LMM_OVW_BATCH_RECHECK: pairs with LMM_OVW_OLDEST_PUB */
 		atomic_thread_fence(memory_order_acquire);
 		oldest = atomic_load_explicit(&ring->prod->oldest,
 					      memory_order_relaxed);

@@ -16,6 +16,7 @@ static int attach_consumer(struct xshm_ring *ring)
 	uint64_t head, tail, oldest;
 	bool var = c->type == XSHM_WIRE_RING_VAR;
 
+	/* LMM_ATTACH_HEAD_ACQ: pairs with LMM_*_HEAD_PUB */
 	head = atomic_load_explicit(&ring->prod->head, memory_order_acquire);
 	oldest = atomic_load_explicit(&ring->prod->oldest,
 				      memory_order_relaxed);
@@ -95,6 +96,7 @@ XSHM_API int xshm_ring_attach(struct xshm_region *r, const char *name,
 	if (err)
 		goto err_free;
 	/* the positions read above belong to this generation's layout */
+	/* LMM_RING_ATTACH_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
 	atomic_thread_fence(memory_order_acquire);
 	if (xshm__stale(r, ring->generation)) {
 		err = -ESTALE;
@@ -287,7 +289,9 @@ XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
 	if (err)
 		return err;
 	memset(st, 0, sizeof(*st));
+	/* LMM_STATS_HEAD_ACQ: pairs with LMM_*_HEAD_PUB */
 	head = atomic_load_explicit(&ring->prod->head, memory_order_acquire);
+	/* LMM_STATS_TAIL_ACQ: pairs with LMM_*_TAIL_PUB */
 	tail = atomic_load_explicit(&ring->cons->tail, memory_order_acquire);
 	oldest = atomic_load_explicit(&ring->prod->oldest,
 				      memory_order_relaxed);
@@ -329,11 +333,13 @@ int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
 	 * at or past oldest (else corrupt), and we start over for a pair.
 	 */
 	for (i = 0; i < 16; i++) {
+		/* LMM_OVW_BOUNDS_HEAD_ACQ: pairs with LMM_*_HEAD_PUB */
 		h = atomic_load_explicit(&ring->prod->head,
 					 memory_order_acquire);
 		o = atomic_load_explicit(&ring->prod->oldest,
 					 memory_order_relaxed);
 		if ((int64_t)(o - h) > 0) {
+			/* LMM_OVW_BOUNDS_HEAD_REACQ: pairs with LMM_*_HEAD_PUB */
 			h = atomic_load_explicit(&ring->prod->head,
 						 memory_order_acquire);
 			if ((int64_t)(o - h) > 0)

@@ -418,6 +418,7 @@ static inline int xshm_wire_header_check(const struct xshm_wire_header *h,
 /* does the region still hold the layout of this generation? */
 static inline int xshm_wire_layout_current(void *base, uint64_t generation)
 {
+	/* LMM_LAYOUT_CURRENT_ACQ: pairs with LMM_LAYOUT_READY_PUB */
 	uint32_t state = atomic_load_explicit(
 		xshm_wire_u32(base, 4), memory_order_acquire);
 	uint64_t gen = atomic_load_explicit(
@@ -455,6 +456,7 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 
 	if (!base || ((uintptr_t)base & 7) || size < XSHM_WIRE_HDR_SIZE)
 		return -XSHM_PEER_EINVAL;
+	/* LMM_PEER_ATTACH_ACQ: pairs with LMM_LAYOUT_READY_PUB */
 	if (atomic_load_explicit(xshm_wire_u32(base, 4),
 				 memory_order_acquire) != XSHM_WIRE_STATE_READY ||
 	    atomic_load_explicit(xshm_wire_u32(base, 0),
@@ -471,6 +473,7 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 					 memory_order_relaxed);
 		crc = xshm_wire_crc32c(crc, &w, 8);
 	}
+	/* LMM_PEER_ATTACH_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
 	atomic_thread_fence(memory_order_acquire);
 	if (xshm_wire_layout_current(base, h.generation))
 		return -XSHM_PEER_EAGAIN;
@@ -508,6 +511,7 @@ static inline int xshm_peer_layout_find(const struct xshm_peer_layout *l,
 				break;
 		if (k == XSHM_WIRE_NAME_LEN || c.name[k] != name[k])
 			continue;
+		/* LMM_PEER_FIND_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
 		atomic_thread_fence(memory_order_acquire);
 		if (xshm_peer_layout_stale(l))
 			return -XSHM_PEER_ESTALE;
@@ -648,6 +652,7 @@ static inline int xshm_peer_ring_attach_chan(struct xshm_peer_ring *r,
 
 	head = atomic_load_explicit(&r->prod->head, memory_order_relaxed);
 	oldest = atomic_load_explicit(&r->prod->oldest, memory_order_relaxed);
+	/* LMM_PEER_ATTACH_TAIL_ACQ: pairs with LMM_*_TAIL_PUB */
 	tail = atomic_load_explicit(&r->cons->tail, memory_order_acquire);
 	if (c->type == XSHM_WIRE_RING_VAR && ((head | oldest | tail) & 7))
 		return -XSHM_PEER_EBADMSG;
@@ -696,6 +701,7 @@ static inline void xshm_peer_ring_set_staging(struct xshm_peer_ring *r,
 /* re-read the consumer's tail; -EBADMSG if it is not in [head-cap, head] */
 static inline int xshm_peer__refresh_tail(struct xshm_peer_ring *r)
 {
+	/* LMM_RING_TAIL_ACQ: pairs with LMM_*_TAIL_PUB */
 	uint64_t tail = atomic_load_explicit(&r->cons->tail,
 					     memory_order_acquire);
 
@@ -732,6 +738,7 @@ static inline void xshm_peer__publish_oldest(struct xshm_peer_ring *r)
 {
 	atomic_store_explicit(&r->prod->oldest, r->oldest,
 			      memory_order_relaxed);
+	/* LMM_OVW_OLDEST_PUB: pairs with LMM_OVW_*_RECHECK */
 	atomic_thread_fence(memory_order_release);
 }
 
@@ -771,6 +778,7 @@ static inline int xshm_peer_ring_push(struct xshm_peer_ring *r,
 	r->head++;
 	r->produced++;
 	/* head first: it is the truth a restarted producer recovers from */
+	/* LMM_FIXED_HEAD_PUB: pairs with LMM_FIXED_HEAD_ACQ */
 	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	atomic_store_explicit(&r->prod->produced, r->produced,
 			      memory_order_relaxed);
@@ -850,6 +858,7 @@ static inline int xshm_peer_ring_push_batch(struct xshm_peer_ring *r,
 		r->produced += done;
 	}
 	if (done) {
+		/* LMM_FIXED_BATCH_PUB: pairs with LMM_FIXED_HEAD_ACQ */
 		atomic_store_explicit(&r->prod->head, r->head,
 				      memory_order_release);
 		atomic_store_explicit(&r->prod->produced, r->produced,
@@ -1057,6 +1066,7 @@ static inline int xshm_peer_ring_commit(struct xshm_peer_ring *r)
 	r->pending = 0;
 	r->head = r->pos;
 	/* head first: it is the truth a restarted producer recovers from */
+	/* LMM_VAR_HEAD_PUB: pairs with LMM_VAR_*HEAD_ACQ */
 	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	atomic_store_explicit(&r->prod->next_seq, r->next_seq,
 			      memory_order_relaxed);
@@ -1353,8 +1363,10 @@ static inline int xshm_peer_value_write(struct xshm_peer_value *v,
 		return -XSHM_PEER_EINVAL;
 	if (!(v->seq & 1)) {
 		v->seq++;
+		/* LMM_SEQ_WRITE_BEGIN: pairs with LMM_SEQ_READ_BEGIN */
 		atomic_store_explicit(seq, v->seq, memory_order_release);
 	}
+	/* LMM_SEQ_WRITE_FENCE: pairs with LMM_SEQ_READ_RECHECK */
 	atomic_thread_fence(memory_order_release);
 	if (v->type == XSHM_WIRE_LWW) {
 		if (stamp == 0)
@@ -1365,8 +1377,10 @@ static inline int xshm_peer_value_write(struct xshm_peer_value *v,
 	}
 	xshm_wire_store_words(payload, val, len);
 	v->seq++;
+	/* LMM_SEQ_WRITE_END: pairs with LMM_SEQ_READ_BEGIN */
 	atomic_store_explicit(seq, v->seq, memory_order_release);
 	if (v->type == XSHM_WIRE_LATCH) {
+		/* LMM_LATCH_COPY1_FENCE: pairs with LMM_SEQ_READ_RECHECK */
 		atomic_thread_fence(memory_order_release);
 		xshm_wire_store_words(payload + v->span, val, len);
 	}
