@@ -339,7 +339,9 @@ int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
 		o = atomic_load_explicit(&ring->prod->oldest,
 					 memory_order_relaxed);
 		if ((int64_t)(o - h) > 0) {
-			/* LMM_OVW_BOUNDS_HEAD_REACQ: pairs with LMM_*_HEAD_PUB */
+			/* LMM_OVW_REREAD: pairs with LMM_OVW_OLDEST_STORE */
+			atomic_thread_fence(memory_order_acquire);
+			/* LMM_OVW_BOUNDS_HEAD_REACQ: pairs with LMM_*_PUB */
 			h = atomic_load_explicit(&ring->prod->head,
 						 memory_order_acquire);
 			if ((int64_t)(o - h) > 0)

@@ -733,11 +733,16 @@ static inline void xshm_peer__count_drop(struct xshm_peer_ring *r)
 	xshm_peer__count_drops(r, 1);
 }
 
-/* publish the OVERWRITE frontier before any store that may overwrite */
+/*
+ * Publish the OVERWRITE frontier before any store that may overwrite.
+ * A release store: a consumer that sees this oldest past the head it
+ * loaded loads head again and must find the head published before it.
+ */
 static inline void xshm_peer__publish_oldest(struct xshm_peer_ring *r)
 {
+	/* LMM_OVW_OLDEST_STORE: pairs with LMM_OVW_REREAD */
 	atomic_store_explicit(&r->prod->oldest, r->oldest,
-			      memory_order_relaxed);
+			      memory_order_release);
 	/* LMM_OVW_OLDEST_PUB: pairs with LMM_OVW_*_RECHECK */
 	atomic_thread_fence(memory_order_release);
 }
