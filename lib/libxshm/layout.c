@@ -39,7 +39,7 @@ _Static_assert(ENOENT == XSHM_PEER_ENOENT && EAGAIN == XSHM_PEER_EAGAIN &&
 int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 {
 	struct xshm_wire_header *h = &out->hdr;
-	uint64_t start, a_end, b_end;
+	uint64_t start, a_end, b_end, gen;
 	uint32_t crc, magic, state;
 	unsigned int i, j;
 	int err;
@@ -49,6 +49,13 @@ int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 	/* LMM_LAYOUT_READY_ACQ: pairs with LMM_LAYOUT_READY_PUB */
 	state = atomic_load_explicit(xshm_wire_u32(r->base, 4),
 				     memory_order_acquire);
+	/*
+	 * READY looks the same before and after a re-initialisation; the
+	 * generation, stored last, tells which layout the copy comes from.
+	 */
+	/* LMM_LAYOUT_GEN_FIRST: pairs with LMM_LAYOUT_GEN_PUB */
+	gen = atomic_load_explicit(xshm_wire_u64(r->base, 40),
+				   memory_order_acquire);
 	magic = atomic_load_explicit(xshm_wire_u32(r->base, 0),
 				     memory_order_relaxed);
 	if (magic != XSHM_WIRE_MAGIC || state != XSHM_WIRE_STATE_READY)
@@ -63,7 +70,7 @@ int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 			     (size_t)h->nchans * XSHM_WIRE_CHAN_SIZE);
 	/* LMM_LAYOUT_READ_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
 	atomic_thread_fence(memory_order_acquire);
-	if (xshm__stale(r, h->generation))
+	if (h->generation != gen || xshm__stale(r, gen))
 		return -ENODATA;	/* re-initialised while we read */
 
 	crc = xshm_wire_crc32c(0, (unsigned char *)h + XSHM_WIRE_CHECKSUM_FROM,
@@ -326,11 +333,18 @@ XSHM_API int xshm_layout_init(struct xshm_region *r,
 			xshm_wire_store_words(r->base + o, zero, n);
 		}
 	}
+	/* the header but its generation (at 40), the table, magic */
 	xshm_wire_store_words(r->base + 8, (unsigned char *)&want->hdr + 8,
-			      XSHM_WIRE_HDR_SIZE - 8);
+			      40 - 8);
+	xshm_wire_store_words(r->base + 48, (unsigned char *)&want->hdr + 48,
+			      XSHM_WIRE_HDR_SIZE - 48);
 	xshm_wire_store_words(r->base + XSHM_WIRE_HDR_SIZE, want->chan, tbl);
 	atomic_store_explicit(xshm_wire_u32(r->base, 0), XSHM_WIRE_MAGIC,
 			      memory_order_relaxed);
+	/* a reader that acquires this generation sees the layout above */
+	/* LMM_LAYOUT_GEN_PUB: pairs with LMM_*_GEN_FIRST */
+	atomic_store_explicit(xshm_wire_u64(r->base, 40), want->hdr.generation,
+			      memory_order_release);
 	/* everything above is visible before READY */
 	/* LMM_LAYOUT_READY_PUB: pairs with LMM_LAYOUT_*_ACQ */
 	atomic_store_explicit(xshm_wire_u32(r->base, 4), XSHM_WIRE_STATE_READY,

@@ -450,7 +450,7 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 					  void *base, uint64_t size)
 {
 	struct xshm_wire_header h;
-	uint64_t w, off;
+	uint64_t w, off, gen;
 	uint32_t crc = 0, stored;
 	int err;
 
@@ -458,8 +458,13 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 		return -XSHM_PEER_EINVAL;
 	/* LMM_PEER_ATTACH_ACQ: pairs with LMM_LAYOUT_READY_PUB */
 	if (atomic_load_explicit(xshm_wire_u32(base, 4),
-				 memory_order_acquire) != XSHM_WIRE_STATE_READY ||
-	    atomic_load_explicit(xshm_wire_u32(base, 0),
+				 memory_order_acquire) != XSHM_WIRE_STATE_READY)
+		return -XSHM_PEER_ENODATA;
+	/* the generation is stored last: it tells which layout we copy */
+	/* LMM_PEER_GEN_FIRST: pairs with LMM_LAYOUT_GEN_PUB */
+	gen = atomic_load_explicit(xshm_wire_u64(base, 40),
+				   memory_order_acquire);
+	if (atomic_load_explicit(xshm_wire_u32(base, 0),
 				 memory_order_relaxed) != XSHM_WIRE_MAGIC)
 		return -XSHM_PEER_ENODATA;
 	xshm_wire_load_words((unsigned char *)&h + 8,
@@ -475,7 +480,7 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 	}
 	/* LMM_PEER_ATTACH_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
 	atomic_thread_fence(memory_order_acquire);
-	if (xshm_wire_layout_current(base, h.generation))
+	if (h.generation != gen || xshm_wire_layout_current(base, gen))
 		return -XSHM_PEER_EAGAIN;
 	if (crc != stored)
 		return -XSHM_PEER_EBADMSG;
