@@ -823,7 +823,8 @@ static inline void xshm_peer__copy_slots_in(struct xshm_peer_ring *r,
 }
 
 /*
- * Push up to n slots with one release store.  Returns the number written
+ * Push up to n slots with one release store (OVERWRITE: one per capacity
+ * slots, the earlier ones overwritten at once).  Returns the number written
  * into the ring: FAIL stops when full (the rest is not consumed), DROP
  * drops and counts the rest, OVERWRITE writes all n.  A negative value
  * only if nothing was written and the ring is corrupt (-EBADMSG).
@@ -833,21 +834,31 @@ static inline int xshm_peer_ring_push_batch(struct xshm_peer_ring *r,
 {
 	const unsigned char *src = (const unsigned char *)slots;
 	unsigned int done = 0, i;
-	uint64_t room, skip;
+	uint64_t room;
 	int err;
 
 	if (r->type != XSHM_WIRE_RING_FIXED || n > 0x7fffffffu)
 		return -XSHM_PEER_EINVAL;
+	if (r->policy == XSHM_WIRE_FULL_OVERWRITE && n > r->capacity) {
+		/*
+		 * A ring's worth per publication: skipping the slots that
+		 * cannot survive would move oldest past the published head,
+		 * which consumers take for a corrupt producer.
+		 */
+		for (; done < n; done += i) {
+			i = n - done < r->capacity ? n - done :
+			    (unsigned int)r->capacity;
+			xshm_peer_ring_push_batch(r, src + (size_t)done *
+						  r->elem_size, i);
+		}
+		return (int)n;
+	}
 	if (r->policy == XSHM_WIRE_FULL_OVERWRITE) {
-		/* only the last capacity slots can survive: skip the rest */
-		skip = n > r->capacity ? n - r->capacity : 0;
-		r->head += skip;
-		src += skip * r->elem_size;
-		if (r->head + (n - skip) - r->oldest > r->capacity) {
-			r->oldest = r->head + (n - skip) - r->capacity;
+		if (r->head + n - r->oldest > r->capacity) {
+			r->oldest = r->head + n - r->capacity;
 			xshm_peer__publish_oldest(r);
 		}
-		for (i = (unsigned int)skip; i < n; i++, src += r->elem_size) {
+		for (i = 0; i < n; i++, src += r->elem_size) {
 			xshm_wire_store_words(r->data + (r->head & r->mask) *
 					      r->stride, src, r->elem_size);
 			r->head++;
