@@ -102,17 +102,25 @@ def main():
               f'{name} ({MODELS[t["arch"]]}, {what}): {got}' +
               ('' if ok else f', expected {expect}'))
         pair, kind = t['name'].rsplit('.', 1)
-        row = rows.setdefault(pair, {'c11': '-', 'a64': '-', 'ctl': []})
+        row = rows.setdefault(pair, {'c11': '-', 'a64': '-', 'ctl': [],
+                                     'sites': ''})
         if name == t['name']:
             row[kind] = got
+            m = re.search(r'\(\* sites:([^*]*)\*\)', t['text'])
+            if m:
+                row['sites'] = ', '.join(
+                    f'`{s}`' for s in m.group(1).split())
         else:
-            row['ctl'].append(f'{kind}: {got}')
+            row['ctl'].append((kind, got))
     with open(table, 'w') as f:
-        f.write('| pair | C11 (RC11) | AArch64 | negative controls |\n'
-                '|---|---|---|---|\n')
+        f.write('| pair | C11 (RC11) | AArch64 | negative controls | '
+                'sites (AArch64 instruction) |\n|---|---|---|---|---|\n')
         for pair, row in sorted(rows.items()):
-            f.write(f"| {pair} | {row['c11']} | {row['a64']} | "
-                    f"{', '.join(row['ctl'])} |\n")
+            ctl = '; '.join(
+                label + ': ' + ', '.join(g for k, g in row['ctl'] if k == kind)
+                for kind, label in (('c11', 'C11'), ('a64', 'AArch64')))
+            f.write(f"| {pair} | {row['c11']} | {row['a64']} | {ctl} | "
+                    f"{row['sites']} |\n")
 
 
 if __name__ == '__main__':
