@@ -23,7 +23,8 @@ import sys
 ORDERING = re.compile(r'^(ldar[bh]?|ldapr[bh]?|ldapur\w*|stlr[bh]?|'
                       r'stlur\w*|ldaxr\w*|stlxr\w*|ldxr\w*|stxr\w*|'
                       r'dmb|dsb|isb|cas\w*|swp\w*|'
-                      r'ld(add|clr|eor|set|smax|smin|umax|umin)\w*)$')
+                      r'ld(add|clr|eor|set|smax|smin|umax|umin)\w*|'
+                      r'outline)$')
 ORDER_WORDS = re.compile(r'memory_order_(acquire|release|acq_rel|seq_cst|'
                          r'consume)')
 LABEL = re.compile(r'/\* (LMM_[A-Z0-9_]+):')
@@ -97,8 +98,12 @@ def disassemble(objdump, objs):
                 continue
             m = re.match(r'^\s+[0-9a-f]+:\s+(\S+)\s*(.*)$', row)
             if m and func:
-                out.append((os.path.basename(obj), func, src, line,
-                            insn_name(m.group(1), m.group(2))))
+                # gcc's outline atomics: a call to __aarch64_cas8_acq is
+                # CASA on an LSE CPU, an LDAXR/STXR loop on others
+                helper = re.search(r'<__aarch64_(\w+)>', m.group(2))
+                name = ('outline.' + helper.group(1) if helper else
+                        insn_name(m.group(1), m.group(2)))
+                out.append((os.path.basename(obj), func, src, line, name))
     return out
 
 
