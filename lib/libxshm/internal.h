@@ -62,6 +62,12 @@ void xshm__waiter_start(struct xshm_waiter *w, const struct xshm_wait_policy *wp
 /* 0: poll again; -ETIMEDOUT once the deadline passed */
 int xshm__waiter_next(struct xshm_waiter *w);
 void xshm__cpu_relax(void);
+/*
+ * Call try(arg) until it returns something other than -EAGAIN, polling
+ * with wp in between; -ETIMEDOUT after timeout_ms (< 0: never).
+ */
+int xshm__poll(const struct xshm_wait_policy *wp, int timeout_ms,
+	       int (*try)(void *arg), void *arg);
 
 struct xshm_ring {
 	struct xshm_region *region;

@@ -119,8 +119,14 @@ static int pop_overwrite(struct xshm_ring *ring, unsigned char *dst,
 	return err ? err : -EAGAIN;
 }
 
-XSHM_API int xshm_ring_pop_batch(struct xshm_ring *ring, void *slots,
-				 unsigned int max)
+/* the caller's slot size must be the channel's: the peer chose it */
+static int slot_size_check(const struct xshm_ring *ring, size_t size)
+{
+	return size == ring->chan.elem_size ? 0 : -EMSGSIZE;
+}
+
+XSHM_API int xshm_ring_pop_batch_sized(struct xshm_ring *ring, void *slots,
+				       size_t size, unsigned int max)
 {
 	int err = consumer_check(ring);
 
@@ -128,6 +134,9 @@ XSHM_API int xshm_ring_pop_batch(struct xshm_ring *ring, void *slots,
 		return err;
 	if (!slots || max > 0x7fffffffu)
 		return -EINVAL;
+	err = slot_size_check(ring, size);
+	if (err)
+		return err;
 	if (max == 0)
 		return 0;
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
@@ -137,7 +146,8 @@ XSHM_API int xshm_ring_pop_batch(struct xshm_ring *ring, void *slots,
 	return err == -EAGAIN ? 0 : err;
 }
 
-XSHM_API int xshm_ring_pop(struct xshm_ring *ring, void *slot)
+XSHM_API int xshm_ring_pop_sized(struct xshm_ring *ring, void *slot,
+				 size_t size)
 {
 	int err = consumer_check(ring);
 
@@ -145,6 +155,9 @@ XSHM_API int xshm_ring_pop(struct xshm_ring *ring, void *slot)
 		return err;
 	if (!slot)
 		return -EINVAL;
+	err = slot_size_check(ring, size);
+	if (err)
+		return err;
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
 		err = pop_overwrite(ring, slot, 1);
 	else
@@ -152,21 +165,74 @@ XSHM_API int xshm_ring_pop(struct xshm_ring *ring, void *slot)
 	return err < 0 ? err : 0;
 }
 
+struct pop_wait_args {
+	struct xshm_ring *ring;
+	void *slot;
+	size_t size;
+};
+
+static int try_pop(void *arg)
+{
+	struct pop_wait_args *a = arg;
+
+	return xshm_ring_pop_sized(a->ring, a->slot, a->size);
+}
+
+XSHM_API int xshm_ring_pop_wait_sized(struct xshm_ring *ring, void *slot,
+				      size_t size, int timeout_ms)
+{
+	struct pop_wait_args a = { ring, slot, size };
+
+	if (!ring)
+		return -EINVAL;
+	return xshm__poll(&ring->wait, timeout_ms, try_pop, &a);
+}
+
+/*
+ * The XSHM_1.0 calls, without the caller's size: they trust the layout's
+ * elem_size.  Kept for binary and source compatibility.
+ */
+static size_t layout_slot_size(const struct xshm_ring *ring)
+{
+	return ring ? ring->chan.elem_size : 0;
+}
+
+XSHM_API int xshm_ring_pop_batch(struct xshm_ring *ring, void *slots,
+				 unsigned int max)
+{
+	return xshm_ring_pop_batch_sized(ring, slots, layout_slot_size(ring),
+					 max);
+}
+
+XSHM_API int xshm_ring_pop(struct xshm_ring *ring, void *slot)
+{
+	return xshm_ring_pop_sized(ring, slot, layout_slot_size(ring));
+}
+
 XSHM_API int xshm_ring_pop_wait(struct xshm_ring *ring, void *slot,
 				int timeout_ms)
 {
-	struct xshm_waiter w;
-	int err;
+	return xshm_ring_pop_wait_sized(ring, slot, layout_slot_size(ring),
+					timeout_ms);
+}
 
-	err = xshm_ring_pop(ring, slot);
-	if (err != -EAGAIN)
-		return err;
-	xshm__waiter_start(&w, &ring->wait, timeout_ms);
-	for (;;) {
-		if (xshm__waiter_next(&w))
-			return -ETIMEDOUT;
-		err = xshm_ring_pop(ring, slot);
-		if (err != -EAGAIN)
-			return err;
-	}
+XSHM_API int xshm_ring_push_sized(struct xshm_ring *ring, const void *slot,
+				  size_t size)
+{
+	if (ring && ring->role == XSHM_PRODUCER &&
+	    ring->chan.type == XSHM_WIRE_RING_FIXED &&
+	    size != ring->chan.elem_size)
+		return -EMSGSIZE;
+	return xshm_ring_push(ring, slot);
+}
+
+XSHM_API int xshm_ring_push_batch_sized(struct xshm_ring *ring,
+					const void *slots, size_t size,
+					unsigned int n)
+{
+	if (ring && ring->role == XSHM_PRODUCER &&
+	    ring->chan.type == XSHM_WIRE_RING_FIXED &&
+	    size != ring->chan.elem_size)
+		return -EMSGSIZE;
+	return xshm_ring_push_batch(ring, slots, n);
 }

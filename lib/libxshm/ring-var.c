@@ -189,23 +189,26 @@ XSHM_API int xshm_ring_peek(struct xshm_ring *ring, struct xshm_record *rec)
 	return xshm__ring_var_peek(ring, rec);
 }
 
+struct peek_wait_args {
+	struct xshm_ring *ring;
+	struct xshm_record *rec;
+};
+
+static int try_peek(void *arg)
+{
+	struct peek_wait_args *a = arg;
+
+	return xshm__ring_var_peek(a->ring, a->rec);
+}
+
 XSHM_API int xshm_ring_peek_wait(struct xshm_ring *ring,
 				 struct xshm_record *rec, int timeout_ms)
 {
-	struct xshm_waiter w;
-	int err;
+	struct peek_wait_args a = { ring, rec };
 
-	err = xshm__ring_var_peek(ring, rec);
-	if (err != -EAGAIN)
-		return err;
-	xshm__waiter_start(&w, &ring->wait, timeout_ms);
-	for (;;) {
-		if (xshm__waiter_next(&w))
-			return -ETIMEDOUT;
-		err = xshm__ring_var_peek(ring, rec);
-		if (err != -EAGAIN)
-			return err;
-	}
+	if (!ring)
+		return -EINVAL;
+	return xshm__poll(&ring->wait, timeout_ms, try_peek, &a);
 }
 
 /* free every record peeked so far: one release store of tail */
@@ -482,4 +485,33 @@ XSHM_API int xshm_ring_recv_batch(struct xshm_ring *ring, void *buf,
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
 		return recv_batch_overwrite(ring, &b);
 	return recv_batch_plain(ring, &b);
+}
+
+struct recv_wait_args {
+	struct xshm_ring *ring;
+	void *buf;
+	size_t cap;
+	struct xshm_record *rec;
+	ssize_t len;
+};
+
+static int try_recv(void *arg)
+{
+	struct recv_wait_args *a = arg;
+
+	a->len = xshm_ring_recv(a->ring, a->buf, a->cap, a->rec);
+	return a->len < 0 ? (int)a->len : 0;
+}
+
+XSHM_API ssize_t xshm_ring_recv_wait(struct xshm_ring *ring, void *buf,
+				     size_t cap, struct xshm_record *rec,
+				     int timeout_ms)
+{
+	struct recv_wait_args a = { ring, buf, cap, rec, 0 };
+	int err;
+
+	if (!ring)
+		return -EINVAL;
+	err = xshm__poll(&ring->wait, timeout_ms, try_recv, &a);
+	return err ? err : a.len;
 }
