@@ -21,10 +21,21 @@ static int consumer_check(struct xshm_ring *ring)
 	return xshm__stale(ring->region, ring->generation);
 }
 
-static void publish_tail(struct xshm_ring *ring)
+/* the copy is complete: hand the slots back (the producer's licence) */
+static int publish_tail(struct xshm_ring *ring, uint64_t lost, int ret)
 {
+	int err = xshm__cons_enter(ring);
+
+	if (err)
+		return err;
+	if (lost) {
+		ring->lost += lost;
+		atomic_store_explicit(&ring->cons->lost, ring->lost,
+				      memory_order_relaxed);
+	}
 	atomic_store_explicit(&ring->cons->tail, ring->tail,
 			      memory_order_release);
+	return xshm__cons_leave(ring, ret);
 }
 
 /* FAIL/DROP: slots between tail and head are ours until we move tail */
@@ -64,8 +75,7 @@ static int pop_plain(struct xshm_ring *ring, unsigned char *dst,
 			       ring->stride, elem);
 	}
 	ring->tail += n;
-	publish_tail(ring);
-	return (int)n;
+	return publish_tail(ring, 0, (int)n);
 }
 
 /*
@@ -107,16 +117,11 @@ static int pop_overwrite(struct xshm_ring *ring, unsigned char *dst,
 		ring->tail += k;
 		n += k;
 	}
-	if (lost) {
-		ring->lost += lost;
-		atomic_store_explicit(&ring->cons->lost, ring->lost,
-				      memory_order_relaxed);
-	}
+	if (!n && !err)
+		err = -EAGAIN;
 	if (n || lost)
-		publish_tail(ring);
-	if (n)
-		return (int)n;
-	return err ? err : -EAGAIN;
+		return publish_tail(ring, lost, n ? (int)n : err);
+	return err;
 }
 
 /* the caller's slot size must be the channel's: the peer chose it */

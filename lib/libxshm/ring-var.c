@@ -212,10 +212,15 @@ XSHM_API int xshm_ring_peek_wait(struct xshm_ring *ring,
 }
 
 /* free every record peeked so far: one release store of tail */
-static void release_peeked(struct xshm_ring *ring)
+static int release_peeked(struct xshm_ring *ring)
 {
+	int err;
+
 	if (ring->peek_pos == ring->tail && !ring->peek_lost)
-		return;
+		return 0;
+	err = xshm__cons_enter(ring);
+	if (err)
+		return err;
 	if (ring->peek_lost) {
 		ring->lost += ring->peek_lost;
 		atomic_store_explicit(&ring->cons->lost, ring->lost,
@@ -233,6 +238,7 @@ static void release_peeked(struct xshm_ring *ring)
 	ring->expect_seq = ring->peek_seq;
 	ring->peek_lost = 0;
 	ring->copy_used = 0;
+	return xshm__cons_leave(ring, 0);
 }
 
 XSHM_API int xshm_ring_release(struct xshm_ring *ring)
@@ -241,8 +247,7 @@ XSHM_API int xshm_ring_release(struct xshm_ring *ring)
 
 	if (err)
 		return err;
-	release_peeked(ring);
-	return 0;
+	return release_peeked(ring);
 }
 
 XSHM_API ssize_t xshm_ring_recv(struct xshm_ring *ring, void *buf, size_t cap,
@@ -379,6 +384,7 @@ static int batch_deliver(struct xshm_ring *ring, struct batch *b,
 			 unsigned int from)
 {
 	uint32_t expect = ring->peek_seq, seq;
+	int err;
 	unsigned int i, k = b->n - from;
 
 	if (from)
@@ -391,8 +397,8 @@ static int batch_deliver(struct xshm_ring *ring, struct batch *b,
 	}
 	ring->peek_seq = expect;
 	ring->peek_pos = b->end;
-	release_peeked(ring);
-	return (int)k;
+	err = release_peeked(ring);
+	return err ? err : (int)k;
 }
 
 /*

@@ -42,14 +42,16 @@ XSHM_API int xshm_seqlock_attach(struct xshm_region *r, const char *name,
 	if (err)
 		goto err_free;
 	err = xshm_peer_value_attach_chan(&sl->v, r->base, &sl->chan,
-					  writer_slot);
+					  writer_slot, sl->generation);
 	if (err)
 		goto err_free;
 	sl->region = r;
 	sl->role = role;
 	sl->wait = xshm__default_wait;
 	if (role == XSHM_PRODUCER) {
-		xshm_peer_value_repair(&sl->v);
+		err = xshm_peer_value_repair(&sl->v);
+		if (err)
+			goto err_free;
 	} else {
 		sl->scratch = malloc(2 * sl->v.span);
 		if (!sl->scratch) {
