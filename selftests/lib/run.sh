@@ -76,6 +76,21 @@ if [ "$built" -eq 1 ]; then
 fi
 export XSHM_MAN_EXAMPLE=$example
 
+# The committed conformance vectors are exactly what gen-vectors.c makes
+# (vectors_test checks the verdicts).
+vectors_current() {
+	local d=$out/vectors
+	rm -rf "$d" && mkdir -p "$d" &&
+		"${CC:-cc}" -std=c11 -Wall -Wextra -Werror -Ilib/libxshm \
+			-o "$out/gen-vectors" \
+			Documentation/wire-format-vectors/gen-vectors.c &&
+		"$out/gen-vectors" "$d" &&
+		diff -r --exclude=gen-vectors.c "$d" \
+			Documentation/wire-format-vectors
+}
+check "wire format: the committed vectors are gen-vectors.c's output" \
+	vectors_current
+
 # ---- unit tests ---------------------------------------------------------------
 for src in selftests/lib/*_test.c; do
 	name=$(basename "$src" .c)
