@@ -78,14 +78,15 @@ export XSHM_MAN_EXAMPLE=$example
 
 # The committed conformance vectors are exactly what gen-vectors.c makes
 # (vectors_test checks the verdicts).
+vectors=$out/vectors
 vectors_current() {
-	local d=$out/vectors
+	local d=$vectors
 	rm -rf "$d" && mkdir -p "$d" &&
 		"${CC:-cc}" -std=c11 -Wall -Wextra -Werror -Ilib/libxshm \
-			-o "$out/gen-vectors" \
+			-o "$d/gen-vectors" \
 			Documentation/wire-format-vectors/gen-vectors.c &&
-		"$out/gen-vectors" "$d" &&
-		diff -r --exclude=gen-vectors.c "$d" \
+		"$d/gen-vectors" "$d" &&
+		diff -r --exclude=gen-vectors.c --exclude=gen-vectors "$d" \
 			Documentation/wire-format-vectors
 }
 check "wire format: the committed vectors are gen-vectors.c's output" \
