@@ -38,6 +38,9 @@ static int attach_consumer(struct xshm_ring *ring)
 	ring->peek_seq = ring->expect_seq;
 	ring->lost = atomic_load_explicit(&ring->cons->lost,
 					  memory_order_relaxed);
+	ring->cons_owner = &ring->cons->owner;
+	if (xshm_peer_owner_adopt(ring->cons_owner, ring->generation))
+		return -ESTALE;
 	if (var && c->policy == XSHM_WIRE_FULL_OVERWRITE) {
 		ring->copy = malloc(ring->cap);
 		if (!ring->copy)
@@ -84,7 +87,8 @@ XSHM_API int xshm_ring_attach(struct xshm_region *r, const char *name,
 	if (role == XSHM_CONSUMER) {
 		err = attach_consumer(ring);
 	} else {
-		err = xshm_peer_ring_attach_chan(&ring->p, r->base, &ring->chan);
+		err = xshm_peer_ring_attach_chan(&ring->p, r->base, &ring->chan,
+						 ring->generation);
 		if (!err && ring->chan.type == XSHM_WIRE_RING_VAR &&
 		    ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE) {
 			ring->p.staging = malloc(ring->cap);
@@ -137,6 +141,12 @@ static int producer_check(struct xshm_ring *ring, uint32_t type)
 		return -EPERM;
 	if (ring->chan.type != type)
 		return -EINVAL;
+	/*
+	 * A write path already open (reservations pending) may finish: an
+	 * initialiser waits for it on the owner word, which decides.
+	 */
+	if (ring->p.pending)
+		return 0;
 	return xshm__stale(ring->region, ring->generation);
 }
 
@@ -211,7 +221,7 @@ XSHM_API int xshm_ring_sendv(struct xshm_ring *ring, const struct iovec *recs,
 		return err;
 	if ((!recs && n) || n > 0x7fffffffu)
 		return -EINVAL;
-	err = xshm_peer__var_check(p);
+	err = xshm_peer__sendv_begin(p);
 	if (err)
 		return err;
 	xshm_peer__batch_begin(p, &b);
