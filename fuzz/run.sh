@@ -45,6 +45,15 @@ build_xshm() {
 			done
 		done
 	done
+	# format 3's words, each patch then a marker: the fixed ring's
+	# producer and consumer owner words (+40 and +152 from the first
+	# channel), and an initialiser's claim ticket in word 0
+	printf '\x01\x28\x00\x08\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00' \
+		>"$out/xshm-corpus/seed-owner-prod"
+	printf '\x01\x98\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' \
+		>"$out/xshm-corpus/seed-owner-cons"
+	printf '\x02\x00\x00\x08\x01\x00\x00\x00\x49\x4e\x49\x54\x00\x00\x00' \
+		>"$out/xshm-corpus/seed-claim"
 }
 
 build_dt() {

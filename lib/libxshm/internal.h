@@ -62,6 +62,12 @@ void xshm__waiter_start(struct xshm_waiter *w, const struct xshm_wait_policy *wp
 /* 0: poll again; -ETIMEDOUT once the deadline passed */
 int xshm__waiter_next(struct xshm_waiter *w);
 void xshm__cpu_relax(void);
+/*
+ * Call try(arg) until it returns something other than -EAGAIN, polling
+ * with wp in between; -ETIMEDOUT after timeout_ms (< 0: never).
+ */
+int xshm__poll(const struct xshm_wait_policy *wp, int timeout_ms,
+	       int (*try)(void *arg), void *arg);
 
 struct xshm_ring {
 	struct xshm_region *region;
@@ -87,6 +93,7 @@ struct xshm_ring {
 	uint64_t peek_lost;	/* losses seen by unreleased peeks */
 	uint64_t lost;		/* private copy of cons->lost */
 	uint64_t corrupt;
+	_Atomic uint64_t *cons_owner;	/* cons->owner */
 	/* OVERWRITE var rings: peeked records are copied here */
 	unsigned char *copy;
 	uint64_t copy_used;
@@ -101,5 +108,22 @@ int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
 			   uint64_t *oldest);
 
 int xshm__ring_var_peek(struct xshm_ring *ring, struct xshm_record *rec);
+
+/*
+ * The consumer's stores into the ring (tail, lost, next_seq) run between
+ * these, on its owner word (see xshm_peer_owner_enter()); leave returns
+ * ret, or -ESTALE if the layout was retired meanwhile.
+ */
+static inline int xshm__cons_enter(struct xshm_ring *ring)
+{
+	return xshm_peer_owner_enter(ring->cons_owner, ring->generation);
+}
+
+static inline int xshm__cons_leave(struct xshm_ring *ring, int ret)
+{
+	int err = xshm_peer_owner_exit(ring->cons_owner, ring->generation);
+
+	return err ? err : ret;
+}
 
 #endif /* XSHM_INTERNAL_H */

@@ -28,8 +28,10 @@ _Static_assert(ENOENT == XSHM_PEER_ENOENT && EAGAIN == XSHM_PEER_EAGAIN &&
 	       ENODATA == XSHM_PEER_ENODATA && EPROTO == XSHM_PEER_EPROTO &&
 	       EBADMSG == XSHM_PEER_EBADMSG &&
 	       EMSGSIZE == XSHM_PEER_EMSGSIZE &&
-	       ENOBUFS == XSHM_PEER_ENOBUFS && ESTALE == XSHM_PEER_ESTALE,
+	       ENOBUFS == XSHM_PEER_ENOBUFS && ESTALE == XSHM_PEER_ESTALE &&
+	       EEXIST == XSHM_PEER_EEXIST && ENOSPC == XSHM_PEER_ENOSPC,
 	       "errno values");
+_Static_assert(XSHM_INIT_FORCE == XSHM_PEER_INIT_FORCE, "init flags");
 
 /*
  * Copy the header and table out of shared memory (relaxed word loads),
@@ -39,19 +41,24 @@ _Static_assert(ENOENT == XSHM_PEER_ENOENT && EAGAIN == XSHM_PEER_EAGAIN &&
 int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 {
 	struct xshm_wire_header *h = &out->hdr;
-	uint64_t start, a_end, b_end;
-	uint32_t crc, magic, state;
+	uint64_t start, a_end, b_end, gen;
+	uint32_t crc;
 	unsigned int i, j;
 	int err;
 
 	if (r->size < XSHM_WIRE_HDR_SIZE)
 		return -ENODATA;
-	state = atomic_load_explicit(xshm_wire_u32(r->base, 4),
-				     memory_order_acquire);
-	magic = atomic_load_explicit(xshm_wire_u32(r->base, 0),
-				     memory_order_relaxed);
-	if (magic != XSHM_WIRE_MAGIC || state != XSHM_WIRE_STATE_READY)
+	/* LMM_LAYOUT_READY_ACQ: pairs with LMM_LAYOUT_READY_PUB */
+	if (atomic_load_explicit(xshm_wire_u64(r->base, 0),
+				 memory_order_acquire) != XSHM_WIRE_READY_WORD)
 		return -ENODATA;
+	/*
+	 * READY looks the same before and after a re-initialisation; the
+	 * generation, stored last, tells which layout the copy comes from.
+	 */
+	/* LMM_LAYOUT_GEN_FIRST: pairs with LMM_LAYOUT_GEN_PUB */
+	gen = atomic_load_explicit(xshm_wire_u64(r->base, 40),
+				   memory_order_acquire);
 	memset(out, 0, sizeof(*out));
 	xshm_wire_load_words((unsigned char *)h + 8, r->base + 8,
 			     XSHM_WIRE_HDR_SIZE - 8);
@@ -60,8 +67,9 @@ int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 		return err;
 	xshm_wire_load_words(out->chan, r->base + XSHM_WIRE_HDR_SIZE,
 			     (size_t)h->nchans * XSHM_WIRE_CHAN_SIZE);
+	/* LMM_LAYOUT_READ_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
 	atomic_thread_fence(memory_order_acquire);
-	if (xshm__stale(r, h->generation))
+	if (h->generation != gen || xshm__stale(r, gen))
 		return -ENODATA;	/* re-initialised while we read */
 
 	crc = xshm_wire_crc32c(0, (unsigned char *)h + XSHM_WIRE_CHECKSUM_FROM,
@@ -149,9 +157,10 @@ XSHM_API int xshm_layout_wait(const struct xshm_region *r, int timeout_ms)
 
 XSHM_API uint64_t xshm_layout_generation(const struct xshm_region *r)
 {
+	/* LMM_LAYOUT_GEN_ACQ: pairs with LMM_LAYOUT_READY_PUB */
 	if (!r || r->size < XSHM_WIRE_HDR_SIZE ||
-	    atomic_load_explicit(xshm_wire_u32(r->base, 4),
-				 memory_order_acquire) != XSHM_WIRE_STATE_READY)
+	    atomic_load_explicit(xshm_wire_u64(r->base, 0),
+				 memory_order_acquire) != XSHM_WIRE_READY_WORD)
 		return 0;
 	return atomic_load_explicit(xshm_wire_u64(r->base, 40),
 				    memory_order_relaxed);
@@ -188,150 +197,65 @@ XSHM_API int xshm_layout_list(const struct xshm_region *r,
 	return err;
 }
 
-/* a generation nobody used before: random, never 0, never the old one */
-static uint64_t new_generation(uint64_t old)
+static uint64_t init_now_ms(void *ctx)
+{
+	(void)ctx;
+	return xshm__now_ns() / 1000000u;
+}
+
+/* between polls of another side's claim or a writer's owner word */
+static void init_pause(void *ctx)
+{
+	struct timespec ts = { 0, 100000 };
+
+	(void)ctx;
+	nanosleep(&ts, NULL);
+}
+
+/* a fresh random value per call: claim tickets and generations */
+static uint64_t init_random(void)
 {
 	struct timespec ts;
 	uint64_t g = 0;
 
-	if (getrandom(&g, sizeof(g), GRND_NONBLOCK) != (ssize_t)sizeof(g)) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		g = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^
-		    ((uint64_t)getpid() << 16);
-	}
-	if (g == 0 || g == old)
-		g = old + 1 ? old + 1 : 1;
-	return g;
+	if (getrandom(&g, sizeof(g), GRND_NONBLOCK) == (ssize_t)sizeof(g))
+		return g;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^
+	       ((uint64_t)getpid() << 16);
 }
 
-/* build the header and table for chans into lc; -EINVAL/-ENOSPC */
-static int build_layout(const struct xshm_chan_spec *chans, unsigned int n,
-			size_t region_size, struct xshm_layout_copy *lc)
-{
-	struct xshm_wire_chan *c;
-	uint64_t off, size;
-	unsigned int i, j;
-	uint32_t elem;
-	size_t len;
-	int err;
-
-	if (n == 0 || n > XSHM_CHAN_MAX || !chans)
-		return -EINVAL;
-	memset(lc, 0, sizeof(*lc));
-	lc->hdr.version_major = XSHM_WIRE_VERSION_MAJOR;
-	lc->hdr.version_minor = XSHM_WIRE_VERSION_MINOR;
-	lc->hdr.nchans = n;
-	lc->hdr.header_size = XSHM_WIRE_HDR_SIZE + n * XSHM_WIRE_CHAN_SIZE;
-	off = xshm_wire_data_start(lc->hdr.header_size);
-	for (i = 0; i < n; i++) {
-		c = &lc->chan[i];
-		if (!chans[i].name)
-			return -EINVAL;
-		len = strlen(chans[i].name);
-		if (len == 0 || len > XSHM_NAME_MAX)
-			return -EINVAL;
-		for (j = 0; j < i; j++)
-			if (!strcmp(chans[j].name, chans[i].name))
-				return -EINVAL;
-		elem = chans[i].elem_size;
-		if (chans[i].type == XSHM_CHAN_RING_VAR && elem == 0)
-			elem = chans[i].capacity / 4;
-		err = xshm_wire_chan_size(chans[i].type, chans[i].policy, elem,
-					  chans[i].capacity, &size);
-		if (err)
-			return err;
-		memcpy(c->name, chans[i].name, len);
-		c->type = chans[i].type;
-		c->policy = chans[i].policy;
-		c->elem_size = elem;
-		c->capacity = chans[i].capacity;
-		c->offset = off;
-		c->size = size;
-		off += size;
-		if (off > region_size)
-			return -ENOSPC;
-	}
-	lc->hdr.layout_size = off;
-	return 0;
-}
-
-/* the existing channels are exactly the requested ones (same order too) */
-static bool same_channels(const struct xshm_layout_copy *a,
-			  const struct xshm_layout_copy *b)
-{
-	return a->hdr.nchans == b->hdr.nchans &&
-	       !memcmp(a->chan, b->chan,
-		       a->hdr.nchans * sizeof(struct xshm_wire_chan));
-}
-
+/*
+ * The one-time initialiser is xshm-peer.h's, so that an RTOS side can be
+ * the one that creates the layout: same claim, same placement.
+ */
 XSHM_API int xshm_layout_init(struct xshm_region *r,
 			      const struct xshm_chan_spec *chans,
 			      unsigned int nchans, unsigned int flags)
 {
-	struct xshm_layout_copy *want, *have;
-	uint64_t old_gen;
-	size_t tbl;
-	int err;
+	struct xshm_peer_chan_spec spec[XSHM_CHAN_MAX];
+	struct xshm_peer_init_env env = {
+		.now_ms = init_now_ms,
+		.pause = init_pause,
+		.random = init_random(),
+	};
+	struct xshm_peer_layout l;
+	unsigned int i;
 
-	if (!r || (flags & ~XSHM_INIT_FORCE))
+	if (!r || (flags & ~XSHM_INIT_FORCE) || !chans || nchans == 0 ||
+	    nchans > XSHM_CHAN_MAX)
 		return -EINVAL;
 	if (r->flags & XSHM_OPEN_RDONLY)
 		return -EACCES;
-	want = malloc(2 * sizeof(*want));
-	if (!want)
-		return -ENOMEM;
-	have = want + 1;
-	err = build_layout(chans, nchans, r->size, want);
-	if (err)
-		goto out;
-	err = xshm__layout_read(r, have);
-	if (!(flags & XSHM_INIT_FORCE)) {
-		/* a valid layout: keep it so a restarted side resumes */
-		if (!err) {
-			err = same_channels(want, have) ? 1 : -EEXIST;
-			goto out;
-		}
-		/* a newer format: not ours to destroy without FORCE */
-		if (err == -EPROTO)
-			goto out;
+	if (r->size < XSHM_WIRE_HDR_SIZE)
+		return -ENOSPC;
+	for (i = 0; i < nchans; i++) {
+		spec[i].name = chans[i].name;
+		spec[i].type = chans[i].type;
+		spec[i].policy = chans[i].policy;
+		spec[i].elem_size = chans[i].elem_size;
+		spec[i].capacity = chans[i].capacity;
 	}
-	old_gen = atomic_load_explicit(xshm_wire_u64(r->base, 40),
-				       memory_order_relaxed);
-
-	/* readers see INIT (not READY) before anything else changes */
-	atomic_store_explicit(xshm_wire_u32(r->base, 4), XSHM_WIRE_STATE_INIT,
-			      memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
-
-	want->hdr.generation = new_generation(old_gen);
-	tbl = (size_t)nchans * XSHM_WIRE_CHAN_SIZE;
-	want->hdr.checksum = xshm_wire_crc32c(0, (unsigned char *)&want->hdr +
-					      XSHM_WIRE_CHECKSUM_FROM,
-					      XSHM_WIRE_HDR_SIZE -
-					      XSHM_WIRE_CHECKSUM_FROM);
-	want->hdr.checksum = xshm_wire_crc32c(want->hdr.checksum, want->chan,
-					      tbl);
-	/* zero every channel block: positions, counters, sequences */
-	{
-		static const uint64_t zero[64];
-		uint64_t o = XSHM_WIRE_HDR_SIZE + tbl;
-		uint64_t end = want->hdr.layout_size, n;
-
-		for (; o < end; o += n) {
-			n = end - o < sizeof(zero) ? end - o : sizeof(zero);
-			xshm_wire_store_words(r->base + o, zero, n);
-		}
-	}
-	xshm_wire_store_words(r->base + 8, (unsigned char *)&want->hdr + 8,
-			      XSHM_WIRE_HDR_SIZE - 8);
-	xshm_wire_store_words(r->base + XSHM_WIRE_HDR_SIZE, want->chan, tbl);
-	atomic_store_explicit(xshm_wire_u32(r->base, 0), XSHM_WIRE_MAGIC,
-			      memory_order_relaxed);
-	/* everything above is visible before READY */
-	atomic_store_explicit(xshm_wire_u32(r->base, 4), XSHM_WIRE_STATE_READY,
-			      memory_order_release);
-	err = 0;
-out:
-	free(want);
-	return err;
+	return xshm_peer_layout_init(&l, r->base, r->size, spec, nchans,
+				     flags, &env);
 }

@@ -71,3 +71,30 @@ int peer_reserve(struct xshm_peer_ring *r, size_t len, void **buf)
 
 	return err ? err : xshm_peer_ring_commit(r);
 }
+
+/* an RTOS that boots first creates the layout itself */
+static uint64_t ticks;
+static uint64_t peer_now_ms(void *ctx)
+{
+	(void)ctx;
+	return ticks++;
+}
+
+static void peer_pause(void *ctx)
+{
+	(void)ctx;
+}
+
+int peer_create(void *base, uint64_t size, uint64_t random);
+int peer_create(void *base, uint64_t size, uint64_t random)
+{
+	static const struct xshm_peer_chan_spec chans[] = {
+		{ "log", XSHM_WIRE_RING_VAR, XSHM_WIRE_FULL_DROP, 0, 4096 },
+		{ "state", XSHM_WIRE_LWW, 0, 16, 2 },
+	};
+	struct xshm_peer_init_env env = { peer_now_ms, peer_pause, 0, random,
+					  0 };
+	struct xshm_peer_layout lay;
+
+	return xshm_peer_layout_init(&lay, base, size, chans, 2, 0, &env);
+}

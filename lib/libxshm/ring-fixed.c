@@ -21,10 +21,22 @@ static int consumer_check(struct xshm_ring *ring)
 	return xshm__stale(ring->region, ring->generation);
 }
 
-static void publish_tail(struct xshm_ring *ring)
+/* the copy is complete: hand the slots back (the producer's licence) */
+static int publish_tail(struct xshm_ring *ring, uint64_t lost, int ret)
 {
+	int err = xshm__cons_enter(ring);
+
+	if (err)
+		return err;
+	if (lost) {
+		ring->lost += lost;
+		atomic_store_explicit(&ring->cons->lost, ring->lost,
+				      memory_order_relaxed);
+	}
+	/* LMM_FIXED_TAIL_PUB: pairs with LMM_RING_TAIL_ACQ */
 	atomic_store_explicit(&ring->cons->tail, ring->tail,
 			      memory_order_release);
+	return xshm__cons_leave(ring, ret);
 }
 
 /* FAIL/DROP: slots between tail and head are ours until we move tail */
@@ -36,6 +48,7 @@ static int pop_plain(struct xshm_ring *ring, unsigned char *dst,
 	unsigned int i, n;
 
 	if (avail < max) {
+		/* LMM_FIXED_HEAD_ACQ: pairs with LMM_FIXED_*_PUB */
 		head = atomic_load_explicit(&ring->prod->head,
 					    memory_order_acquire);
 		if (head - ring->tail > ring->cap) {
@@ -64,8 +77,7 @@ static int pop_plain(struct xshm_ring *ring, unsigned char *dst,
 			       ring->stride, elem);
 	}
 	ring->tail += n;
-	publish_tail(ring);
-	return (int)n;
+	return publish_tail(ring, 0, (int)n);
 }
 
 /*
@@ -99,6 +111,7 @@ static int pop_overwrite(struct xshm_ring *ring, unsigned char *dst,
 			xshm_wire_load_words(dst + (size_t)(n + i) * elem,
 					     ring->data + ((ring->tail + i) &
 					     ring->mask) * ring->stride, elem);
+		/* LMM_OVW_FIXED_RECHECK: pairs with LMM_OVW_OLDEST_PUB */
 		atomic_thread_fence(memory_order_acquire);
 		oldest = atomic_load_explicit(&ring->prod->oldest,
 					      memory_order_relaxed);
@@ -107,20 +120,21 @@ static int pop_overwrite(struct xshm_ring *ring, unsigned char *dst,
 		ring->tail += k;
 		n += k;
 	}
-	if (lost) {
-		ring->lost += lost;
-		atomic_store_explicit(&ring->cons->lost, ring->lost,
-				      memory_order_relaxed);
-	}
+	if (!n && !err)
+		err = -EAGAIN;
 	if (n || lost)
-		publish_tail(ring);
-	if (n)
-		return (int)n;
-	return err ? err : -EAGAIN;
+		return publish_tail(ring, lost, n ? (int)n : err);
+	return err;
 }
 
-XSHM_API int xshm_ring_pop_batch(struct xshm_ring *ring, void *slots,
-				 unsigned int max)
+/* the caller's slot size must be the channel's: the peer chose it */
+static int slot_size_check(const struct xshm_ring *ring, size_t size)
+{
+	return size == ring->chan.elem_size ? 0 : -EMSGSIZE;
+}
+
+XSHM_API int xshm_ring_pop_batch_sized(struct xshm_ring *ring, void *slots,
+				       size_t size, unsigned int max)
 {
 	int err = consumer_check(ring);
 
@@ -128,6 +142,9 @@ XSHM_API int xshm_ring_pop_batch(struct xshm_ring *ring, void *slots,
 		return err;
 	if (!slots || max > 0x7fffffffu)
 		return -EINVAL;
+	err = slot_size_check(ring, size);
+	if (err)
+		return err;
 	if (max == 0)
 		return 0;
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
@@ -137,7 +154,8 @@ XSHM_API int xshm_ring_pop_batch(struct xshm_ring *ring, void *slots,
 	return err == -EAGAIN ? 0 : err;
 }
 
-XSHM_API int xshm_ring_pop(struct xshm_ring *ring, void *slot)
+XSHM_API int xshm_ring_pop_sized(struct xshm_ring *ring, void *slot,
+				 size_t size)
 {
 	int err = consumer_check(ring);
 
@@ -145,6 +163,9 @@ XSHM_API int xshm_ring_pop(struct xshm_ring *ring, void *slot)
 		return err;
 	if (!slot)
 		return -EINVAL;
+	err = slot_size_check(ring, size);
+	if (err)
+		return err;
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
 		err = pop_overwrite(ring, slot, 1);
 	else
@@ -152,21 +173,74 @@ XSHM_API int xshm_ring_pop(struct xshm_ring *ring, void *slot)
 	return err < 0 ? err : 0;
 }
 
+struct pop_wait_args {
+	struct xshm_ring *ring;
+	void *slot;
+	size_t size;
+};
+
+static int try_pop(void *arg)
+{
+	struct pop_wait_args *a = arg;
+
+	return xshm_ring_pop_sized(a->ring, a->slot, a->size);
+}
+
+XSHM_API int xshm_ring_pop_wait_sized(struct xshm_ring *ring, void *slot,
+				      size_t size, int timeout_ms)
+{
+	struct pop_wait_args a = { ring, slot, size };
+
+	if (!ring)
+		return -EINVAL;
+	return xshm__poll(&ring->wait, timeout_ms, try_pop, &a);
+}
+
+/*
+ * The XSHM_1.0 calls, without the caller's size: they trust the layout's
+ * elem_size.  Kept for binary and source compatibility.
+ */
+static size_t layout_slot_size(const struct xshm_ring *ring)
+{
+	return ring ? ring->chan.elem_size : 0;
+}
+
+XSHM_API int xshm_ring_pop_batch(struct xshm_ring *ring, void *slots,
+				 unsigned int max)
+{
+	return xshm_ring_pop_batch_sized(ring, slots, layout_slot_size(ring),
+					 max);
+}
+
+XSHM_API int xshm_ring_pop(struct xshm_ring *ring, void *slot)
+{
+	return xshm_ring_pop_sized(ring, slot, layout_slot_size(ring));
+}
+
 XSHM_API int xshm_ring_pop_wait(struct xshm_ring *ring, void *slot,
 				int timeout_ms)
 {
-	struct xshm_waiter w;
-	int err;
+	return xshm_ring_pop_wait_sized(ring, slot, layout_slot_size(ring),
+					timeout_ms);
+}
 
-	err = xshm_ring_pop(ring, slot);
-	if (err != -EAGAIN)
-		return err;
-	xshm__waiter_start(&w, &ring->wait, timeout_ms);
-	for (;;) {
-		if (xshm__waiter_next(&w))
-			return -ETIMEDOUT;
-		err = xshm_ring_pop(ring, slot);
-		if (err != -EAGAIN)
-			return err;
-	}
+XSHM_API int xshm_ring_push_sized(struct xshm_ring *ring, const void *slot,
+				  size_t size)
+{
+	if (ring && ring->role == XSHM_PRODUCER &&
+	    ring->chan.type == XSHM_WIRE_RING_FIXED &&
+	    size != ring->chan.elem_size)
+		return -EMSGSIZE;
+	return xshm_ring_push(ring, slot);
+}
+
+XSHM_API int xshm_ring_push_batch_sized(struct xshm_ring *ring,
+					const void *slots, size_t size,
+					unsigned int n)
+{
+	if (ring && ring->role == XSHM_PRODUCER &&
+	    ring->chan.type == XSHM_WIRE_RING_FIXED &&
+	    size != ring->chan.elem_size)
+		return -EMSGSIZE;
+	return xshm_ring_push_batch(ring, slots, n);
 }

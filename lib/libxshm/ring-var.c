@@ -82,6 +82,7 @@ static int peek_plain(struct xshm_ring *ring, struct xshm_record *rec)
 	for (i = 0; i < 2; i++) {	/* at most one padding record */
 		pos = ring->peek_pos;
 		if (ring->head_cache == pos) {
+			/* LMM_VAR_HEAD_ACQ: pairs with LMM_VAR_HEAD_PUB */
 			head = atomic_load_explicit(&ring->prod->head,
 						    memory_order_acquire);
 			if (head - ring->tail > ring->cap || (head & 7) ||
@@ -150,6 +151,7 @@ static int peek_overwrite(struct xshm_ring *ring, struct xshm_record *rec)
 					     (pos & ring->mask) +
 					     XSHM_WIRE_REC_HDR, len8);
 		}
+		/* LMM_OVW_VAR_RECHECK: pairs with LMM_OVW_OLDEST_PUB */
 		atomic_thread_fence(memory_order_acquire);
 		oldest = atomic_load_explicit(&ring->prod->oldest,
 					      memory_order_relaxed);
@@ -189,30 +191,38 @@ XSHM_API int xshm_ring_peek(struct xshm_ring *ring, struct xshm_record *rec)
 	return xshm__ring_var_peek(ring, rec);
 }
 
+struct peek_wait_args {
+	struct xshm_ring *ring;
+	struct xshm_record *rec;
+};
+
+static int try_peek(void *arg)
+{
+	struct peek_wait_args *a = arg;
+
+	return xshm__ring_var_peek(a->ring, a->rec);
+}
+
 XSHM_API int xshm_ring_peek_wait(struct xshm_ring *ring,
 				 struct xshm_record *rec, int timeout_ms)
 {
-	struct xshm_waiter w;
-	int err;
+	struct peek_wait_args a = { ring, rec };
 
-	err = xshm__ring_var_peek(ring, rec);
-	if (err != -EAGAIN)
-		return err;
-	xshm__waiter_start(&w, &ring->wait, timeout_ms);
-	for (;;) {
-		if (xshm__waiter_next(&w))
-			return -ETIMEDOUT;
-		err = xshm__ring_var_peek(ring, rec);
-		if (err != -EAGAIN)
-			return err;
-	}
+	if (!ring)
+		return -EINVAL;
+	return xshm__poll(&ring->wait, timeout_ms, try_peek, &a);
 }
 
 /* free every record peeked so far: one release store of tail */
-static void release_peeked(struct xshm_ring *ring)
+static int release_peeked(struct xshm_ring *ring)
 {
+	int err;
+
 	if (ring->peek_pos == ring->tail && !ring->peek_lost)
-		return;
+		return 0;
+	err = xshm__cons_enter(ring);
+	if (err)
+		return err;
 	if (ring->peek_lost) {
 		ring->lost += ring->peek_lost;
 		atomic_store_explicit(&ring->cons->lost, ring->lost,
@@ -224,12 +234,14 @@ static void release_peeked(struct xshm_ring *ring)
 	 */
 	atomic_store_explicit(&ring->cons->next_seq, ring->peek_seq,
 			      memory_order_relaxed);
+	/* LMM_VAR_TAIL_PUB: pairs with LMM_RING_TAIL_ACQ */
 	atomic_store_explicit(&ring->cons->tail, ring->peek_pos,
 			      memory_order_release);
 	ring->tail = ring->peek_pos;
 	ring->expect_seq = ring->peek_seq;
 	ring->peek_lost = 0;
 	ring->copy_used = 0;
+	return xshm__cons_leave(ring, 0);
 }
 
 XSHM_API int xshm_ring_release(struct xshm_ring *ring)
@@ -238,8 +250,7 @@ XSHM_API int xshm_ring_release(struct xshm_ring *ring)
 
 	if (err)
 		return err;
-	release_peeked(ring);
-	return 0;
+	return release_peeked(ring);
 }
 
 XSHM_API ssize_t xshm_ring_recv(struct xshm_ring *ring, void *buf, size_t cap,
@@ -376,6 +387,7 @@ static int batch_deliver(struct xshm_ring *ring, struct batch *b,
 			 unsigned int from)
 {
 	uint32_t expect = ring->peek_seq, seq;
+	int err;
 	unsigned int i, k = b->n - from;
 
 	if (from)
@@ -388,8 +400,8 @@ static int batch_deliver(struct xshm_ring *ring, struct batch *b,
 	}
 	ring->peek_seq = expect;
 	ring->peek_pos = b->end;
-	release_peeked(ring);
-	return (int)k;
+	err = release_peeked(ring);
+	return err ? err : (int)k;
 }
 
 /*
@@ -398,6 +410,7 @@ static int batch_deliver(struct xshm_ring *ring, struct batch *b,
  */
 static int recv_batch_plain(struct xshm_ring *ring, struct batch *b)
 {
+	/* LMM_VAR_BATCH_HEAD_ACQ: pairs with LMM_VAR_HEAD_PUB */
 	uint64_t head = atomic_load_explicit(&ring->prod->head,
 					     memory_order_acquire);
 
@@ -441,6 +454,7 @@ static int recv_batch_overwrite(struct xshm_ring *ring, struct batch *b)
 		b->at = 0;
 		b->stop = 0;
 		batch_walk(ring, b, head, true);
+		/* LMM_OVW_BATCH_RECHECK: pairs with LMM_OVW_OLDEST_PUB */
 		atomic_thread_fence(memory_order_acquire);
 		oldest = atomic_load_explicit(&ring->prod->oldest,
 					      memory_order_relaxed);
@@ -482,4 +496,33 @@ XSHM_API int xshm_ring_recv_batch(struct xshm_ring *ring, void *buf,
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
 		return recv_batch_overwrite(ring, &b);
 	return recv_batch_plain(ring, &b);
+}
+
+struct recv_wait_args {
+	struct xshm_ring *ring;
+	void *buf;
+	size_t cap;
+	struct xshm_record *rec;
+	ssize_t len;
+};
+
+static int try_recv(void *arg)
+{
+	struct recv_wait_args *a = arg;
+
+	a->len = xshm_ring_recv(a->ring, a->buf, a->cap, a->rec);
+	return a->len < 0 ? (int)a->len : 0;
+}
+
+XSHM_API ssize_t xshm_ring_recv_wait(struct xshm_ring *ring, void *buf,
+				     size_t cap, struct xshm_record *rec,
+				     int timeout_ms)
+{
+	struct recv_wait_args a = { ring, buf, cap, rec, 0 };
+	int err;
+
+	if (!ring)
+		return -EINVAL;
+	err = xshm__poll(&ring->wait, timeout_ms, try_recv, &a);
+	return err ? err : a.len;
 }

@@ -16,6 +16,7 @@ static int attach_consumer(struct xshm_ring *ring)
 	uint64_t head, tail, oldest;
 	bool var = c->type == XSHM_WIRE_RING_VAR;
 
+	/* LMM_ATTACH_HEAD_ACQ: pairs with LMM_*_HEAD_PUB */
 	head = atomic_load_explicit(&ring->prod->head, memory_order_acquire);
 	oldest = atomic_load_explicit(&ring->prod->oldest,
 				      memory_order_relaxed);
@@ -37,6 +38,9 @@ static int attach_consumer(struct xshm_ring *ring)
 	ring->peek_seq = ring->expect_seq;
 	ring->lost = atomic_load_explicit(&ring->cons->lost,
 					  memory_order_relaxed);
+	ring->cons_owner = &ring->cons->owner;
+	if (xshm_peer_owner_adopt(ring->cons_owner, ring->generation))
+		return -ESTALE;
 	if (var && c->policy == XSHM_WIRE_FULL_OVERWRITE) {
 		ring->copy = malloc(ring->cap);
 		if (!ring->copy)
@@ -83,7 +87,8 @@ XSHM_API int xshm_ring_attach(struct xshm_region *r, const char *name,
 	if (role == XSHM_CONSUMER) {
 		err = attach_consumer(ring);
 	} else {
-		err = xshm_peer_ring_attach_chan(&ring->p, r->base, &ring->chan);
+		err = xshm_peer_ring_attach_chan(&ring->p, r->base, &ring->chan,
+						 ring->generation);
 		if (!err && ring->chan.type == XSHM_WIRE_RING_VAR &&
 		    ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE) {
 			ring->p.staging = malloc(ring->cap);
@@ -95,6 +100,7 @@ XSHM_API int xshm_ring_attach(struct xshm_region *r, const char *name,
 	if (err)
 		goto err_free;
 	/* the positions read above belong to this generation's layout */
+	/* LMM_RING_ATTACH_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
 	atomic_thread_fence(memory_order_acquire);
 	if (xshm__stale(r, ring->generation)) {
 		err = -ESTALE;
@@ -135,6 +141,12 @@ static int producer_check(struct xshm_ring *ring, uint32_t type)
 		return -EPERM;
 	if (ring->chan.type != type)
 		return -EINVAL;
+	/*
+	 * A write path already open (reservations pending) may finish: an
+	 * initialiser waits for it on the owner word, which decides.
+	 */
+	if (ring->p.pending)
+		return 0;
 	return xshm__stale(ring->region, ring->generation);
 }
 
@@ -209,7 +221,7 @@ XSHM_API int xshm_ring_sendv(struct xshm_ring *ring, const struct iovec *recs,
 		return err;
 	if ((!recs && n) || n > 0x7fffffffu)
 		return -EINVAL;
-	err = xshm_peer__var_check(p);
+	err = xshm_peer__sendv_begin(p);
 	if (err)
 		return err;
 	xshm_peer__batch_begin(p, &b);
@@ -287,7 +299,9 @@ XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
 	if (err)
 		return err;
 	memset(st, 0, sizeof(*st));
+	/* LMM_STATS_HEAD_ACQ: pairs with LMM_*_HEAD_PUB */
 	head = atomic_load_explicit(&ring->prod->head, memory_order_acquire);
+	/* LMM_STATS_TAIL_ACQ: pairs with LMM_*_TAIL_PUB */
 	tail = atomic_load_explicit(&ring->cons->tail, memory_order_acquire);
 	oldest = atomic_load_explicit(&ring->prod->oldest,
 				      memory_order_relaxed);
@@ -329,11 +343,15 @@ int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
 	 * at or past oldest (else corrupt), and we start over for a pair.
 	 */
 	for (i = 0; i < 16; i++) {
+		/* LMM_OVW_BOUNDS_HEAD_ACQ: pairs with LMM_*_HEAD_PUB */
 		h = atomic_load_explicit(&ring->prod->head,
 					 memory_order_acquire);
 		o = atomic_load_explicit(&ring->prod->oldest,
 					 memory_order_relaxed);
 		if ((int64_t)(o - h) > 0) {
+			/* LMM_OVW_REREAD: pairs with LMM_OVW_OLDEST_STORE */
+			atomic_thread_fence(memory_order_acquire);
+			/* LMM_OVW_BOUNDS_HEAD_REACQ: pairs with LMM_*_PUB */
 			h = atomic_load_explicit(&ring->prod->head,
 						 memory_order_acquire);
 			if ((int64_t)(o - h) > 0)

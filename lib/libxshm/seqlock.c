@@ -42,14 +42,16 @@ XSHM_API int xshm_seqlock_attach(struct xshm_region *r, const char *name,
 	if (err)
 		goto err_free;
 	err = xshm_peer_value_attach_chan(&sl->v, r->base, &sl->chan,
-					  writer_slot);
+					  writer_slot, sl->generation);
 	if (err)
 		goto err_free;
 	sl->region = r;
 	sl->role = role;
 	sl->wait = xshm__default_wait;
 	if (role == XSHM_PRODUCER) {
-		xshm_peer_value_repair(&sl->v);
+		err = xshm_peer_value_repair(&sl->v);
+		if (err)
+			goto err_free;
 	} else {
 		sl->scratch = malloc(2 * sl->v.span);
 		if (!sl->scratch) {
@@ -57,6 +59,7 @@ XSHM_API int xshm_seqlock_attach(struct xshm_region *r, const char *name,
 			goto err_free;
 		}
 	}
+	/* LMM_VALUE_ATTACH_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
 	atomic_thread_fence(memory_order_acquire);
 	err = xshm__stale(r, sl->generation);
 	if (err)
@@ -110,6 +113,7 @@ static int try_read(const struct xshm_seqlock *sl, unsigned char *blk,
 	_Atomic uint64_t *sp = xshm_wire_u64(blk, XSHM_WIRE_SEQ_OFF);
 	uint64_t s0, s1, copy = 0;
 
+	/* LMM_SEQ_READ_BEGIN: pairs with LMM_SEQ_WRITE_END */
 	s0 = atomic_load_explicit(sp, memory_order_acquire);
 	if (sl->v.type == XSHM_WIRE_LATCH)
 		copy = s0 & 1;	/* odd: copy 0 is being written */
@@ -119,6 +123,7 @@ static int try_read(const struct xshm_seqlock *sl, unsigned char *blk,
 				      memory_order_relaxed);
 	xshm_wire_load_words(dst, blk + sl->v.payload + copy * sl->v.span,
 			     sl->v.span);
+	/* LMM_SEQ_READ_RECHECK: pairs with LMM_SEQ_WRITE_FENCE */
 	atomic_thread_fence(memory_order_acquire);
 	s1 = atomic_load_explicit(sp, memory_order_relaxed);
 	if (s0 != s1)
@@ -127,33 +132,16 @@ static int try_read(const struct xshm_seqlock *sl, unsigned char *blk,
 	return 0;
 }
 
-/* retry one seqlock until it reads consistently or the deadline passes */
-static int read_slot(const struct xshm_seqlock *sl, unsigned char *blk,
-		     unsigned char *dst, uint64_t *seq, uint64_t *stamp,
-		     uint32_t *retries, int timeout_ms)
-{
-	struct xshm_waiter w;
-	int err;
-
-	xshm__waiter_start(&w, &sl->wait, timeout_ms);
-	for (;;) {
-		err = try_read(sl, blk, dst, seq, stamp);
-		if (!err)
-			return 0;
-		(*retries)++;
-		if (xshm__waiter_next(&w))
-			return -EBUSY;	/* writer stalled or never quiet */
-	}
-}
-
 XSHM_API int xshm_seqlock_read(struct xshm_seqlock *sl, void *val, size_t len,
 			       struct xshm_value_info *info, int timeout_ms)
 {
 	struct xshm_value_info vi = { 0 };
 	unsigned char *cand, *best, *tmp;
 	uint64_t seq, stamp, best_stamp = 0;
-	bool found = false, stalled = false;
-	uint32_t i;
+	uint64_t busy[(XSHM_WIRE_LWW_MAX + 63) / 64];
+	struct xshm_waiter w;
+	bool found = false, stalled;
+	uint32_t i, nbusy;
 	int err;
 
 	if (!sl || !val)
@@ -167,27 +155,47 @@ XSHM_API int xshm_seqlock_read(struct xshm_seqlock *sl, void *val, size_t len,
 		return err;
 	cand = sl->scratch;
 	best = sl->scratch + sl->v.span;
-	for (i = 0; i < sl->v.nslots; i++) {
-		err = read_slot(sl, sl->v.lww_base + i * sl->v.slot_size,
-				cand, &seq, &stamp, &vi.retries, timeout_ms);
-		if (err) {
-			stalled = true;
-			continue;
+	/*
+	 * Every slot once; then the busy ones again, round robin, until they
+	 * read or the call's one deadline passes: a stalled writer costs the
+	 * timeout once per call, not once per slot.
+	 */
+	memset(busy, 0, sizeof(busy));
+	for (i = 0; i < sl->v.nslots; i++)
+		busy[i / 64] |= 1ull << (i % 64);
+	nbusy = sl->v.nslots;
+	xshm__waiter_start(&w, &sl->wait, timeout_ms);
+	for (;;) {
+		for (i = 0; i < sl->v.nslots; i++) {
+			if (!(busy[i / 64] & 1ull << (i % 64)))
+				continue;
+			if (try_read(sl, sl->v.lww_base + i * sl->v.slot_size,
+				     cand, &seq, &stamp)) {
+				vi.retries++;
+				continue;
+			}
+			busy[i / 64] &= ~(1ull << (i % 64));
+			nbusy--;
+			if (seq / 2 == 0)
+				continue;	/* never written */
+			if (sl->v.type != XSHM_WIRE_LWW)
+				stamp = seq / 2;
+			/* newest stamp; ties: the lowest slot */
+			if (found && (stamp < best_stamp ||
+				      (stamp == best_stamp && i > vi.writer)))
+				continue;
+			found = true;
+			best_stamp = stamp;
+			vi.stamp = stamp;
+			vi.writer = i;
+			tmp = best;
+			best = cand;
+			cand = tmp;
 		}
-		if (seq / 2 == 0)
-			continue;	/* never written */
-		if (sl->v.type != XSHM_WIRE_LWW)
-			stamp = seq / 2;
-		if (found && stamp <= best_stamp)
-			continue;
-		found = true;
-		best_stamp = stamp;
-		vi.stamp = stamp;
-		vi.writer = i;
-		tmp = best;
-		best = cand;
-		cand = tmp;
+		if (!nbusy || xshm__waiter_next(&w))
+			break;
 	}
+	stalled = nbusy != 0;
 	/* the layout may have been replaced while we read */
 	err = xshm__stale(sl->region, sl->generation);
 	if (err)

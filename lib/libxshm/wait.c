@@ -82,3 +82,21 @@ int xshm__waiter_next(struct xshm_waiter *w)
 	}
 	return 0;
 }
+
+int xshm__poll(const struct xshm_wait_policy *wp, int timeout_ms,
+	       int (*try)(void *arg), void *arg)
+{
+	struct xshm_waiter w;
+	int err = try(arg);
+
+	if (err != -EAGAIN)
+		return err;
+	xshm__waiter_start(&w, wp, timeout_ms);
+	for (;;) {
+		if (xshm__waiter_next(&w))
+			return -ETIMEDOUT;
+		err = try(arg);
+		if (err != -EAGAIN)
+			return err;
+	}
+}

@@ -41,7 +41,9 @@ _Static_assert(sizeof(long long) == 8, "xshm needs 64-bit long long");
 #define XSHM_PEER_ENOENT	2
 #define XSHM_PEER_EAGAIN	11
 #define XSHM_PEER_EBUSY		16
+#define XSHM_PEER_EEXIST	17
 #define XSHM_PEER_EINVAL	22
+#define XSHM_PEER_ENOSPC	28
 #define XSHM_PEER_ENODATA	61
 #define XSHM_PEER_EPROTO	71
 #define XSHM_PEER_EBADMSG	74
@@ -69,8 +71,18 @@ _Static_assert(sizeof(long long) == 8, "xshm needs 64-bit long long");
 #define XSHM_WIRE_MAGIC		0x4d485358u	/* "XSHM" in memory */
 #define XSHM_WIRE_STATE_INIT	0x54494e49u	/* "INIT": being written */
 #define XSHM_WIRE_STATE_READY	0x59444552u	/* "REDY": valid layout */
-#define XSHM_WIRE_VERSION_MAJOR	2u
+#define XSHM_WIRE_VERSION_MAJOR	3u
 #define XSHM_WIRE_VERSION_MINOR	0u
+
+/*
+ * Bytes 0..7 are one 64-bit atomic word: magic | state << 32.  READY is
+ * the only value that means "a valid layout"; while a side initialises,
+ * the state half is INIT and the other half its claim ticket (non-zero).
+ */
+#define XSHM_WIRE_READY_WORD \
+	((uint64_t)XSHM_WIRE_STATE_READY << 32 | XSHM_WIRE_MAGIC)
+/* an initialiser that shows no progress for this long is presumed dead */
+#define XSHM_WIRE_TAKEOVER_MS	1000u
 
 #define XSHM_WIRE_BLOCK		128u	/* alignment of every shared block */
 #define XSHM_WIRE_HDR_SIZE	64u	/* struct xshm_wire_header */
@@ -138,7 +150,8 @@ struct xshm_wire_ring_prod {
 	_Atomic uint64_t dropped;	/* 24: records dropped (DROP) */
 	_Atomic uint32_t next_seq;	/* 32: next record's seq (var) */
 	uint32_t pad0;
-	uint8_t pad[88];
+	_Atomic uint64_t owner;		/* 40: see xshm_peer_owner_enter() */
+	uint8_t pad[80];
 };
 
 struct xshm_wire_ring_cons {
@@ -146,7 +159,8 @@ struct xshm_wire_ring_cons {
 	_Atomic uint64_t lost;		/*  8: losses the consumer saw */
 	_Atomic uint32_t next_seq;	/* 16: seq the consumer expects */
 	uint32_t pad0;
-	uint8_t pad[104];
+	_Atomic uint64_t owner;		/* 24: see xshm_peer_owner_enter() */
+	uint8_t pad[96];
 };
 
 _Static_assert(sizeof(struct xshm_wire_header) == XSHM_WIRE_HDR_SIZE, "");
@@ -171,6 +185,7 @@ _Static_assert(sizeof(_Atomic uint32_t) == 4, "");
 #define XSHM_WIRE_STAMP_OFF	8u
 #define XSHM_WIRE_VALUE_INLINE_OFF 16u	/* small values: copy 0 */
 #define XSHM_WIRE_VALUE_INLINE_MAX 48u	/* bytes of copies inline */
+#define XSHM_WIRE_VALUE_OWNER_OFF 64u	/* writer's owner word */
 
 /* ---- Small helpers ------------------------------------------------------ */
 
@@ -418,14 +433,71 @@ static inline int xshm_wire_header_check(const struct xshm_wire_header *h,
 /* does the region still hold the layout of this generation? */
 static inline int xshm_wire_layout_current(void *base, uint64_t generation)
 {
-	uint32_t state = atomic_load_explicit(
-		xshm_wire_u32(base, 4), memory_order_acquire);
+	/* LMM_LAYOUT_CURRENT_ACQ: pairs with LMM_LAYOUT_READY_PUB */
+	uint64_t word = atomic_load_explicit(
+		xshm_wire_u64(base, 0), memory_order_acquire);
 	uint64_t gen = atomic_load_explicit(
 		xshm_wire_u64(base, 40), memory_order_relaxed);
 
-	if (state != XSHM_WIRE_STATE_READY || gen != generation)
+	if (word != XSHM_WIRE_READY_WORD || gen != generation)
 		return -XSHM_PEER_ESTALE;
 	return 0;
+}
+
+/*
+ * Owner words.  Every side that writes a channel (ring producer, ring
+ * consumer, value writer or LWW slot writer) has one 64-bit owner word in
+ * its own block, set to the layout's generation G at initialisation.  A
+ * write path runs between enter (CAS G -> ~G) and exit (CAS ~G -> G); an
+ * initialiser that re-initialises first retires every owner word of the
+ * old layout (CAS G -> 0), waiting while one reads ~G.  A side whose
+ * layout was retired or replaced fails its enter (the word is not G) and
+ * stores nothing: it gets -ESTALE.  A stale side can therefore not write
+ * into the memory of a new layout, unless it stays inside one write path
+ * longer than XSHM_WIRE_TAKEOVER_MS (it is then presumed dead).
+ */
+
+/* acquire: our stores stay after it; pairs with the retire CAS */
+static inline int xshm_peer_owner_enter(_Atomic uint64_t *owner, uint64_t gen)
+{
+	uint64_t idle = gen;
+
+	/* LMM_OWNER_ENTER: pairs with LMM_OWNER_RETIRE */
+	if (atomic_compare_exchange_strong_explicit(owner, &idle, ~gen,
+						    memory_order_acquire,
+						    memory_order_relaxed))
+		return 0;
+	return -XSHM_PEER_ESTALE;
+}
+
+/* release: our stores come before it; pairs with the retire CAS */
+static inline int xshm_peer_owner_exit(_Atomic uint64_t *owner, uint64_t gen)
+{
+	uint64_t busy = ~gen;
+
+	/* LMM_OWNER_EXIT: pairs with LMM_OWNER_RETIRE */
+	if (atomic_compare_exchange_strong_explicit(owner, &busy, gen,
+						    memory_order_release,
+						    memory_order_relaxed))
+		return 0;
+	return -XSHM_PEER_ESTALE;
+}
+
+/*
+ * At attach: a predecessor killed inside a write path left ~G; the side
+ * that replaces it takes the word back.  -ESTALE if it is neither.
+ */
+static inline int xshm_peer_owner_adopt(_Atomic uint64_t *owner, uint64_t gen)
+{
+	uint64_t w = ~gen;
+
+	/* LMM_OWNER_ADOPT: pairs with LMM_OWNER_EXIT */
+	if (atomic_compare_exchange_strong_explicit(owner, &w, gen,
+						    memory_order_acquire,
+						    memory_order_relaxed) ||
+	    w == gen)
+		return 0;
+	return -XSHM_PEER_ESTALE;
 }
 
 /* ---- Attaching to a layout ---------------------------------------------- */
@@ -449,17 +521,20 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 					  void *base, uint64_t size)
 {
 	struct xshm_wire_header h;
-	uint64_t w, off;
+	uint64_t w, off, gen;
 	uint32_t crc = 0, stored;
 	int err;
 
 	if (!base || ((uintptr_t)base & 7) || size < XSHM_WIRE_HDR_SIZE)
 		return -XSHM_PEER_EINVAL;
-	if (atomic_load_explicit(xshm_wire_u32(base, 4),
-				 memory_order_acquire) != XSHM_WIRE_STATE_READY ||
-	    atomic_load_explicit(xshm_wire_u32(base, 0),
-				 memory_order_relaxed) != XSHM_WIRE_MAGIC)
+	/* LMM_PEER_ATTACH_ACQ: pairs with LMM_LAYOUT_READY_PUB */
+	if (atomic_load_explicit(xshm_wire_u64(base, 0),
+				 memory_order_acquire) != XSHM_WIRE_READY_WORD)
 		return -XSHM_PEER_ENODATA;
+	/* the generation is stored last: it tells which layout we copy */
+	/* LMM_PEER_GEN_FIRST: pairs with LMM_LAYOUT_GEN_PUB */
+	gen = atomic_load_explicit(xshm_wire_u64(base, 40),
+				   memory_order_acquire);
 	xshm_wire_load_words((unsigned char *)&h + 8,
 			     (unsigned char *)base + 8, XSHM_WIRE_HDR_SIZE - 8);
 	err = xshm_wire_header_check(&h, size);
@@ -471,8 +546,9 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 					 memory_order_relaxed);
 		crc = xshm_wire_crc32c(crc, &w, 8);
 	}
+	/* LMM_PEER_ATTACH_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
 	atomic_thread_fence(memory_order_acquire);
-	if (xshm_wire_layout_current(base, h.generation))
+	if (h.generation != gen || xshm_wire_layout_current(base, gen))
 		return -XSHM_PEER_EAGAIN;
 	if (crc != stored)
 		return -XSHM_PEER_EBADMSG;
@@ -508,6 +584,7 @@ static inline int xshm_peer_layout_find(const struct xshm_peer_layout *l,
 				break;
 		if (k == XSHM_WIRE_NAME_LEN || c.name[k] != name[k])
 			continue;
+		/* LMM_PEER_FIND_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
 		atomic_thread_fence(memory_order_acquire);
 		if (xshm_peer_layout_stale(l))
 			return -XSHM_PEER_ESTALE;
@@ -518,6 +595,438 @@ static inline int xshm_peer_layout_find(const struct xshm_peer_layout *l,
 		return 0;
 	}
 	return -XSHM_PEER_ENOENT;
+}
+
+/* ---- Creating a layout (the one-time initialiser) ---------------------- */
+
+/* a channel to create; the fields of libxshm's struct xshm_chan_spec */
+struct xshm_peer_chan_spec {
+	const char *name;
+	uint32_t type, policy, elem_size, capacity;
+};
+
+/*
+ * What the initialiser needs from its environment: a monotonic clock, a
+ * way to wait a little between polls (sleep or spin), and a random value
+ * that differs between calls (hardware RNG, boot counter mixed with a
+ * cycle counter, ...): claim tickets and generations derive from it.
+ */
+struct xshm_peer_init_env {
+	uint64_t (*now_ms)(void *ctx);
+	void (*pause)(void *ctx);
+	void *ctx;
+	uint64_t random;
+	uint32_t takeover_ms;	/* 0: XSHM_WIRE_TAKEOVER_MS */
+};
+
+#define XSHM_PEER_INIT_FORCE	0x1u	/* = XSHM_INIT_FORCE */
+
+/* the header and table the initialiser wants, built locally */
+struct xshm_peer__want {
+	struct xshm_wire_header hdr;
+	struct xshm_wire_chan chan[XSHM_WIRE_CHAN_MAX];
+};
+
+static inline uint64_t xshm_peer__mix(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static inline int xshm_peer__name_eq(const char *a, const char *b)
+{
+	unsigned int i;
+
+	for (i = 0; a[i] == b[i]; i++)
+		if (!a[i])
+			return 1;
+	return 0;
+}
+
+/*
+ * Build the table: channels follow each other from the end of the table,
+ * in the order given (the placement rule of the wire format).  RING_VAR
+ * elem_size 0 means capacity / 4.  -EINVAL, or -ENOSPC if it exceeds size.
+ */
+static inline int xshm_peer__build(struct xshm_peer__want *w,
+				   const struct xshm_peer_chan_spec *chans,
+				   unsigned int n, uint64_t size)
+{
+	struct xshm_wire_chan *c;
+	uint64_t off, csize;
+	unsigned int i, j, len;
+	uint32_t elem;
+	int err;
+
+	if (!chans || n == 0 || n > XSHM_WIRE_CHAN_MAX)
+		return -XSHM_PEER_EINVAL;
+	for (i = 0; i < sizeof(*w); i++)
+		((unsigned char *)w)[i] = 0;
+	w->hdr.version_major = XSHM_WIRE_VERSION_MAJOR;
+	w->hdr.version_minor = XSHM_WIRE_VERSION_MINOR;
+	w->hdr.nchans = n;
+	w->hdr.header_size = XSHM_WIRE_HDR_SIZE + n * XSHM_WIRE_CHAN_SIZE;
+	off = xshm_wire_data_start(w->hdr.header_size);
+	for (i = 0; i < n; i++) {
+		c = &w->chan[i];
+		if (!chans[i].name)
+			return -XSHM_PEER_EINVAL;
+		for (len = 0; len < XSHM_WIRE_NAME_LEN && chans[i].name[len];
+		     len++)
+			c->name[len] = chans[i].name[len];
+		if (len == 0 || len == XSHM_WIRE_NAME_LEN)
+			return -XSHM_PEER_EINVAL;
+		for (j = 0; j < i; j++)
+			if (xshm_peer__name_eq(chans[j].name, chans[i].name))
+				return -XSHM_PEER_EINVAL;
+		elem = chans[i].elem_size;
+		if (chans[i].type == XSHM_WIRE_RING_VAR && elem == 0)
+			elem = chans[i].capacity / 4;
+		err = xshm_wire_chan_size(chans[i].type, chans[i].policy, elem,
+					  chans[i].capacity, &csize);
+		if (err)
+			return err;
+		c->type = chans[i].type;
+		c->policy = chans[i].policy;
+		c->elem_size = elem;
+		c->capacity = chans[i].capacity;
+		c->offset = off;
+		c->size = csize;
+		off += csize;
+		if (off > size)
+			return -XSHM_PEER_ENOSPC;
+	}
+	w->hdr.layout_size = off;
+	return 0;
+}
+
+/* the claim of one initialiser: its ticket in word 0, and the clock */
+struct xshm_peer__claim {
+	unsigned char *base;
+	const struct xshm_peer_init_env *env;
+	uint64_t ticket;
+	uint32_t takeover_ms;
+};
+
+/*
+ * Heartbeat: advance our ticket (CAS, so we learn if another side took
+ * the claim over after we looked dead).  -EAGAIN if we lost the claim:
+ * stop writing at once.
+ */
+static inline int xshm_peer__beat(struct xshm_peer__claim *cl)
+{
+	uint64_t want = cl->ticket;
+	uint32_t low = (uint32_t)cl->ticket + 1;
+	uint64_t next = (cl->ticket & ~0xffffffffull) | (low ? low : 1u);
+
+	/* acq_rel: orders our earlier stores before the beat a waiter sees */
+	/* LMM_CLAIM_BEAT: pairs with LMM_CLAIM_LOOK_ACQ */
+	if (!atomic_compare_exchange_strong_explicit(
+		    xshm_wire_u64(cl->base, 0), &want, next,
+		    memory_order_acq_rel, memory_order_relaxed))
+		return -XSHM_PEER_EAGAIN;
+	cl->ticket = next;
+	return 0;
+}
+
+/*
+ * Retire one owner word of the old layout (generation gen): CAS G -> 0
+ * (acquire: pairs with the writer's release exit, so its stores are done
+ * before we reuse the memory).  A writer inside (~G) is waited for, up to
+ * the takeover time, then presumed dead.  Any other value: not an owner
+ * of that layout, nothing to wait for.
+ */
+static inline int xshm_peer__retire(struct xshm_peer__claim *cl,
+				    uint64_t off, uint64_t gen)
+{
+	_Atomic uint64_t *owner = xshm_wire_u64(cl->base, off);
+	uint64_t w, since = cl->env->now_ms(cl->env->ctx);
+	int err;
+
+	for (;;) {
+		w = gen;
+		/* LMM_OWNER_RETIRE: pairs with LMM_OWNER_EXIT */
+		if (atomic_compare_exchange_strong_explicit(
+			    owner, &w, 0, memory_order_acquire,
+			    memory_order_acquire) || w != ~gen)
+			return 0;
+		if (cl->env->now_ms(cl->env->ctx) - since >= cl->takeover_ms) {
+			/* LMM_OWNER_TAKEOVER: pairs with LMM_OWNER_EXIT */
+			atomic_compare_exchange_strong_explicit(
+				owner, &w, 0, memory_order_acquire,
+				memory_order_relaxed);
+			continue;
+		}
+		err = xshm_peer__beat(cl);
+		if (err)
+			return err;
+		cl->env->pause(cl->env->ctx);
+	}
+}
+
+/* retire every owner word of a validated old layout */
+static inline int xshm_peer__retire_all(struct xshm_peer__claim *cl,
+					const struct xshm_peer__want *old)
+{
+	const struct xshm_wire_chan *c;
+	uint64_t gen = old->hdr.generation, blk, i;
+	unsigned int k;
+	int err = 0;
+
+	for (k = 0; k < old->hdr.nchans && !err; k++) {
+		c = &old->chan[k];
+		if (c->type == XSHM_WIRE_RING_FIXED ||
+		    c->type == XSHM_WIRE_RING_VAR) {
+			err = xshm_peer__retire(cl, c->offset + 40, gen);
+			if (!err)
+				err = xshm_peer__retire(cl, c->offset +
+							XSHM_WIRE_BLOCK + 24,
+							gen);
+			continue;
+		}
+		blk = xshm_wire_value_block(c->type, c->elem_size);
+		for (i = 0; i < (c->type == XSHM_WIRE_LWW ? c->capacity : 1) &&
+		     !err; i++)
+			err = xshm_peer__retire(cl, c->offset + i * blk +
+						XSHM_WIRE_VALUE_OWNER_OFF, gen);
+	}
+	return err;
+}
+
+/* set every owner word of the new layout to its generation */
+static inline void xshm_peer__own_all(unsigned char *base,
+				      const struct xshm_peer__want *w)
+{
+	const struct xshm_wire_chan *c;
+	uint64_t gen = w->hdr.generation, blk, i;
+	unsigned int k;
+
+	for (k = 0; k < w->hdr.nchans; k++) {
+		c = &w->chan[k];
+		if (c->type == XSHM_WIRE_RING_FIXED ||
+		    c->type == XSHM_WIRE_RING_VAR) {
+			atomic_store_explicit(xshm_wire_u64(base, c->offset + 40),
+					      gen, memory_order_relaxed);
+			atomic_store_explicit(xshm_wire_u64(base, c->offset +
+					      XSHM_WIRE_BLOCK + 24), gen,
+					      memory_order_relaxed);
+			continue;
+		}
+		blk = xshm_wire_value_block(c->type, c->elem_size);
+		for (i = 0; i < (c->type == XSHM_WIRE_LWW ? c->capacity : 1);
+		     i++)
+			atomic_store_explicit(xshm_wire_u64(base, c->offset +
+					      i * blk +
+					      XSHM_WIRE_VALUE_OWNER_OFF),
+					      gen, memory_order_relaxed);
+	}
+}
+
+/*
+ * Copy and check the layout in place (READY was seen): header, checksum,
+ * channel entries.  0, -EPROTO, -EBADMSG, or -EAGAIN if it changed while
+ * we read.
+ */
+static inline int xshm_peer__read_old(unsigned char *base, uint64_t size,
+				      struct xshm_peer__want *old)
+{
+	struct xshm_peer_layout l;
+	uint32_t crc;
+	unsigned int k;
+	int err = xshm_peer_layout_attach(&l, base, size);
+
+	if (err)
+		return err;
+	xshm_wire_load_words(old, base, XSHM_WIRE_HDR_SIZE +
+			     (uint64_t)l.nchans * XSHM_WIRE_CHAN_SIZE);
+	/* LMM_INIT_OLD_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
+	atomic_thread_fence(memory_order_acquire);
+	if (xshm_peer_layout_stale(&l) || old->hdr.generation != l.generation)
+		return -XSHM_PEER_EAGAIN;
+	crc = xshm_wire_crc32c(0, (unsigned char *)&old->hdr +
+			       XSHM_WIRE_CHECKSUM_FROM, l.header_size -
+			       XSHM_WIRE_CHECKSUM_FROM);
+	if (crc != old->hdr.checksum)
+		return -XSHM_PEER_EAGAIN;
+	for (k = 0; k < l.nchans; k++)
+		if (xshm_wire_chan_check(&old->chan[k], xshm_wire_data_start(
+					 l.header_size), l.layout_size))
+			return -XSHM_PEER_EBADMSG;
+	return 0;
+}
+
+/* same channels, same places (the header's other fields follow) */
+static inline int xshm_peer__same(const struct xshm_peer__want *a,
+				  const struct xshm_peer__want *b)
+{
+	const unsigned char *x = (const unsigned char *)a->chan;
+	const unsigned char *y = (const unsigned char *)b->chan;
+	uint64_t i;
+
+	if (a->hdr.nchans != b->hdr.nchans)
+		return 0;
+	for (i = 0; i < (uint64_t)a->hdr.nchans * XSHM_WIRE_CHAN_SIZE; i++)
+		if (x[i] != y[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * Write the layout while holding the claim: retire the old one's owner
+ * words, zero the channels (beating between chunks), header, table, owner
+ * words, then the release CAS from our ticket to READY.  -EAGAIN if the
+ * claim was taken over.
+ */
+static inline int xshm_peer__write(struct xshm_peer__claim *cl,
+				   struct xshm_peer__want *w,
+				   const struct xshm_peer__want *old,
+				   uint64_t *seed)
+{
+	static const uint64_t zero[8];
+	uint64_t tbl = (uint64_t)w->hdr.nchans * XSHM_WIRE_CHAN_SIZE;
+	uint64_t o, n, want = cl->ticket;
+	int err = old ? xshm_peer__retire_all(cl, old) : 0;
+
+	if (err)
+		return err;
+	do
+		w->hdr.generation = xshm_peer__mix(seed);
+	while (!w->hdr.generation ||
+	       (old && w->hdr.generation == old->hdr.generation));
+	w->hdr.checksum = xshm_wire_crc32c(0, (unsigned char *)&w->hdr +
+					   XSHM_WIRE_CHECKSUM_FROM,
+					   XSHM_WIRE_HDR_SIZE +
+					   tbl - XSHM_WIRE_CHECKSUM_FROM);
+	for (o = XSHM_WIRE_HDR_SIZE + tbl; o < w->hdr.layout_size; o += n) {
+		if (((o - XSHM_WIRE_HDR_SIZE - tbl) & 0xffff) == 0) {
+			err = xshm_peer__beat(cl);
+			if (err)
+				return err;
+		}
+		n = w->hdr.layout_size - o < sizeof(zero) ?
+		    w->hdr.layout_size - o : sizeof(zero);
+		xshm_wire_store_words(cl->base + o, zero, n);
+	}
+	xshm_peer__own_all(cl->base, w);
+	/* the header but its generation (at 40), the table */
+	xshm_wire_store_words(cl->base + 8, (unsigned char *)&w->hdr + 8,
+			      40 - 8);
+	xshm_wire_store_words(cl->base + 48, (unsigned char *)&w->hdr + 48,
+			      XSHM_WIRE_HDR_SIZE - 48 + tbl);
+	/* a reader that acquires this generation sees the layout above */
+	/* LMM_LAYOUT_GEN_PUB: pairs with LMM_*_GEN_FIRST */
+	atomic_store_explicit(xshm_wire_u64(cl->base, 40), w->hdr.generation,
+			      memory_order_release);
+	want = cl->ticket;
+	/* release: everything above is visible to whoever sees READY */
+	/* LMM_LAYOUT_READY_PUB: pairs with LMM_*_ACQ */
+	if (!atomic_compare_exchange_strong_explicit(
+		    xshm_wire_u64(cl->base, 0), &want, XSHM_WIRE_READY_WORD,
+		    memory_order_release, memory_order_relaxed))
+		return -XSHM_PEER_EAGAIN;
+	return 0;
+}
+
+/*
+ * The one-time initialiser, safe when several sides run it at once on
+ * memory that starts as garbage.  Word 0 is the claim: a side CASes it
+ * from the value it saw to its own ticket (INIT << 32 | random), so of
+ * sides that saw the same value exactly one wins.  A side that sees
+ * another's ticket waits while the ticket keeps changing (the holder
+ * beats) and takes the claim over once it stayed the same for
+ * takeover_ms (the holder died).  The winner writes the layout and CASes
+ * its ticket to READY; the others then find READY and keep that layout.
+ *
+ * Returns 1 if a valid layout with exactly these channels was there (it
+ * is kept: positions and counters too), 0 if this call initialised (with
+ * XSHM_PEER_INIT_FORCE, or over garbage), -EEXIST if a valid layout with
+ * other channels is there, -EPROTO for another format version (both
+ * unless forced), -EINVAL/-ENOSPC for a bad spec.  On success *l is
+ * attached to the layout.
+ */
+static inline int xshm_peer_layout_init(struct xshm_peer_layout *l,
+					void *base, uint64_t size,
+					const struct xshm_peer_chan_spec *chans,
+					unsigned int n, unsigned int flags,
+					const struct xshm_peer_init_env *env)
+{
+	struct xshm_peer__want want, old;
+	struct xshm_peer__claim cl;
+	uint64_t seed = env->random, w, seen = 0, since = 0;
+	int err, have_old, watching = 0;
+
+	if (!base || ((uintptr_t)base & 7) || (flags & ~XSHM_PEER_INIT_FORCE))
+		return -XSHM_PEER_EINVAL;
+	err = xshm_peer__build(&want, chans, n, size);
+	if (err)
+		return err;
+	cl.base = (unsigned char *)base;
+	cl.env = env;
+	cl.takeover_ms = env->takeover_ms ? env->takeover_ms :
+			 XSHM_WIRE_TAKEOVER_MS;
+	for (;;) {
+		have_old = 0;
+		/* LMM_CLAIM_LOOK_ACQ: pairs with LMM_LAYOUT_READY_PUB */
+		w = atomic_load_explicit(xshm_wire_u64(base, 0),
+					 memory_order_acquire);
+		if (w == XSHM_WIRE_READY_WORD) {
+			err = xshm_peer__read_old(cl.base, size, &old);
+			if (err == -XSHM_PEER_EAGAIN)
+				continue;
+			if (!(flags & XSHM_PEER_INIT_FORCE)) {
+				if (!err && !xshm_peer__same(&want, &old))
+					return -XSHM_PEER_EEXIST;
+				if (!err) {
+					err = xshm_peer_layout_attach(l, base,
+								      size);
+					if (err == -XSHM_PEER_EAGAIN)
+						continue;
+					return err ? err : 1;
+				}
+				if (err == -XSHM_PEER_EPROTO)
+					return err;
+			}
+			have_old = !err;
+		} else if ((w >> 32) == XSHM_WIRE_STATE_INIT) {
+			/* someone's claim: wait while it shows progress */
+			if (w != seen || !watching) {
+				seen = w;
+				since = env->now_ms(env->ctx);
+				watching = 1;
+				env->pause(env->ctx);
+				continue;
+			}
+			if (env->now_ms(env->ctx) - since < cl.takeover_ms) {
+				env->pause(env->ctx);
+				continue;
+			}
+		}
+		/* claim it: from exactly the value we judged */
+		cl.ticket = (uint64_t)XSHM_WIRE_STATE_INIT << 32 |
+			    ((uint32_t)xshm_peer__mix(&seed) | 1u);
+		/* LMM_CLAIM_CAS: pairs with LMM_CLAIM_LOOK_ACQ */
+		if (!atomic_compare_exchange_strong_explicit(
+			    xshm_wire_u64(base, 0), &w, cl.ticket,
+			    memory_order_acq_rel, memory_order_relaxed))
+			continue;
+		/*
+		 * release: readers that see any store below also see the
+		 * claim (they recheck word 0 after an acquire fence)
+		 */
+		/* LMM_LAYOUT_INIT_FENCE: pairs with every *_RECHECK */
+		atomic_thread_fence(memory_order_release);
+		watching = 0;
+		err = xshm_peer__write(&cl, &want, have_old ? &old : 0, &seed);
+		if (err == -XSHM_PEER_EAGAIN)
+			continue;	/* taken over: see what they made */
+		if (err)
+			return err;
+		err = xshm_peer_layout_attach(l, base, size);
+		return err ? err : 0;
+	}
 }
 
 /* ---- Ring producer ------------------------------------------------------ */
@@ -541,6 +1050,8 @@ struct xshm_peer_ring {
 	/* OVERWRITE var rings: records are staged here until commit */
 	unsigned char *staging;
 	uint64_t staging_size;
+	_Atomic uint64_t *owner;	/* shared: prod->owner */
+	uint64_t gen;			/* layout generation attached to */
 };
 
 /* is seq a newer than b (32-bit serial number arithmetic)? */
@@ -628,10 +1139,12 @@ static inline void xshm_peer__recover_counters(struct xshm_peer_ring *r,
  */
 static inline int xshm_peer_ring_attach_chan(struct xshm_peer_ring *r,
 					     void *base,
-					     const struct xshm_wire_chan *c)
+					     const struct xshm_wire_chan *c,
+					     uint64_t gen)
 {
 	unsigned char *blk = (unsigned char *)base + c->offset;
 	uint64_t head, tail, oldest;
+	int err;
 
 	if (c->type != XSHM_WIRE_RING_FIXED && c->type != XSHM_WIRE_RING_VAR)
 		return -XSHM_PEER_EINVAL;
@@ -645,16 +1158,22 @@ static inline int xshm_peer_ring_attach_chan(struct xshm_peer_ring *r,
 	r->stride = (uint32_t)xshm_wire_slot_stride(c->elem_size);
 	r->capacity = c->capacity;
 	r->mask = r->capacity - 1;
+	r->owner = &r->prod->owner;
+	r->gen = gen;
+	err = xshm_peer_owner_adopt(r->owner, gen);
+	if (!err)
+		err = xshm_peer_owner_enter(r->owner, gen);
+	if (err)
+		return err;
 
 	head = atomic_load_explicit(&r->prod->head, memory_order_relaxed);
 	oldest = atomic_load_explicit(&r->prod->oldest, memory_order_relaxed);
+	/* LMM_PEER_ATTACH_TAIL_ACQ: pairs with LMM_*_TAIL_PUB */
 	tail = atomic_load_explicit(&r->cons->tail, memory_order_acquire);
-	if (c->type == XSHM_WIRE_RING_VAR && ((head | oldest | tail) & 7))
-		return -XSHM_PEER_EBADMSG;
-	if (r->policy == XSHM_WIRE_FULL_OVERWRITE) {
-		if (head - oldest > r->capacity)
-			return -XSHM_PEER_EBADMSG;
-	} else if (head - tail > r->capacity) {
+	if ((c->type == XSHM_WIRE_RING_VAR && ((head | oldest | tail) & 7)) ||
+	    (r->policy == XSHM_WIRE_FULL_OVERWRITE ? head - oldest :
+	     head - tail) > r->capacity) {
+		xshm_peer_owner_exit(r->owner, gen);
 		return -XSHM_PEER_EBADMSG;
 	}
 	r->head = head;
@@ -669,7 +1188,15 @@ static inline int xshm_peer_ring_attach_chan(struct xshm_peer_ring *r,
 					   memory_order_relaxed);
 	xshm_peer__recover_counters(r, r->policy == XSHM_WIRE_FULL_OVERWRITE ?
 				    oldest : tail);
-	return 0;
+	return xshm_peer_owner_exit(r->owner, gen);
+}
+
+/* leave a write path: -ESTALE if the layout was taken over meanwhile */
+static inline int xshm_peer__leave(struct xshm_peer_ring *r, int ret)
+{
+	int err = xshm_peer_owner_exit(r->owner, r->gen);
+
+	return err ? err : ret;
 }
 
 static inline int xshm_peer_ring_attach(const struct xshm_peer_layout *l,
@@ -679,7 +1206,8 @@ static inline int xshm_peer_ring_attach(const struct xshm_peer_layout *l,
 	struct xshm_wire_chan c;
 	int err = xshm_peer_layout_find(l, name, &c);
 
-	return err ? err : xshm_peer_ring_attach_chan(r, l->base, &c);
+	return err ? err : xshm_peer_ring_attach_chan(r, l->base, &c,
+						      l->generation);
 }
 
 /*
@@ -696,6 +1224,7 @@ static inline void xshm_peer_ring_set_staging(struct xshm_peer_ring *r,
 /* re-read the consumer's tail; -EBADMSG if it is not in [head-cap, head] */
 static inline int xshm_peer__refresh_tail(struct xshm_peer_ring *r)
 {
+	/* LMM_RING_TAIL_ACQ: pairs with LMM_*_TAIL_PUB */
 	uint64_t tail = atomic_load_explicit(&r->cons->tail,
 					     memory_order_acquire);
 
@@ -727,11 +1256,17 @@ static inline void xshm_peer__count_drop(struct xshm_peer_ring *r)
 	xshm_peer__count_drops(r, 1);
 }
 
-/* publish the OVERWRITE frontier before any store that may overwrite */
+/*
+ * Publish the OVERWRITE frontier before any store that may overwrite.
+ * A release store: a consumer that sees this oldest past the head it
+ * loaded loads head again and must find the head published before it.
+ */
 static inline void xshm_peer__publish_oldest(struct xshm_peer_ring *r)
 {
+	/* LMM_OVW_OLDEST_STORE: pairs with LMM_OVW_REREAD */
 	atomic_store_explicit(&r->prod->oldest, r->oldest,
-			      memory_order_relaxed);
+			      memory_order_release);
+	/* LMM_OVW_OLDEST_PUB: pairs with LMM_OVW_*_RECHECK */
 	atomic_thread_fence(memory_order_release);
 }
 
@@ -739,14 +1274,12 @@ static inline void xshm_peer__publish_oldest(struct xshm_peer_ring *r)
  * Push one fixed-size slot (elem_size bytes from slot).  FAIL: -EAGAIN
  * when full; DROP: -ENOBUFS, counted; OVERWRITE: never fails.
  */
-static inline int xshm_peer_ring_push(struct xshm_peer_ring *r,
-				      const void *slot)
+static inline int xshm_peer__push(struct xshm_peer_ring *r,
+				  const void *slot)
 {
 	unsigned char *dst;
 	int err;
 
-	if (r->type != XSHM_WIRE_RING_FIXED)
-		return -XSHM_PEER_EINVAL;
 	dst = r->data + (r->head & r->mask) * r->stride;
 	if (r->policy == XSHM_WIRE_FULL_OVERWRITE) {
 		if (r->head - r->oldest >= r->capacity) {
@@ -771,10 +1304,31 @@ static inline int xshm_peer_ring_push(struct xshm_peer_ring *r,
 	r->head++;
 	r->produced++;
 	/* head first: it is the truth a restarted producer recovers from */
+	/* LMM_FIXED_HEAD_PUB: pairs with LMM_FIXED_HEAD_ACQ */
 	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	atomic_store_explicit(&r->prod->produced, r->produced,
 			      memory_order_relaxed);
 	return 0;
+}
+
+static inline int xshm_peer_ring_push(struct xshm_peer_ring *r,
+				      const void *slot)
+{
+	int err;
+
+	if (r->type != XSHM_WIRE_RING_FIXED)
+		return -XSHM_PEER_EINVAL;
+	err = xshm_peer_owner_enter(r->owner, r->gen);
+	return err ? err : xshm_peer__leave(r, xshm_peer__push(r, slot));
+}
+
+/* push, refusing a slot whose size is not the channel's elem_size */
+static inline int xshm_peer_ring_push_sized(struct xshm_peer_ring *r,
+					    const void *slot, size_t size)
+{
+	if (r->type == XSHM_WIRE_RING_FIXED && size != r->elem_size)
+		return -XSHM_PEER_EMSGSIZE;
+	return xshm_peer_ring_push(r, slot);
 }
 
 /*
@@ -805,31 +1359,40 @@ static inline void xshm_peer__copy_slots_in(struct xshm_peer_ring *r,
 }
 
 /*
- * Push up to n slots with one release store.  Returns the number written
+ * Push up to n slots with one release store (OVERWRITE: one per capacity
+ * slots, the earlier ones overwritten at once).  Returns the number written
  * into the ring: FAIL stops when full (the rest is not consumed), DROP
  * drops and counts the rest, OVERWRITE writes all n.  A negative value
  * only if nothing was written and the ring is corrupt (-EBADMSG).
  */
-static inline int xshm_peer_ring_push_batch(struct xshm_peer_ring *r,
-					    const void *slots, unsigned int n)
+static inline int xshm_peer__push_batch(struct xshm_peer_ring *r,
+					const void *slots, unsigned int n)
 {
 	const unsigned char *src = (const unsigned char *)slots;
 	unsigned int done = 0, i;
-	uint64_t room, skip;
+	uint64_t room;
 	int err;
 
-	if (r->type != XSHM_WIRE_RING_FIXED || n > 0x7fffffffu)
-		return -XSHM_PEER_EINVAL;
+	if (r->policy == XSHM_WIRE_FULL_OVERWRITE && n > r->capacity) {
+		/*
+		 * A ring's worth per publication: skipping the slots that
+		 * cannot survive would move oldest past the published head,
+		 * which consumers take for a corrupt producer.
+		 */
+		for (; done < n; done += i) {
+			i = n - done < r->capacity ? n - done :
+			    (unsigned int)r->capacity;
+			xshm_peer__push_batch(r, src + (size_t)done *
+					      r->elem_size, i);
+		}
+		return (int)n;
+	}
 	if (r->policy == XSHM_WIRE_FULL_OVERWRITE) {
-		/* only the last capacity slots can survive: skip the rest */
-		skip = n > r->capacity ? n - r->capacity : 0;
-		r->head += skip;
-		src += skip * r->elem_size;
-		if (r->head + (n - skip) - r->oldest > r->capacity) {
-			r->oldest = r->head + (n - skip) - r->capacity;
+		if (r->head + n - r->oldest > r->capacity) {
+			r->oldest = r->head + n - r->capacity;
 			xshm_peer__publish_oldest(r);
 		}
-		for (i = (unsigned int)skip; i < n; i++, src += r->elem_size) {
+		for (i = 0; i < n; i++, src += r->elem_size) {
 			xshm_wire_store_words(r->data + (r->head & r->mask) *
 					      r->stride, src, r->elem_size);
 			r->head++;
@@ -850,6 +1413,7 @@ static inline int xshm_peer_ring_push_batch(struct xshm_peer_ring *r,
 		r->produced += done;
 	}
 	if (done) {
+		/* LMM_FIXED_BATCH_PUB: pairs with LMM_FIXED_HEAD_ACQ */
 		atomic_store_explicit(&r->prod->head, r->head,
 				      memory_order_release);
 		atomic_store_explicit(&r->prod->produced, r->produced,
@@ -860,6 +1424,27 @@ static inline int xshm_peer_ring_push_batch(struct xshm_peer_ring *r,
 		for (i = done; i < n; i++)
 			xshm_peer__count_drop(r);
 	return (int)done;
+}
+
+static inline int xshm_peer_ring_push_batch(struct xshm_peer_ring *r,
+					    const void *slots, unsigned int n)
+{
+	int err;
+
+	if (r->type != XSHM_WIRE_RING_FIXED || n > 0x7fffffffu)
+		return -XSHM_PEER_EINVAL;
+	err = xshm_peer_owner_enter(r->owner, r->gen);
+	return err ? err :
+	       xshm_peer__leave(r, xshm_peer__push_batch(r, slots, n));
+}
+
+static inline int xshm_peer_ring_push_batch_sized(struct xshm_peer_ring *r,
+						  const void *slots,
+						  size_t size, unsigned int n)
+{
+	if (r->type == XSHM_WIRE_RING_FIXED && size != r->elem_size)
+		return -XSHM_PEER_EMSGSIZE;
+	return xshm_peer_ring_push_batch(r, slots, n);
 }
 
 /*
@@ -1019,6 +1604,12 @@ static inline int xshm_peer_ring_reserve(struct xshm_peer_ring *r,
 
 	if (err)
 		return err;
+	/* the write path lasts from the first reserve to the commit */
+	if (!r->pending) {
+		err = xshm_peer_owner_enter(r->owner, r->gen);
+		if (err)
+			return err;
+	}
 	err = xshm_peer__var_place(r, len, buf);
 	/*
 	 * A drop uses up a seq; with reservations pending it would come
@@ -1029,21 +1620,28 @@ static inline int xshm_peer_ring_reserve(struct xshm_peer_ring *r,
 	if (err == -XSHM_PEER_EAGAIN && r->policy == XSHM_WIRE_FULL_DROP &&
 	    !r->pending) {
 		xshm_peer__count_drop(r);
-		return -XSHM_PEER_ENOBUFS;
+		err = -XSHM_PEER_ENOBUFS;
 	}
-	return err;
+	return r->pending ? err : xshm_peer__leave(r, err);
 }
 
 /* publish every reserved record with one release store; returns how many */
-static inline int xshm_peer_ring_commit(struct xshm_peer_ring *r)
+static inline int xshm_peer__commit(struct xshm_peer_ring *r)
 {
 	uint64_t n, off, first;
 	int count = (int)r->pending;
 
-	if (r->type != XSHM_WIRE_RING_VAR)
-		return -XSHM_PEER_EINVAL;
 	if (!r->pending)
 		return 0;
+	/*
+	 * The reservations may have been held for long: if an initialiser
+	 * took the layout over meanwhile (we looked dead), publish nothing.
+	 */
+	if (atomic_load_explicit(r->owner, memory_order_relaxed) != ~r->gen) {
+		r->pending = 0;
+		r->pos = r->head;
+		return -XSHM_PEER_ESTALE;
+	}
 	if (r->policy == XSHM_WIRE_FULL_OVERWRITE) {
 		n = r->pos - r->head;
 		off = r->head & r->mask;
@@ -1057,12 +1655,22 @@ static inline int xshm_peer_ring_commit(struct xshm_peer_ring *r)
 	r->pending = 0;
 	r->head = r->pos;
 	/* head first: it is the truth a restarted producer recovers from */
+	/* LMM_VAR_HEAD_PUB: pairs with LMM_VAR_*HEAD_ACQ */
 	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	atomic_store_explicit(&r->prod->next_seq, r->next_seq,
 			      memory_order_relaxed);
 	atomic_store_explicit(&r->prod->produced, r->produced,
 			      memory_order_relaxed);
 	return count;
+}
+
+static inline int xshm_peer_ring_commit(struct xshm_peer_ring *r)
+{
+	if (r->type != XSHM_WIRE_RING_VAR)
+		return -XSHM_PEER_EINVAL;
+	if (!r->pending)
+		return 0;
+	return xshm_peer__leave(r, xshm_peer__commit(r));
 }
 
 /* reserve + copy + commit (commits earlier reservations too) */
@@ -1095,7 +1703,7 @@ static inline int xshm_peer__var_put(struct xshm_peer_ring *r,
 
 	if (err == -XSHM_PEER_EAGAIN && r->policy == XSHM_WIRE_FULL_OVERWRITE) {
 		/* more than a ring's worth: the earlier ones are lost anyway */
-		xshm_peer_ring_commit(r);
+		xshm_peer__commit(r);
 		err = xshm_peer__var_place(r, len, &buf);
 	}
 	if (!err)
@@ -1191,12 +1799,22 @@ static inline int xshm_peer__sendv_end(struct xshm_peer_ring *r,
 				       unsigned int *taken, int err,
 				       uint32_t drops)
 {
-	xshm_peer_ring_commit(r);
+	xshm_peer__commit(r);
 	if (drops) {
 		xshm_peer__count_drops(r, drops);
 		*taken += drops;
 	}
-	return *taken ? (int)*taken : err;
+	return xshm_peer__leave(r, *taken ? (int)*taken : err);
+}
+
+/* sendv's entry: the write path may have begun at an earlier reserve */
+static inline int xshm_peer__sendv_begin(struct xshm_peer_ring *r)
+{
+	int err = xshm_peer__var_check(r);
+
+	if (!err && !r->pending)
+		err = xshm_peer_owner_enter(r->owner, r->gen);
+	return err;
 }
 
 /*
@@ -1217,12 +1835,13 @@ static inline int xshm_peer_ring_sendv(struct xshm_peer_ring *r,
 {
 	struct xshm_peer__batch b;
 	unsigned int i = 0, k;
-	int err = xshm_peer__var_check(r);
+	int err;
 
-	if (err)
-		return err;
 	if (n > 0x7fffffffu)
 		return -XSHM_PEER_EINVAL;
+	err = xshm_peer__sendv_begin(r);
+	if (err)
+		return err;
 	xshm_peer__batch_begin(r, &b);
 	for (; i < n; i++) {
 		err = xshm_peer__batch_put(r, &b, recs[i].data, recs[i].len);
@@ -1247,6 +1866,8 @@ struct xshm_peer_value {
 	uint64_t payload;	/* offset of copy 0 in a block */
 	uint64_t slot_size;	/* LWW */
 	uint64_t seq;		/* private copy of our sequence */
+	_Atomic uint64_t *owner; /* shared: in our block */
+	uint64_t gen;		/* layout generation attached to */
 };
 
 /* shared-to-shared copy of whole words, both sides 8-byte aligned */
@@ -1265,7 +1886,7 @@ static inline void xshm_peer__copy_words(void *dst, const void *src,
 static inline int xshm_peer_value_attach_chan(struct xshm_peer_value *v,
 					      void *base,
 					      const struct xshm_wire_chan *c,
-					      unsigned int slot)
+					      unsigned int slot, uint64_t gen)
 {
 	unsigned char *blk = (unsigned char *)base + c->offset;
 
@@ -1284,6 +1905,8 @@ static inline int xshm_peer_value_attach_chan(struct xshm_peer_value *v,
 	v->slot_size = xshm_wire_value_block(c->type, c->elem_size);
 	v->lww_base = blk;
 	v->block = blk + (uint64_t)slot * v->slot_size;
+	v->owner = xshm_wire_u64(v->block, XSHM_WIRE_VALUE_OWNER_OFF);
+	v->gen = gen;
 	v->seq = atomic_load_explicit(xshm_wire_u64(v->block,
 						    XSHM_WIRE_SEQ_OFF),
 				      memory_order_relaxed);
@@ -1295,11 +1918,18 @@ static inline int xshm_peer_value_attach_chan(struct xshm_peer_value *v,
  * use copy 0, and the next odd seq would send them to the torn copy 1.
  * A (re)starting writer therefore repairs copy 1 from copy 0 first.
  */
-static inline void xshm_peer_value_repair(struct xshm_peer_value *v)
+static inline int xshm_peer_value_repair(struct xshm_peer_value *v)
 {
-	if (v->type == XSHM_WIRE_LATCH && v->seq && !(v->seq & 1))
-		xshm_peer__copy_words(v->block + v->payload + v->span,
-				      v->block + v->payload, v->span);
+	int err = xshm_peer_owner_adopt(v->owner, v->gen);
+
+	if (err || v->type != XSHM_WIRE_LATCH || !v->seq || (v->seq & 1))
+		return err;
+	err = xshm_peer_owner_enter(v->owner, v->gen);
+	if (err)
+		return err;
+	xshm_peer__copy_words(v->block + v->payload + v->span,
+			      v->block + v->payload, v->span);
+	return xshm_peer_owner_exit(v->owner, v->gen);
 }
 
 /* attach as the writer of a value channel (LWW: our slot, else 0) */
@@ -1311,9 +1941,10 @@ static inline int xshm_peer_value_attach(const struct xshm_peer_layout *l,
 	int err = xshm_peer_layout_find(l, name, &c);
 
 	if (!err)
-		err = xshm_peer_value_attach_chan(v, l->base, &c, slot);
+		err = xshm_peer_value_attach_chan(v, l->base, &c, slot,
+						  l->generation);
 	if (!err)
-		xshm_peer_value_repair(v);
+		err = xshm_peer_value_repair(v);
 	return err;
 }
 
@@ -1349,12 +1980,19 @@ static inline int xshm_peer_value_write(struct xshm_peer_value *v,
 	_Atomic uint64_t *seq = xshm_wire_u64(v->block, XSHM_WIRE_SEQ_OFF);
 	unsigned char *payload = v->block + v->payload;
 
+	int err;
+
 	if (len != v->elem_size)
 		return -XSHM_PEER_EINVAL;
+	err = xshm_peer_owner_enter(v->owner, v->gen);
+	if (err)
+		return err;
 	if (!(v->seq & 1)) {
 		v->seq++;
+		/* LMM_SEQ_WRITE_BEGIN: pairs with LMM_SEQ_READ_BEGIN */
 		atomic_store_explicit(seq, v->seq, memory_order_release);
 	}
+	/* LMM_SEQ_WRITE_FENCE: pairs with LMM_SEQ_READ_RECHECK */
 	atomic_thread_fence(memory_order_release);
 	if (v->type == XSHM_WIRE_LWW) {
 		if (stamp == 0)
@@ -1365,12 +2003,14 @@ static inline int xshm_peer_value_write(struct xshm_peer_value *v,
 	}
 	xshm_wire_store_words(payload, val, len);
 	v->seq++;
+	/* LMM_SEQ_WRITE_END: pairs with LMM_SEQ_READ_BEGIN */
 	atomic_store_explicit(seq, v->seq, memory_order_release);
 	if (v->type == XSHM_WIRE_LATCH) {
+		/* LMM_LATCH_COPY1_FENCE: pairs with LMM_SEQ_READ_RECHECK */
 		atomic_thread_fence(memory_order_release);
 		xshm_wire_store_words(payload + v->span, val, len);
 	}
-	return 0;
+	return xshm_peer_owner_exit(v->owner, v->gen);
 }
 
 #ifdef XSHM_PEER_TSAN_PRAGMA

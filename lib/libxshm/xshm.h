@@ -38,7 +38,8 @@
  * xshm-peer.h.
  *
  * Symbol versions: XSHM_1.0 for the first release; calls marked
- * (XSHM_1.1) came later (xshm_ring_sendv(), xshm_ring_recv_batch()).
+ * (XSHM_1.1) came later (xshm_ring_sendv(), xshm_ring_recv_batch()), and
+ * (XSHM_1.2) after them (the _sized fixed-slot calls, recv_wait).
  */
 #ifndef XSHM_H
 #define XSHM_H
@@ -186,20 +187,35 @@ void xshm_ring_set_wait(struct xshm_ring *ring,
 			const struct xshm_wait_policy *wp);
 
 /*
- * Fixed-slot rings: each slot is elem_size bytes, the channel's size as
- * the layout says (xshm_layout_list()); when the other side initialised
- * the layout, check it before passing buffers sized by your own idea.
+ * Fixed-slot rings.  size is the caller's slot size in bytes (of each
+ * slot in a batch buffer); it must equal the channel's elem_size, which
+ * the side that initialised the layout chose: -EMSGSIZE otherwise, and
+ * nothing is copied.  (XSHM_1.2)
  */
-int xshm_ring_push(struct xshm_ring *ring, const void *slot);
+int xshm_ring_push_sized(struct xshm_ring *ring, const void *slot,
+			 size_t size);
 /*
  * One release store for the whole batch.  Returns the number written
  * into the ring: XSHM_FULL_FAIL stops when full (the rest is not taken),
  * XSHM_FULL_DROP drops and counts the rest, XSHM_FULL_OVERWRITE takes all.
  */
+int xshm_ring_push_batch_sized(struct xshm_ring *ring, const void *slots,
+			       size_t size, unsigned int n);
+int xshm_ring_pop_sized(struct xshm_ring *ring, void *slot, size_t size);
+/* returns the number popped, 0..max */
+int xshm_ring_pop_batch_sized(struct xshm_ring *ring, void *slots,
+			      size_t size, unsigned int max);
+int xshm_ring_pop_wait_sized(struct xshm_ring *ring, void *slot, size_t size,
+			     int timeout_ms);
+/*
+ * (XSHM_1.0) The same without the caller's size: they copy the layout's
+ * elem_size bytes, trusting the peer that created it.  Use the _sized
+ * calls; these remain for existing programs.
+ */
+int xshm_ring_push(struct xshm_ring *ring, const void *slot);
 int xshm_ring_push_batch(struct xshm_ring *ring, const void *slots,
 			 unsigned int n);
 int xshm_ring_pop(struct xshm_ring *ring, void *slot);
-/* returns the number popped, 0..max */
 int xshm_ring_pop_batch(struct xshm_ring *ring, void *slots, unsigned int max);
 int xshm_ring_pop_wait(struct xshm_ring *ring, void *slot, int timeout_ms);
 
@@ -255,6 +271,13 @@ int xshm_ring_release(struct xshm_ring *ring);
  */
 ssize_t xshm_ring_recv(struct xshm_ring *ring, void *buf, size_t cap,
 		       struct xshm_record *rec);
+/*
+ * (XSHM_1.2) recv, waiting up to timeout_ms (< 0: forever) for a record;
+ * -ETIMEDOUT if none came.  Do not combine with peek: recv takes the
+ * next unpeeked record and releases every record peeked before it.
+ */
+ssize_t xshm_ring_recv_wait(struct xshm_ring *ring, void *buf, size_t cap,
+			    struct xshm_record *rec, int timeout_ms);
 /*
  * (XSHM_1.1) Copy up to max whole records into buf, each at an offset
  * that is a multiple of 8, describe them in recs[] as recv does

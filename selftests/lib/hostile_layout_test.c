@@ -260,12 +260,22 @@ TEST_F(layout, changed_generation_makes_handles_stale)
 	struct xshm_ring *ring = NULL;
 	uint8_t slot[8] = { 0 };
 
+	struct xshm_chan_info info[NCHANS];
+	uint64_t gen;
+
 	ASSERT_EQ(0, xshm_ring_attach(self->r, "ring", XSHM_PRODUCER, &ring));
-	test_put64(self->r, W_OFF_GEN, test_get64(self->r, W_OFF_GEN) + 1);
+	gen = test_get64(self->r, W_OFF_GEN) + 1;
+	test_put64(self->r, W_OFF_GEN, gen);
 	test_reseal(self->r);
 	EXPECT_EQ(0, xshm_layout_check(self->r));
 	EXPECT_EQ(-ESTALE, xshm_ring_push(ring, slot));
 	xshm_ring_detach(ring);
+	/* the producer's owner word still names the old generation */
+	EXPECT_EQ(-ESTALE, xshm_ring_attach(self->r, "ring", XSHM_PRODUCER,
+					    &ring));
+	ASSERT_LT(0, xshm_layout_list(self->r, info, NCHANS));
+	ASSERT_STREQ("ring", info[0].name);
+	test_put64(self->r, info[0].offset + W_PROD_OWNER, gen);
 	ASSERT_EQ(0, xshm_ring_attach(self->r, "ring", XSHM_PRODUCER, &ring));
 	EXPECT_EQ(0, xshm_ring_push(ring, slot));
 	/* state INIT: the peer is re-initialising right now */

@@ -308,8 +308,13 @@ TEST_F(hostile, random_ring_contents_never_crash)
 		x ^= x << 13;
 		x ^= x >> 17;
 		x ^= x << 5;
-		if (x % 3 == 0) {
-			/* a random 64-bit word, or a small nudge, somewhere */
+		if (x % 3 == 0 && (x % span & ~7u) != W_PROD_OWNER &&
+		    (x % span & ~7u) != W_CONS_OWNER) {
+			/*
+			 * a random 64-bit word, or a small nudge, anywhere
+			 * but the owner words (owner_words_not_ours covers
+			 * those)
+			 */
 			word = x & 1 ? ((uint64_t)x << 32 | x) :
 				test_get64(self->r, self->off + (x % span & ~7u)) +
 				(x >> 28) - 8;
@@ -357,6 +362,27 @@ TEST_F(hostile, random_ring_contents_never_crash)
 	}
 	/* the garbage was noticed, not silently accepted every time */
 	EXPECT_LT(0u, bad);
+}
+
+/* An owner word that is not ours: the side stops, with -ESTALE, storing nothing. */
+TEST_F(hostile, owner_words_not_ours)
+{
+	uint8_t buf[MAXREC] = { 0 };
+	struct xshm_record rec;
+	uint64_t head, tail;
+
+	ASSERT_EQ(0, put(self->prod, variant->name, 8));
+	tail = test_get64(self->r, self->off + W_TAIL);
+	test_put64(self->r, self->off + W_CONS_OWNER, 0x1234);
+	EXPECT_EQ(-ESTALE, is_var(variant->name) ?
+		  (int)xshm_ring_recv(self->cons, buf, sizeof(buf), &rec) :
+		  xshm_ring_pop(self->cons, buf));
+	EXPECT_EQ(tail, test_get64(self->r, self->off + W_TAIL));
+
+	head = test_get64(self->r, self->off + W_HEAD);
+	test_put64(self->r, self->off + W_PROD_OWNER, 0x1234);
+	EXPECT_EQ(-ESTALE, put(self->prod, variant->name, 8));
+	EXPECT_EQ(head, test_get64(self->r, self->off + W_HEAD));
 }
 
 TEST_HARNESS_MAIN

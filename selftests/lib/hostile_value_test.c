@@ -339,6 +339,49 @@ TEST(lww_skips_a_stalled_slot)
 	unlink(path);
 }
 
+/*
+ * Eight stalled writers cost a read its timeout once, not once per slot
+ * (eight times 200 ms before).
+ */
+TEST(lww_wait_is_bounded_per_call)
+{
+	static const struct xshm_chan_spec many[] = {
+		{ "lww", XSHM_CHAN_LWW, 0, VAL, 8 },
+	};
+	char path[TEST_PATH_MAX];
+	struct xshm_region *r = NULL;
+	struct xshm_seqlock *w = NULL, *rd = NULL;
+	uint8_t v[VAL], out[VAL];
+	uint64_t off, t0, ms;
+	unsigned int i;
+
+	ASSERT_EQ(0, test_region_create(path, REGION_SIZE, &r));
+	ASSERT_EQ(0, xshm_layout_init(r, many, 1, 0));
+	off = test_chan_offset(r, "lww");
+	ASSERT_EQ(0, xshm_seqlock_attach(r, "lww", XSHM_CONSUMER, 0, &rd));
+	value(v, 1);
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, xshm_seqlock_attach(r, "lww", XSHM_PRODUCER, i, &w));
+		ASSERT_EQ(0, xshm_seqlock_write(w, v, VAL, 1 + i));
+		xshm_seqlock_detach(w);
+		/* 128 bytes per slot (VAL is small): stall every writer */
+		test_put64(r, off + 128 * i + W_SEQ,
+			   test_get64(r, off + 128 * i + W_SEQ) + 1);
+	}
+	t0 = test_now_ns();
+	EXPECT_EQ(-EBUSY, xshm_seqlock_read(rd, out, VAL, NULL, 200));
+	ms = test_ms_since(t0);
+	EXPECT_LE(200u, ms);
+	EXPECT_GT(800u, ms);
+	/* one slot completes: its value, still within one timeout */
+	test_put64(r, off + 128 * 5 + W_SEQ,
+		   test_get64(r, off + 128 * 5 + W_SEQ) + 1);
+	ASSERT_EQ(0, xshm_seqlock_read(rd, out, VAL, NULL, 200));
+	xshm_seqlock_detach(rd);
+	xshm_region_close(r);
+	unlink(path);
+}
+
 /* A peer that rewrites the sequence endlessly cannot hang a reader. */
 TEST_F(stall, churning_sequence_cannot_hang_a_reader)
 {

@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -356,6 +357,39 @@ TEST(bare_word_falls_back_to_a_cwd_file)
 	unlink("lookalike");
 	ASSERT_EQ(0, chdir("/"));
 	rmdir(dir);
+}
+
+/*
+ * The way xshm_region_open(3) documents to share a file region with a
+ * process that might shrink it: a memfd sealed against shrinking, opened
+ * through /proc.  The truncation fails and the ring keeps working.
+ */
+TEST(sealed_memfd_cannot_be_truncated_under_us)
+{
+	static const struct xshm_chan_spec c = { "r", XSHM_CHAN_RING_VAR,
+						 XSHM_FULL_FAIL, 16, 1024 };
+	struct xshm_region *r;
+	struct xshm_ring *p, *q;
+	char path[64], buf[16];
+	int fd = memfd_create("xshm-test", MFD_ALLOW_SEALING);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 65536));
+	ASSERT_EQ(0, fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK));
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", getpid(), fd);
+	ASSERT_EQ(0, xshm_region_open_path(path, 0, 0, &r));
+	ASSERT_EQ(0, xshm_layout_init(r, &c, 1, 0));
+	ASSERT_EQ(0, xshm_ring_attach(r, "r", XSHM_PRODUCER, &p));
+	ASSERT_EQ(0, xshm_ring_attach(r, "r", XSHM_CONSUMER, &q));
+	/* the other process, with its own descriptor, tries to shrink it */
+	EXPECT_EQ(-1, truncate(path, 0));
+	EXPECT_EQ(EPERM, errno);
+	ASSERT_EQ(0, xshm_ring_send(p, "still here", 10));
+	EXPECT_EQ(10, xshm_ring_recv(q, buf, sizeof(buf), NULL));
+	xshm_ring_detach(p);
+	xshm_ring_detach(q);
+	xshm_region_close(r);
+	close(fd);
 }
 
 TEST(close_null_is_harmless)

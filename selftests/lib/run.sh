@@ -60,6 +60,38 @@ if [ "$built" -eq 1 ]; then
 	[ "$failed" -eq 0 ] || built=0
 fi
 
+# The EXAMPLES program of xshm(3), as a reader would copy it from the page;
+# man_example_test runs it.
+example=$out/xshm-man-example
+build_example() {
+	local san_flags=()
+	[ -z "${SANITIZE:-}" ] || san_flags=(-fsanitize="$SANITIZE")
+	selftests/lib/extract-man-example.sh man/man3/xshm.3 >"$example.c" &&
+		"${CC:-cc}" -std=c11 -Wall -Wextra -Werror "${san_flags[@]}" \
+			-Ilib/libxshm -o "$example" "$example.c" \
+			"${san:-$PWD/build}/lib/libxshm.a"
+}
+if [ "$built" -eq 1 ]; then
+	check "man: xshm(3) EXAMPLES program builds" build_example
+fi
+export XSHM_MAN_EXAMPLE=$example
+
+# The committed conformance vectors are exactly what gen-vectors.c makes
+# (vectors_test checks the verdicts).
+vectors=$out/vectors
+vectors_current() {
+	local d=$vectors
+	rm -rf "$d" && mkdir -p "$d" &&
+		"${CC:-cc}" -std=c11 -Wall -Wextra -Werror -Ilib/libxshm \
+			-o "$d/gen-vectors" \
+			Documentation/wire-format-vectors/gen-vectors.c &&
+		"$d/gen-vectors" "$d" &&
+		diff -r --exclude=gen-vectors.c --exclude=gen-vectors "$d" \
+			Documentation/wire-format-vectors
+}
+check "wire format: the committed vectors are gen-vectors.c's output" \
+	vectors_current
+
 # ---- unit tests ---------------------------------------------------------------
 for src in selftests/lib/*_test.c; do
 	name=$(basename "$src" .c)
@@ -113,20 +145,23 @@ installed() {
 	return $missing
 }
 
-# Exported: every public call, versioned XSHM_1.0 or (the calls added
-# since) XSHM_1.1, nothing else.
+# Exported: every public call, versioned XSHM_1.0 or the version that
+# added it, nothing else.
 xshm_1_1="xshm_ring_sendv xshm_ring_recv_batch"
+xshm_1_2="xshm_ring_push_sized xshm_ring_push_batch_sized xshm_ring_pop_sized"
+xshm_1_2+=" xshm_ring_pop_batch_sized xshm_ring_pop_wait_sized xshm_ring_recv_wait"
 exports_versioned() {
 	local so=$pkg/root/usr/lib/libxshm.so.$ver_full dyn bad ver
 	readelf -d "$so" | grep -q 'SONAME.*\[libxshm\.so\.1\]' ||
 		{ echo "no SONAME libxshm.so.1"; return 1; }
 	dyn=$(objdump -T "$so" | awk '$2 == "g" && $4 == ".text" {print $6, $7}')
-	bad=$(printf '%s\n' "$dyn" | grep -v -E '^XSHM_1\.[01] xshm_' || true)
-	[ -z "$bad" ] || { echo "exported outside XSHM_1.0/1.1: $bad"; return 1; }
+	bad=$(printf '%s\n' "$dyn" | grep -v -E '^XSHM_1\.[012] xshm_' || true)
+	[ -z "$bad" ] || { echo "exported outside XSHM_1.0/1.1/1.2: $bad"; return 1; }
 	for fn in $(grep -oE '\bxshm_[a-z0-9_]+\(' lib/libxshm/xshm.h |
 		    tr -d '(' | sort -u); do
 		ver=XSHM_1.0
 		case " $xshm_1_1 " in *" $fn "*) ver=XSHM_1.1 ;; esac
+		case " $xshm_1_2 " in *" $fn "*) ver=XSHM_1.2 ;; esac
 		printf '%s\n' "$dyn" | grep -qx "$ver $fn" ||
 			{ echo "not exported as $ver: $fn"; return 1; }
 	done
@@ -188,7 +223,7 @@ if [ -n "${SANITIZE:-}" ]; then
 elif [ "$built" -eq 1 ]; then
 	mkdir -p "$pkg"
 	check "make install honours PREFIX and DESTDIR" installed
-	check "libxshm.so.1 exports every public call as XSHM_1.0 (XSHM_1.1: sendv, recv_batch), nothing else" exports_versioned
+	check "libxshm.so.1 exports every public call as XSHM_1.0 (1.1: sendv, recv_batch; 1.2: _sized, recv_wait), nothing else" exports_versioned
 	check "programs build from the installed headers and pkg-config file (shared and static) and run" builds_against_install
 fi
 

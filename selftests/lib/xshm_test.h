@@ -181,7 +181,7 @@ static inline void test_put64(struct xshm_region *r, uint64_t off, uint64_t v)
 #define W_OFF_MAGIC	0u
 #define W_OFF_STATE	4u
 #define W_OFF_CHECKSUM	8u
-#define W_VMAJOR	2u	/* format version this document describes */
+#define W_VMAJOR	3u	/* format version this document describes */
 #define W_OFF_VMAJOR	16u
 #define W_OFF_VMINOR	18u
 #define W_OFF_HDRSIZE	20u
@@ -201,6 +201,8 @@ static inline void test_put64(struct xshm_region *r, uint64_t off, uint64_t v)
 #define W_PRODUCED	16u
 #define W_DROPPED	24u
 #define W_PROD_SEQ	32u
+#define W_PROD_OWNER	40u	/* owner words: generation, ~generation busy */
+#define W_CONS_OWNER	(128u + 24u)
 #define W_TAIL		128u
 #define W_LOST		136u
 #define W_CONS_SEQ	144u
