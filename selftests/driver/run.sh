@@ -12,8 +12,10 @@
 #   good-not-ram  the same tree with node 1 not RAM (mem=): device tests
 #   good-1cell  the same device tests on a one-cell tree, whose reserved-
 #               memory Linux ignores, and a region in unreserved RAM
-#   xen-domU1   the /reserved-memory Xen 4.17 wrote for a real dom0less
-#               guest (selftests/driver/dt/xen-generated): device tests
+#   xen-4.17.5-domU1, xen-4.22.0-domU1  the /memory and /reserved-memory
+#               Xen 4.17 and 4.22 wrote for a real dom0less guest
+#               (selftests/driver/dt/xen-generated): device tests; 4.22
+#               also lists the regions in /memory, 4.17 does not
 #   malformed   every malformed node shape: one error each, others work
 # then two guests at once on one shared backend file, exchanging patterns
 # with each other and with the host, and last the udev rule (udev/60-xshm.rules)
@@ -66,28 +68,29 @@ build_probe() {
 	vm_kmake "$PWD/$OUT/pte-probe"
 }
 
-# xen_fragment DTS: the /reserved-memory node of a tree Xen generated
-# (selftests/driver/dt/xen-generated, saved by scripts/xen/), as a fragment
-# for QEMU's tree.  Its regions lie in guest RAM, which Linux reserves early.
+# xen_fragment DTS: the /memory@40000000 and /reserved-memory nodes of a
+# tree Xen generated (selftests/driver/dt/xen-generated, saved by
+# scripts/xen/), as a fragment for QEMU's tree: the guest's RAM and regions
+# are then Xen's (the regions in /memory or not, as that Xen wrote them).
 xen_fragment() {
-	echo "/* /reserved-memory of ${1##*/}, verbatim */"
+	echo "/* /memory@40000000 and /reserved-memory of ${1##*/}, verbatim */"
 	echo "/ {"
-	awk '/^\treserved-memory \{/,/^\t\};/' "$1"
+	awk '/^\t(memory@40000000|reserved-memory) \{/,/^\t\};/' "$1"
 	echo "};"
 }
 
 TREES="good good-1cell malformed"
-XEN_DTS=selftests/driver/dt/xen-generated/domU1.dts
-[ ! -f "$XEN_DTS" ] || TREES="$TREES xen-domU1"
+XEN_TREES=$(cd selftests/driver/dt/xen-generated 2>/dev/null && ls xen-*-domU1.dts | sed 's/\.dts$//')
+TREES="$TREES $XEN_TREES"
 make_trees() {
 	local t src
 	for t in $TREES; do
 		src=scripts/vm/dt/$t.dtsi
-		if [ "$t" = xen-domU1 ]; then
+		case $t in xen-*)
 			src=$OUT/$t.dtsi
-			xen_fragment "$XEN_DTS" >"$src"
-			grep -q xen,shared-memory-v1 "$src"
-		fi
+			xen_fragment "selftests/driver/dt/xen-generated/$t.dts" >"$src"
+			grep -q xen,shared-memory-v1 "$src" ;;
+		esac
 		scripts/vm/make-dtb.sh "$OUT/$t.dtb" "$src"
 		# Node order as in the tree; /proc/device-tree does not keep it.
 		fdtget -l "$OUT/$t.dtb" /reserved-memory >"$OUT/dt-order.$t"
@@ -216,9 +219,9 @@ if step "fetch kernel, build tests and benchmark" build_all &&
 		boot_tests good-not-ram good \
 			"mem=${VM_RAM}M XSHM_NODE1=absent XSHM_TESTS=xshm_dev_test"
 		boot_tests good-1cell good-1cell "XSHM_TESTS=xshm_dev_test,xshm_malformed_test"
-		case $TREES in *xen-domU1*)
-			boot_tests xen-domU1 xen-domU1 "XSHM_TESTS=xshm_dev_test" ;;
-		esac
+		for t in $XEN_TREES; do
+			boot_tests "$t" "$t" "XSHM_TESTS=xshm_dev_test"
+		done
 		boot_tests malformed malformed "XSHM_TESTS=xshm_malformed_test,xshm_dev_test"
 		two_guests
 		udev_guest
