@@ -10,15 +10,16 @@
 #   make install     library, headers, pkg-config file, tools, man pages,
 #                    udev rule, systemd unit (PREFIX, DESTDIR honoured)
 #   make module      the driver for the running kernel (KDIR to change)
-#   make modules_install
+#   make modules_install   the module and its modules-load.d entry
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 .PHONY: all deps lib tools test check demo demo-host bench install clean \
-	module modules_install
+	module modules_install modules-load_install
 
 all: tools
 
@@ -52,8 +53,13 @@ install: tools
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-modules_install: module
+# The module, and the modules-load.d entry that loads it at boot.
+modules_install: module modules-load_install
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+modules-load_install:
+	install -D -m 0644 modules-load.d/xen-static-shm.conf \
+		$(DESTDIR)$(MODULESLOADDIR)/xen-static-shm.conf
 
 clean:
 	rm -rf build
