@@ -43,6 +43,8 @@
 #include <linux/uaccess.h>
 #include <linux/xshm.h>
 
+#include "xshm-compat.h"
+
 #define XSHM_DRIVER_NAME	"xen-static-shm"
 #define XSHM_COMPATIBLE		"xen,shared-memory-v1"
 
@@ -99,10 +101,7 @@ static LIST_HEAD(xshm_bound);
 /* Platform devices this module created, by index. */
 static struct platform_device *xshm_pdevs[XSHM_MAX_REGIONS];
 
-static struct xshm_region *to_xshm_region(struct device *dev)
-{
-	return container_of(dev, struct xshm_region, dev);
-}
+#define to_xshm_region(d)	container_of_const(d, struct xshm_region, dev)
 
 static ssize_t name_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
@@ -150,9 +149,10 @@ static struct attribute *xshm_attrs[] = {
 ATTRIBUTE_GROUPS(xshm);
 
 /* Lets udev add /dev/xshm/by-name/<xen,id>. */
-static int xshm_dev_uevent(struct device *dev, struct kobj_uevent_env *env)
+static int xshm_dev_uevent(const struct device *dev,
+			   struct kobj_uevent_env *env)
 {
-	struct xshm_region *region = to_xshm_region(dev);
+	const struct xshm_region *region = to_xshm_region(dev);
 
 	if (!region->node.name[0])
 		return 0;
@@ -160,19 +160,20 @@ static int xshm_dev_uevent(struct device *dev, struct kobj_uevent_env *env)
 }
 
 /* The region may hold another domain's data: root only by default. */
-static char *xshm_devnode(struct device *dev, umode_t *mode)
+static char *xshm_devnode(const struct device *dev, umode_t *mode)
 {
 	if (mode)
 		*mode = 0600;
 	return NULL;
 }
 
+XSHM_CLASS_CALLBACK_SHIMS(xshm_dev_uevent, xshm_devnode)
+
 static struct class xshm_class = {
 	.name = "xshm",
-	.owner = THIS_MODULE,
 	.dev_groups = xshm_groups,
-	.dev_uevent = xshm_dev_uevent,
-	.devnode = xshm_devnode,
+	.dev_uevent = XSHM_CLASS_CALLBACK(xshm_dev_uevent),
+	.devnode = XSHM_CLASS_CALLBACK(xshm_devnode),
 };
 
 static int xshm_open(struct inode *inode, struct file *file)
@@ -291,7 +292,7 @@ static int xshm_mmap(struct file *file, struct vm_area_struct *vma)
 	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
 		return -EINVAL;
 
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	/* vm_page_prot stays normal write-back, matching the other domain. */
 	return remap_pfn_range(vma, vma->vm_start,
 			       PHYS_PFN(region->node.phys) + vma->vm_pgoff,

@@ -3,12 +3,18 @@
 # those already there.  Used by the scripts that unpack arm64 kernels,
 # libraries and tools for the guests and cross builds.
 #
-# usage: scripts/fetch-debs.sh DEBDIR PACKAGE[:ARCH]...
+# usage: scripts/fetch-debs.sh [--sid] DEBDIR PACKAGE[:ARCH]...
+#   --sid takes the packages from Debian sid (scripts/sid-apt.sh).
 #   A package with :ARCH must match DEBDIR/NAME_*_ARCH.deb to count as
 #   present, one without DEBDIR/NAME_*.deb.  Exits 1 naming the first
 #   package apt-get cannot download.
 set -eu
 
+apt=apt-get from=
+if [ "$1" = --sid ]; then
+	apt=$(cd "$(dirname "$0")" && pwd)/sid-apt.sh from=" from sid"
+	shift
+fi
 dir=$1
 shift
 mkdir -p "$dir"
@@ -20,8 +26,8 @@ for p in "$@"; do
 	*) have=("$name"_*.deb) ;;
 	esac
 	[ -e "${have[0]}" ] && continue
-	apt-get download -q -o APT::Sandbox::User=root "$p" >&2 || {
-		echo "fetch-debs: cannot download $p" >&2
+	"$apt" download -q -o APT::Sandbox::User=root "$p" >&2 || {
+		echo "fetch-debs: cannot download $p$from" >&2
 		exit 1
 	}
 done

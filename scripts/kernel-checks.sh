@@ -6,9 +6,13 @@
 #        scripts/kernel-checks.sh list      print the check names
 #        scripts/kernel-checks.sh all       run every check, stop at the first failure
 #
-#   checkpatch    checkpatch.pl --strict: 0 errors, 0 warnings, 0 checks
+#   checkpatch    checkpatch.pl --strict of the newest kernel (7.2): 0
+#                 errors, 0 warnings, 0 checks (the compat header may test
+#                 LINUX_VERSION_CODE: that is its job)
 #   build         native module build with W=1 and sparse (C=1): no warnings
-#   build-arm64   the same against the arm64 guest kernel's headers
+#   build-arm64   the same against the headers of every guest kernel of the
+#                 matrix (scripts/vm/lib.sh: Linux 6.1 to 7.2, 7.2 built
+#                 with gcc-16 in a sid chroot)
 #   uapi          include/uapi/linux/xshm.h alone in C89, C11 and C++, same
 #                 struct layout on every ABI we can compile for
 #   binding       dt-doc-validate and yamllint accept the binding; its
@@ -20,9 +24,10 @@
 #                 test-only selftests/kernel-checks/fault-inject/xshm_fault.ko
 #                 (the guest prints TAP, nested in the check's log)
 #
-# Kernel files (checkpatch.pl, reserved-memory.yaml, ...) are extracted from
-# Debian's linux-source-6.1 tarball into build/kernel-checks; nothing is
-# written into the work tree.
+# Kernel files (reserved-memory.yaml, ...) are extracted from Debian's
+# linux-source-6.1 tarball into build/kernel-checks, checkpatch.pl from sid's
+# linux-source-7.2 (downloaded once into $XSHM_CACHE); nothing is written
+# into the work tree.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +37,8 @@ ksrc=$out/linux-source
 
 driver_files="driver/xen-static-shm.c include/uapi/linux/xshm.h
 selftests/kernel-checks/fault-inject/xshm_fault.c"
+compat_header=driver/xshm-compat.h
+checkpatch_source=linux-source-7.2
 binding=Documentation/devicetree/bindings/reserved-memory/xen,shared-memory-v1.yaml
 checks="checkpatch build build-arm64 uapi binding dt-examples probe-errors"
 
@@ -41,9 +48,7 @@ die() {
 }
 
 # The kernel tree's files we use, extracted once (a stamp lists them).
-kernel_files="scripts/checkpatch.pl scripts/spelling.txt
-scripts/const_structs.checkpatch
-Documentation/devicetree/bindings/.yamllint
+kernel_files="Documentation/devicetree/bindings/.yamllint
 Documentation/devicetree/bindings/reserved-memory/reserved-memory.yaml"
 
 extract_kernel_files() {
@@ -93,13 +98,47 @@ check_build_log() {
 	}
 }
 
+# The newest kernel's checkpatch.pl and its data files, from sid's
+# linux-source package, extracted once into $XSHM_CACHE/$checkpatch_source.
+checkpatch_dir() {
+	local cache=${XSHM_CACHE:-$HOME/.cache/xshm} dir tmp deb
+	dir=$cache/$checkpatch_source
+	if [ ! -f "$dir/scripts/checkpatch.pl" ]; then
+		mkdir -p "$cache"
+		exec 8>"$dir.lock"
+		flock 8
+		if [ ! -f "$dir/scripts/checkpatch.pl" ]; then
+			tmp=$dir.tmp
+			rm -rf "$tmp"
+			mkdir -p "$tmp"
+			(cd "$tmp" && "$top/scripts/sid-apt.sh" download "$checkpatch_source") >&2 ||
+				die "cannot download $checkpatch_source from sid"
+			deb=$(echo "$tmp"/"$checkpatch_source"_*.deb)
+			dpkg-deb --fsys-tarfile "$deb" |
+				tar -xO "./usr/src/$checkpatch_source.tar.xz" |
+				tar -xJ -C "$tmp" --strip-components=1 \
+					"$checkpatch_source/scripts/checkpatch.pl" \
+					"$checkpatch_source/scripts/spelling.txt" \
+					"$checkpatch_source/scripts/const_structs.checkpatch"
+			rm -f "$deb"
+			rm -rf "$dir"
+			mv "$tmp" "$dir"
+		fi
+		exec 8>&-
+	fi
+	echo "$dir"
+}
+
 check_checkpatch() {
-	extract_kernel_files
-	local rc=0 log
+	local rc=0 log f cp ignore
+	cp=$(checkpatch_dir)/scripts/checkpatch.pl
 	cd "$top"
-	for f in $driver_files; do
-		log=$(perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree \
-			--show-types --no-summary -q -f "$f" 2>&1) || rc=1
+	echo "$cp"
+	for f in $driver_files $compat_header; do
+		ignore=
+		[ "$f" = "$compat_header" ] && ignore=LINUX_VERSION_CODE,CONSTANT_COMPARISON
+		log=$(perl "$cp" --strict --no-tree --show-types --no-summary -q \
+			${ignore:+--ignore "$ignore"} -f "$f" 2>&1) || rc=1
 		# -q --no-summary leave only findings: any line is one.
 		if [ -n "$log" ]; then
 			echo "$log"
@@ -131,23 +170,36 @@ check_build() {
 }
 
 # build_arm64 DIR KO: build the module sources in DIR for the arm64 guest
-# kernel with W=1 and sparse; fail on any warning.
+# kernel ($XSHM_KERNEL, default 6.1) with W=1 and sparse; fail on any
+# warning.
 build_arm64() {
-	local dir=$1 ko=$2 root kabi=${XSHM_KABI:-6.1.0-56}
-	root=$("$top/scripts/vm/fetch-kernel.sh") ||
+	local dir=$1 ko=$2 root
+	# shellcheck source=scripts/vm/lib.sh
+	. "$top/scripts/vm/lib.sh"
+	root=$(vm_root) ||
 		die "cannot fetch the arm64 kernel headers (scripts/vm/fetch-kernel.sh)"
-	local kdir=$root/usr/src/linux-headers-$kabi-arm64 log=$dir.log rc=0
+	local kdir=$root/usr/src/linux-headers-$VM_KERNEL log=$dir.log rc=0
 	echo "building $dir against $kdir"
-	make -C "$kdir" M="$dir" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
-		W=1 C=1 -j2 modules >"$log" 2>&1 || rc=$?
+	vm_kbuild_make -C "$kdir" M="$dir" ARCH=arm64 \
+		CROSS_COMPILE=aarch64-linux-gnu- W=1 C=1 -j2 modules >"$log" 2>&1 ||
+		rc=$?
 	cat "$log"
 	[ "$rc" -eq 0 ] || return 1
 	check_build_log "$log" "$ko"
 }
 
+# Every kernel of the matrix, each in a subshell (build_arm64 sources
+# lib.sh for it).
 check_build_arm64() {
-	copy_module_sources "$out/arm64"
-	build_arm64 "$out/arm64" "$out/arm64/driver/xen-static-shm.ko"
+	local k rc=0 kernels
+	kernels=$(. "$top/scripts/vm/lib.sh" && echo "$VM_KERNELS")
+	for k in ${XSHM_KERNELS:-$kernels}; do
+		echo "== $k"
+		copy_module_sources "$out/arm64-$k"
+		(XSHM_KERNEL=$k build_arm64 "$out/arm64-$k" \
+			"$out/arm64-$k/driver/xen-static-shm.ko") || rc=1
+	done
+	return $rc
 }
 
 check_probe_errors() {

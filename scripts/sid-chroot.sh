@@ -52,14 +52,7 @@ if [ -f "$dir/.xshm-packages" ] && [ "$(cat "$dir/.xshm-packages")" = "$want" ];
 	exit 0
 fi
 
-# The same mirror this machine's apt uses.
-mirror=$(sed -n 's/^URIs: *\([^ ]*\/debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
-[ -n "$mirror" ] ||
-	mirror=$(sed -n 's/^deb *\(\[[^]]*\] *\)\{0,1\}\([^ ]*\/debian\) .*/\2/p' /etc/apt/sources.list 2>/dev/null | head -n 1)
-[ -n "$mirror" ] || {
-	echo "sid-chroot: cannot find a Debian mirror in /etc/apt" >&2
-	exit 1
-}
+mirror=$("$TOP/scripts/debian-mirror.sh")
 
 rm -rf "$dir"
 tmp=$dir.tmp

@@ -15,15 +15,25 @@
 #   XSHM_VM_SMP       CPUs                        (default 1)
 #   XSHM_VM_CPU       QEMU -cpu                   (default cortex-a57)
 #   XSHM_VM_APPEND    extra kernel command line   (default empty)
+#   XSHM_KERNEL       guest kernel release        (default 6.1.0-56-arm64;
+#                     see fetch-kernel.sh for the others)
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_TOP=$(cd "$VM_DIR/../.." && pwd)
 export VM_DIR VM_TOP
-VM_KABI=${XSHM_KABI:-6.1.0-56}
+# The kernels users run (shared/DESIGN.md), pinned; the driver suite runs
+# on each.  The first is the default guest kernel.
+VM_KERNELS="6.1.0-56-arm64 6.12.115+deb12-arm64"
+VM_KERNEL=${XSHM_KERNEL:-${XSHM_KABI:-6.1.0-56}-arm64}
+export VM_KERNELS XSHM_KERNEL=$VM_KERNEL	# for fetch-kernel.sh, run.sh
 VM_RAM=${XSHM_VM_RAM:-1024}
 VM_SHM_SIZE=${XSHM_VM_SHM_SIZE:-8}
 VM_SMP=${XSHM_VM_SMP:-1}
-VM_CPU=${XSHM_VM_CPU:-cortex-a57}
+# Cortex-A57 has no 16K granule: a 16K-page kernel needs "max".
+case $VM_KERNEL in
+*-16k) VM_CPU=${XSHM_VM_CPU:-max} ;;
+*) VM_CPU=${XSHM_VM_CPU:-cortex-a57} ;;
+esac
 
 vm_die() {
 	echo "${0##*/}: $*" >&2
@@ -36,16 +46,44 @@ vm_root() {
 }
 
 vm_kernel() {
-	echo "$(vm_root)/boot/vmlinuz-$VM_KABI-arm64"
+	echo "$(vm_root)/boot/vmlinuz-$VM_KERNEL"
+}
+
+# The kernel's short name in test output: 6.1.0-56, 6.12.115, 7.2.13-rt...
+vm_kernel_name() {
+	local name=${VM_KERNEL/+deb[0-9][0-9]/}
+	echo "${name/-arm64/}"
+}
+
+# Sid's kernels are built with gcc-16 and their build tools link sid's
+# libc: their modules are built in a sid chroot (scripts/sid-chroot.sh).
+VM_SID_PACKAGES="gcc-16 gcc-16-aarch64-linux-gnu make libc6-dev bc flex bison
+libelf-dev libssl-dev kmod sparse pahole"
+vm_is_sid() {
+	case $VM_KERNEL in *+deb14-*) return 0 ;; esac
+	return 1
+}
+
+# vm_kbuild_make ARGS...: make for this kernel's build tree, in the sid
+# chroot when the kernel needs it.
+vm_kbuild_make() {
+	if vm_is_sid; then
+		local chroot
+		# shellcheck disable=SC2086
+		chroot=$("$VM_TOP/scripts/sid-chroot.sh" kbuild $VM_SID_PACKAGES)
+		"$VM_TOP/scripts/sid-chroot.sh" --run "$chroot" make "$@"
+	else
+		make "$@"
+	fi
 }
 
 # vm_kmake DIR [MAKE-ARGS...]: build the out-of-tree modules in DIR (an
-# absolute path holding a Kbuild) for the guest kernel.
+# absolute path holding a Kbuild, inside this project) for the guest kernel.
 vm_kmake() {
 	local dir=$1
 	shift
-	make -s -C "$(vm_root)/usr/src/linux-headers-$VM_KABI-arm64" M="$dir" \
-		ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- "$@" modules
+	vm_kbuild_make -s -C "$(vm_root)/usr/src/linux-headers-$VM_KERNEL" \
+		M="$dir" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- "$@" modules
 }
 
 # vm_machine_args SHMFILE: QEMU machine, CPU, memory and NUMA arguments.

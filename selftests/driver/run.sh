@@ -4,9 +4,11 @@
 #
 #   selftests/driver/run.sh            from the repo top (make test SUITES=driver)
 #
-# Downloads the Debian arm64 kernel once (scripts/vm/fetch-kernel.sh), cross-
-# builds the module, the kselftest binaries and the mmap benchmark, then
-# boots one guest per device tree of scripts/vm/dt/:
+# Cross-builds the kselftest binaries and the mmap benchmark once, then for
+# each kernel of the matrix (XSHM_KERNELS, default: every kernel of
+# scripts/vm/lib.sh's VM_KERNELS, from Linux 6.1 to 7.2 PREEMPT_RT and 16K
+# pages) downloads it once (scripts/vm/fetch-kernel.sh), builds the module
+# for it and boots one guest per device tree of scripts/vm/dt/:
 #   good        three well-formed regions: device tests, mmap benchmark,
 #               then unbind/rmmod/reload while open and mapped
 #   good-not-ram  the same tree with node 1 not RAM (mem=): device tests
@@ -21,10 +23,13 @@
 # with each other and with the host, and last the udev rule (udev/60-xshm.rules)
 # under Debian's real systemd-udevd (scripts/vm/fetch-udev.sh) in a guest
 # of its own on the good tree (selftests/driver/udev-run.sh), then again
-# with the rule's XSHM_NAME guard removed, which that test must fail.
-# Prints TAP (guest output nested as comments); exits non-zero if anything
-# failed.  XSHM_VM_TIMEOUT bounds each boot (default 180 s); logs:
-# build/vm/logs/.  XSHM_UDEV_RULE replaces the rule file the udev guest
+# with the rule's XSHM_NAME guard removed, which that test must fail (that
+# one on the first kernel only: it tests the test).
+# Prints TAP (guest output nested as comments), every result of a kernel
+# named "[<kernel>] ..." (6.1.0-56, 6.12.115, 7.2.13, 7.2.13-rt, 7.2.13-16k),
+# and each kernel's wall time; exits non-zero if anything failed.
+# XSHM_VM_TIMEOUT bounds each boot (default 180 s); logs:
+# build/vm/<kernel>/logs/.  XSHM_UDEV_RULE replaces the rule file the udev guest
 # gets (to try other broken rules).  XSHM_SKIP_VM=1 builds everything but
 # boots no guest.
 set -eu -o pipefail
@@ -34,13 +39,25 @@ export XSHM_VM_SMP=${XSHM_VM_SMP:-2}
 # shellcheck source=scripts/vm/lib.sh
 . scripts/vm/lib.sh
 
-OUT=build/vm
-BIN=$OUT/bin
-LOGS=$OUT/logs
+BIN=build/vm/bin
 LIMIT=${XSHM_VM_TIMEOUT:-180}
-mkdir -p "$OUT" "$LOGS"
+KERNELS=${XSHM_KERNELS:-$VM_KERNELS}
+# Per kernel (use_kernel): OUT=build/vm/<kernel>, its logs, TAG="[<kernel>] ".
+OUT=build/vm LOGS=build/vm/logs TAG=
+mkdir -p "$LOGS"
 
 . scripts/vm/tap.sh
+
+# use_kernel RELEASE: the following steps are for that kernel.
+use_kernel() {
+	export XSHM_KERNEL=$1
+	# shellcheck source=scripts/vm/lib.sh
+	. scripts/vm/lib.sh
+	OUT=build/vm/$(vm_kernel_name)
+	LOGS=$OUT/logs
+	TAG="[$(vm_kernel_name)] "
+	mkdir -p "$LOGS"
+}
 
 # step DESCRIPTION COMMAND...: a build step as one TAP result; its output
 # is shown (as comments) only when it fails.
@@ -49,13 +66,13 @@ step() {
 	shift
 	"$@" >"$LOGS/step.log" 2>&1 || rc=$?
 	[ "$rc" -eq 0 ] || sed 's/^/# /' "$LOGS/step.log" | tail -n 40
-	result "$rc" "$what"
+	result "$rc" "$TAG$what"
 	return "$rc"
 }
 
-build_all() {
+# The guests' programs do not depend on the kernel: built once.
+build_programs() {
 	local ks
-	vm_root >/dev/null
 	ks=$(selftests/extract-kselftest.sh)
 	make -s -j2 -C selftests/driver KSFT_INC="$ks"
 	make -s -C bench/mmap
@@ -122,7 +139,7 @@ boot_tests() {
 	# The benchmark's figure is worth a line of its own.
 	grep -h '^# mmap ratio' "$log" || true
 	[ "$rc" -ne 99 ] || tail -n 30 "$log" | sed 's/^/#   console: /'
-	result "$rc" "guest $name ($((SECONDS - start)) s)"
+	result "$rc" "${TAG}guest $name ($((SECONDS - start)) s)"
 }
 
 # Two guests running at the same time on one backend file, as two Xen
@@ -138,13 +155,13 @@ two_guests() {
 		-i "$OUT/driver-tests.cpio.gz" -t "$LIMIT" \
 		-a XSHM_ROLE=a -b XSHM_ROLE=b -l "$LOGS/pair" >/dev/null 2>&1 || true
 	vm_guest_output "$LOGS/pair-a.log" | sed 's/^/# a: /' || rc_a=$?
-	result "$rc_a" "two guests: guest a ($((SECONDS - start)) s for both)"
+	result "$rc_a" "${TAG}two guests: guest a ($((SECONDS - start)) s for both)"
 	vm_guest_output "$LOGS/pair-b.log" | sed 's/^/# b: /' || rc_b=$?
-	result "$rc_b" "two guests: guest b"
+	result "$rc_b" "${TAG}two guests: guest b"
 	"$BIN/xshm-pattern-host" check "$shm" 0 $half 101 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "two guests: host file holds guest a's pattern"
+	result "${PIPESTATUS[0]}" "${TAG}two guests: host file holds guest a's pattern"
 	"$BIN/xshm-pattern-host" check "$shm" $half $half 202 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "two guests: host file holds guest b's pattern"
+	result "${PIPESTATUS[0]}" "${TAG}two guests: host file holds guest b's pattern"
 	rm -f "$shm"
 }
 
@@ -159,7 +176,8 @@ udev_initramfs() {	# udev_initramfs RULE-FILE
 }
 # udev_boot RULE-FILE TAP-FILE: boot the udev guest; its status, TAP saved
 udev_boot() {
-	local log=$LOGS/udev-$(basename "$1").log rc=0
+	local log rc=0
+	log=$LOGS/udev-$(basename "$1").log
 	step "fetch Debian arm64 udev, udev initramfs ($1)" udev_initramfs "$1" ||
 		return 98
 	echo "# guest udev: tree good, systemd-udevd with $1 only"
@@ -170,7 +188,7 @@ udev_boot() {
 	return "$rc"
 }
 udev_guest() {
-	local what="udev rule under systemd-udevd: /dev/xshm/by-name links"
+	local what="${TAG}udev rule under systemd-udevd: /dev/xshm/by-name links"
 	local tap=$LOGS/udev.tap rc=0 start=$SECONDS
 	if ! command -v qemu-system-aarch64 >/dev/null; then
 		n=$((n + 1))
@@ -184,8 +202,9 @@ udev_guest() {
 
 	# The same test must catch the rule that links unnamed regions too:
 	# without the ?* guard an empty XSHM_NAME asks for xshm/by-name/.
-	[ "$UDEV_RULE" = udev/60-xshm.rules ] || return 0
-	what="the udev test fails on the rule without its XSHM_NAME guard"
+	# This tests the test, not the kernel: on the first kernel only.
+	[ "$UDEV_RULE" = udev/60-xshm.rules ] && [ "$1" = first ] || return 0
+	what="${TAG}the udev test fails on the rule without its XSHM_NAME guard"
 	sed 's/ENV{XSHM_NAME}=="?\*", //' udev/60-xshm.rules >"$OUT/unguarded.rules"
 	start=$SECONDS rc=0
 	if grep -q 'XSHM_NAME}=="' "$OUT/unguarded.rules"; then
@@ -204,28 +223,42 @@ udev_guest() {
 	result $? "$what ($((SECONDS - start)) s)"
 }
 
-echo "TAP version 13"
-if step "fetch kernel, build tests and benchmark" build_all &&
-	step "build module" scripts/vm/build-module.sh "$OUT/module" &&
-	step "build page-table probe module" build_probe &&
-	step "device trees" make_trees; then
-	KO=$(scripts/vm/build-module.sh "$OUT/module" 2>/dev/null)
-	if [ -n "${XSHM_SKIP_VM:-}" ]; then
-		n=$((n + 1))
-		echo "ok $n guests: device tests, two guests, udev # SKIP XSHM_SKIP_VM is set"
-	elif step "initramfs" make_initramfs; then
-		boot_tests good good "XSHM_TESTS=xshm_dev_test,xshm_lifecycle_test XSHM_BENCH=1"
-		# Node 1 left out of RAM (mem=), as on Xen 4.17/4.18.
-		boot_tests good-not-ram good \
-			"mem=${VM_RAM}M XSHM_NODE1=absent XSHM_TESTS=xshm_dev_test"
-		boot_tests good-1cell good-1cell "XSHM_TESTS=xshm_dev_test,xshm_malformed_test"
-		for t in $XEN_TREES; do
-			boot_tests "$t" "$t" "XSHM_TESTS=xshm_dev_test"
-		done
-		boot_tests malformed malformed "XSHM_TESTS=xshm_malformed_test,xshm_dev_test"
-		two_guests
-		udev_guest
+# kernel_tests RELEASE [first]: the whole suite on one kernel.
+kernel_tests() {
+	use_kernel "$1"
+	local start=$SECONDS
+	if step "fetch kernel" vm_root &&
+		step "build module" scripts/vm/build-module.sh "$OUT/module" &&
+		step "build page-table probe module" build_probe &&
+		step "device trees" make_trees; then
+		KO=$(scripts/vm/build-module.sh "$OUT/module" 2>/dev/null)
+		if [ -n "${XSHM_SKIP_VM:-}" ]; then
+			n=$((n + 1))
+			echo "ok $n ${TAG}guests: device tests, two guests, udev # SKIP XSHM_SKIP_VM is set"
+		elif step "initramfs" make_initramfs; then
+			boot_tests good good "XSHM_TESTS=xshm_dev_test,xshm_lifecycle_test XSHM_BENCH=1"
+			# Node 1 left out of RAM (mem=), as on Xen 4.17/4.18.
+			boot_tests good-not-ram good \
+				"mem=${VM_RAM}M XSHM_NODE1=absent XSHM_TESTS=xshm_dev_test"
+			boot_tests good-1cell good-1cell "XSHM_TESTS=xshm_dev_test,xshm_malformed_test"
+			for t in $XEN_TREES; do
+				boot_tests "$t" "$t" "XSHM_TESTS=xshm_dev_test"
+			done
+			boot_tests malformed malformed "XSHM_TESTS=xshm_malformed_test,xshm_dev_test"
+			two_guests
+			udev_guest "${2:-}"
+		fi
 	fi
+	echo "# ${TAG}wall time $((SECONDS - start)) s"
+}
+
+echo "TAP version 13"
+if step "build tests and benchmark" build_programs; then
+	first=first
+	for k in $KERNELS; do
+		kernel_tests "$k" $first
+		first=
+	done
 fi
 echo "1..$n"
 exit $failed

@@ -14,8 +14,9 @@
 # TAP on stdout; every line of one Xen's run starts with "[xen-<version>]".
 #
 #   XSHM_XENS          Xen series to run          (default "4.17 4.22")
-#   XSHM_XEN_KABI_4_17 guest kernel ABI on 4.17   (default 6.1.0-56)
-#   XSHM_XEN_KABI_4_22 guest kernel ABI on 4.22   (default 6.1.0-56)
+#   XSHM_XEN_KERNEL_4_17  guest kernel on 4.17 (default 6.1.0-56-arm64)
+#   XSHM_XEN_KERNEL_4_22  guest kernel on 4.22 (default 6.12.115+deb12-arm64)
+#                         (releases as in scripts/vm/fetch-kernel.sh)
 #   XSHM_XEN_RECORDS   records per direction      (default 100000)
 #   XSHM_XEN_TIMEOUT   seconds for the whole boot (default 600)
 #   XSHM_XEN_PROBES    0 skips booting the unsupported shapes in probes/
@@ -113,7 +114,7 @@ fi
 
 # run_xen SERIES: the whole run on one Xen release, its guests on their kernel.
 run_xen() {
-	local series=$1 src xen kabi kernel ko xname t0
+	local series=$1 src xen krel kernel ko xname t0
 	t0=$(date +%s)
 	src=$(scripts/xen/fetch-xen-source.sh "$series" 2>"$out/fetch-xen-$series.log") || {
 		not_ok "xen-$series source unpacked (see $out/fetch-xen-$series.log)"
@@ -136,14 +137,14 @@ run_xen() {
 		grep -qx 'CONFIG_STATIC_SHM=y' "$(dirname "$xen")/config"
 
 	case $series in
-	4.17) kabi=${XSHM_XEN_KABI_4_17:-6.1.0-56} ;;
-	*) kabi=${XSHM_XEN_KABI_4_22:-6.1.0-56} ;;
+	4.17) krel=${XSHM_XEN_KERNEL_4_17:-6.1.0-56-arm64} ;;
+	*) krel=${XSHM_XEN_KERNEL_4_22:-6.12.115+deb12-arm64} ;;
 	esac
-	kernel=$(XSHM_KABI=$kabi timeout 900 bash -c '. scripts/vm/lib.sh && vm_kernel' 2>"$run/fetch-kernel.log") ||
-		{ not_ok "guest kernel $kabi downloaded (see $run/fetch-kernel.log)"; return; }
-	ko=$(XSHM_KABI=$kabi timeout 600 scripts/vm/build-module.sh "$out/module-$kabi" 2>"$run/build-module.log") ||
-		{ not_ok "module built for $kabi (see $run/build-module.log)"; return; }
-	note "guests run Linux $kabi ($kernel)"
+	kernel=$(XSHM_KERNEL=$krel timeout 900 bash -c '. scripts/vm/lib.sh && vm_kernel' 2>"$run/fetch-kernel.log") ||
+		{ not_ok "guest kernel $krel downloaded (see $run/fetch-kernel.log)"; return; }
+	ko=$(XSHM_KERNEL=$krel timeout 600 scripts/vm/build-module.sh "$out/module-$krel" 2>"$run/build-module.log") ||
+		{ not_ok "module built for $krel (see $run/build-module.log)"; return; }
+	note "guests run Linux $krel ($kernel)"
 
 	# The harness /init (scripts/vm) loads the module and runs guest-run.sh.
 	local extra=(-m "$ko")

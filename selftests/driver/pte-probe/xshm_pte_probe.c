@@ -51,14 +51,41 @@ static int probe_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * The page-table entry of @addr in @mm, walked by hand: follow_pte() is
+ * gone since 6.12 and its successor only walks VM_PFNMAP mappings, while
+ * the probe also checks itself on anonymous memory.  The caller holds
+ * mmap_lock, so the tables stay; huge (block) mappings count as absent.
+ */
+static bool probe_pte(struct mm_struct *mm, unsigned long addr, pte_t *pte)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		return false;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		return false;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud) || pud_bad(*pud))
+		return false;
+	pmd = pmd_offset(pud, addr);
+	if (pmd_none(*pmd) || pmd_bad(*pmd))
+		return false;
+	*pte = ptep_get(pte_offset_kernel(pmd, addr));
+	return pte_present(*pte);
+}
+
 static ssize_t probe_write(struct file *file, const char __user *buf,
 			   size_t count, loff_t *ppos)
 {
 	struct mm_struct *mm = current->mm;
 	char *result = file->private_data;
 	unsigned long addr;
-	spinlock_t *ptl;	/* the page-table lock follow_pte() took */
-	pte_t *ptep;
+	bool found;
 	pte_t pte;
 	int ret;
 
@@ -66,15 +93,10 @@ static ssize_t probe_write(struct file *file, const char __user *buf,
 	if (ret)
 		return ret;
 	mmap_read_lock(mm);
-	ret = follow_pte(mm, addr, &ptep, &ptl);
-	if (!ret) {
-		__acquire(ptl);	/* follow_pte() returns with it held */
-		pte = *ptep;
-		pte_unmap_unlock(ptep, ptl);
-	}
+	found = probe_pte(mm, addr, &pte);
 	mmap_read_unlock(mm);
-	if (ret)
-		return ret;
+	if (!found)
+		return -EFAULT;
 	scnprintf(result, RESULT_LEN, "pfn=0x%llx attr=%s\n",
 		  (unsigned long long)pte_pfn(pte),
 		  attr_name((pte_val(pte) & PTE_ATTRINDX_MASK) >> 2));
