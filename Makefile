@@ -11,15 +11,20 @@
 #                    udev rule, systemd unit (PREFIX, DESTDIR honoured)
 #   make module      the driver for the running kernel (KDIR to change)
 #   make modules_install   the module and its modules-load.d entry
+#   make dkms-source the driver's sources and dkms.conf in
+#                    /usr/src/xshm-<version>, for "dkms install xshm/<version>"
+#   make modules-load_install   only the modules-load.d entry (with DKMS)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 KDIR ?= /lib/modules/$(shell uname -r)/build
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMSSRCDIR ?= /usr/src/xshm-$(DKMS_VERSION)
 
 .PHONY: all deps lib tools test check demo demo-host bench install clean \
-	module modules_install modules-load_install
+	module modules_install modules-load_install dkms-source
 
 all: tools
 
@@ -60,6 +65,12 @@ modules_install: module modules-load_install
 modules-load_install:
 	install -D -m 0644 modules-load.d/xen-static-shm.conf \
 		$(DESTDIR)$(MODULESLOADDIR)/xen-static-shm.conf
+
+dkms-source:
+	install -D -m 0644 -t $(DESTDIR)$(DKMSSRCDIR) dkms.conf Kbuild
+	install -D -m 0644 -t $(DESTDIR)$(DKMSSRCDIR)/driver driver/*.[ch]
+	install -D -m 0644 -t $(DESTDIR)$(DKMSSRCDIR)/include/uapi/linux \
+		include/uapi/linux/xshm.h
 
 clean:
 	rm -rf build

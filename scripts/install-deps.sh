@@ -7,7 +7,7 @@ PKGS="build-essential make pkg-config git python3 clang llvm lld
 libclang-rt-14-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 qemu-system-arm qemu-utils device-tree-compiler cpio xz-utils zstd
 dpkg-dev fakeroot bc flex bison libssl-dev libelf-dev kmod
-sparse pahole linux-source-6.1 mmdebstrap debian-archive-keyring linux-headers-amd64 dt-schema yamllint
+sparse pahole dkms linux-source-6.1 mmdebstrap debian-archive-keyring linux-headers-amd64 dt-schema yamllint
 libfdt-dev liburing-dev libboost-dev libck-dev dpdk-dev
 gnuplot-nox linux-perf valgrind man-db groff-base"
 

@@ -13,6 +13,9 @@
 #   build-arm64   the same against the headers of every guest kernel of the
 #                 matrix (scripts/vm/lib.sh: Linux 6.1 to 7.2, 7.2 built
 #                 with gcc-16 in a sid chroot)
+#   dkms          "dkms build" of the sources "make dkms-source" installs, for
+#                 Debian's 6.1 and 6.12 amd64 headers (downloaded, not
+#                 installed); prints "dkms status"
 #   uapi          include/uapi/linux/xshm.h alone in C89, C11 and C++, same
 #                 struct layout on every ABI we can compile for
 #   binding       dt-doc-validate and yamllint accept the binding; its
@@ -40,7 +43,8 @@ selftests/kernel-checks/fault-inject/xshm_fault.c"
 compat_header=driver/xshm-compat.h
 checkpatch_source=linux-source-7.2
 binding=Documentation/devicetree/bindings/reserved-memory/xen,shared-memory-v1.yaml
-checks="checkpatch build build-arm64 uapi binding dt-examples probe-errors"
+checks="checkpatch build build-arm64 dkms uapi binding dt-examples probe-errors"
+dkms_kernels="6.1.0-56-amd64 6.12.115+deb12-amd64"
 
 die() {
 	echo "kernel-checks: $*" >&2
@@ -192,12 +196,44 @@ build_arm64() {
 # lib.sh for it).
 check_build_arm64() {
 	local k rc=0 kernels
+	# shellcheck source=scripts/vm/lib.sh
 	kernels=$(. "$top/scripts/vm/lib.sh" && echo "$VM_KERNELS")
 	for k in ${XSHM_KERNELS:-$kernels}; do
 		echo "== $k"
 		copy_module_sources "$out/arm64-$k"
 		(XSHM_KERNEL=$k build_arm64 "$out/arm64-$k" \
 			"$out/arm64-$k/driver/xen-static-shm.ko") || rc=1
+	done
+	return $rc
+}
+
+# dkms with its trees in build/: the source tree as "make dkms-source"
+# installs it, its build tree, and (in a private mount namespace) its
+# /var/lib/dkms, where it makes the key it signs modules with.
+check_dkms() {
+	local dir=$out/dkms ver k root rc=0
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$top/dkms.conf")
+	rm -rf "$dir"
+	mkdir -p "$dir/tree" "$dir/var"
+	make -s -C "$top" dkms-source DESTDIR="$dir/src" DKMSSRCDIR="/xshm-$ver"
+	for k in $dkms_kernels; do
+		root=$(XSHM_KERNEL=$k "$top/scripts/vm/fetch-kernel.sh") ||
+			die "cannot fetch the $k headers"
+		echo "== dkms build xshm/$ver -k $k"
+		# shellcheck disable=SC2016 # the inner sh expands these
+		unshare --mount --propagation private sh -c '
+			mount --bind "$1" /var/lib/dkms && shift && exec dkms "$@"
+		' sh "$dir/var" build --dkmstree "$dir/tree" --sourcetree "$dir/src" \
+			-m xshm -v "$ver" -k "$k" \
+			--kernelsourcedir "$root/usr/src/linux-headers-$k" || rc=1
+	done
+	echo "== dkms status"
+	dkms status --dkmstree "$dir/tree" --sourcetree "$dir/src" | tee "$dir/status"
+	for k in $dkms_kernels; do
+		grep -q "^xshm/$ver, $k, x86_64: built$" "$dir/status" || {
+			echo "kernel-checks: xshm is not built for $k"
+			rc=1
+		}
 	done
 	return $rc
 }
@@ -363,6 +399,7 @@ all)
 checkpatch) check_checkpatch ;;
 build) check_build ;;
 build-arm64) check_build_arm64 ;;
+dkms) check_dkms ;;
 probe-errors) check_probe_errors ;;
 uapi) check_uapi ;;
 binding) check_binding ;;

@@ -9,10 +9,11 @@
 #                   6.1.0-56-arm64               bookworm (the default)
 #                   6.12.115+deb12-arm64         bookworm-security
 #                   7.2.13+deb14-arm64           sid (also -rt-arm64, -arm64-16k)
-#                 or any other release of these three lines
+#                 or any other release of these three lines; an -amd64
+#                 release fetches only its headers (for the DKMS check)
 #   XSHM_KABI     older form: XSHM_KERNEL=$XSHM_KABI-arm64
 #
-# Layout of the result, $XSHM_CACHE/arm64-<release without -arm64>/root:
+# Layout of the result, $XSHM_CACHE/<arch>-<release without -<arch>>/root:
 #   boot/vmlinuz-$REL                  gzip Image, boots in QEMU
 #   usr/src/linux-headers-$REL/        module build tree (its Makefile
 #                                      rewritten to find the -common tree)
@@ -25,7 +26,11 @@ set -eu
 
 REL=${XSHM_KERNEL:-${XSHM_KABI:-6.1.0-56}-arm64}
 CACHE=${XSHM_CACHE:-$HOME/.cache/xshm}
-DIR=$CACHE/arm64-${REL%-arm64}
+case $REL in
+*-amd64) arch=amd64 ;;
+*) arch=arm64 ;;
+esac
+DIR=$CACHE/$arch-${REL%-"$arch"}
 ROOT=$DIR/root
 STAMP=$DIR/.unpacked
 FETCH=$(dirname "$0")/../fetch-debs.sh
@@ -51,8 +56,8 @@ fi
 # image in linux-image-*; sid splits the image (linux-binary-*: Image in
 # /usr/lib/modules/$REL/vmlinuz) from its config (linux-base-*).
 case $REL in
-6.1.0-*-arm64)
-	abi=${REL%-arm64} kbuild=linux-kbuild-6.1 sid= ;;
+6.1.0-*-"$arch")
+	abi=${REL%-"$arch"} kbuild=linux-kbuild-6.1 sid= ;;
 *+deb12-*)
 	abi=${REL%%+deb12-*}+deb12 kbuild=linux-kbuild-$abi sid= ;;
 *+deb14-*)
@@ -61,14 +66,19 @@ case $REL in
 	die "unknown kernel release $REL (see the top of $0)" ;;
 esac
 
-"$FETCH" "$DIR/debs" busybox-static:arm64
-if [ -n "$sid" ]; then
+headers="linux-headers-$REL:$arch linux-headers-$abi-common $kbuild:amd64"
+if [ "$arch" = amd64 ]; then
+	# shellcheck disable=SC2086
+	"$FETCH" $sid "$DIR/debs" $headers
+elif [ -n "$sid" ]; then
+	"$FETCH" "$DIR/debs" busybox-static:arm64
+	# shellcheck disable=SC2086
 	"$FETCH" --sid "$DIR/debs" "linux-binary-$REL:arm64" \
-		"linux-base-$REL:arm64" "linux-headers-$REL:arm64" \
-		"linux-headers-$abi-common" "$kbuild:amd64"
+		"linux-base-$REL:arm64" $headers
 else
-	"$FETCH" "$DIR/debs" "linux-image-$REL:arm64" "linux-headers-$REL:arm64" \
-		"linux-headers-$abi-common" "$kbuild"
+	"$FETCH" "$DIR/debs" busybox-static:arm64
+	# shellcheck disable=SC2086
+	"$FETCH" "$DIR/debs" "linux-image-$REL:arm64" $headers
 fi
 
 tmp=$DIR/root.tmp
@@ -77,7 +87,7 @@ mkdir -p "$tmp"
 for deb in "$DIR"/debs/*.deb; do
 	dpkg -x "$deb" "$tmp"
 done
-if [ -n "$sid" ]; then
+if [ -n "$sid" ] && [ "$arch" = arm64 ]; then
 	mkdir -p "$tmp/boot"
 	ln -s "../usr/lib/modules/$REL/vmlinuz" "$tmp/boot/vmlinuz-$REL"
 fi
@@ -100,7 +110,8 @@ fi
 kscripts=$(readlink -f "$hdr/scripts")
 [ -e "$kscripts/checker-valid.sh" ] ||
 	cp "$(dirname "$0")/checker-valid.sh" "$kscripts/"
-if [ ! -e "$tmp/boot/vmlinuz-$REL" ] || [ ! -x "$tmp/bin/busybox" ]; then
+if [ "$arch" = arm64 ] &&
+	{ [ ! -e "$tmp/boot/vmlinuz-$REL" ] || [ ! -x "$tmp/bin/busybox" ]; }; then
 	die "kernel or busybox missing after unpack"
 fi
 rm -rf "$ROOT"

@@ -23,7 +23,7 @@ VM_TOP=$(cd "$VM_DIR/../.." && pwd)
 export VM_DIR VM_TOP
 # The kernels users run (shared/DESIGN.md), pinned; the driver suite runs
 # on each.  The first is the default guest kernel.
-VM_KERNELS="6.1.0-56-arm64 6.12.115+deb12-arm64"
+VM_KERNELS="6.1.0-56-arm64 6.12.115+deb12-arm64 7.2.13+deb14-arm64"
 VM_KERNEL=${XSHM_KERNEL:-${XSHM_KABI:-6.1.0-56}-arm64}
 export VM_KERNELS XSHM_KERNEL=$VM_KERNEL	# for fetch-kernel.sh, run.sh
 VM_RAM=${XSHM_VM_RAM:-1024}
