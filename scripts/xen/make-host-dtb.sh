@@ -38,8 +38,8 @@ KERNEL_ADDR=0x50000000
 INITRD_ADDR=0x54000000
 
 mkdir -p "$out"
-ksize=$(stat -c %s "$kernel")
-isize=$(stat -c %s "$initrd")
+ksize=$(stat -L -c %s "$kernel")	# (sid's boot/vmlinuz is a symlink)
+isize=$(stat -L -c %s "$initrd")
 [ $((KERNEL_ADDR + ksize)) -le $((INITRD_ADDR)) ] || {
 	echo "make-host-dtb: kernel too large for the layout" >&2; exit 1; }
 [ $((INITRD_ADDR + isize)) -le $((0x60000000)) ] || {

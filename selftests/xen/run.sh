@@ -15,7 +15,7 @@
 #
 #   XSHM_XENS          Xen series to run          (default "4.17 4.22")
 #   XSHM_XEN_KERNEL_4_17  guest kernel on 4.17 (default 6.1.0-56-arm64)
-#   XSHM_XEN_KERNEL_4_22  guest kernel on 4.22 (default 6.12.115+deb12-arm64)
+#   XSHM_XEN_KERNEL_4_22  guest kernel on 4.22 (default 7.2.13+deb14-arm64)
 #                         (releases as in scripts/vm/fetch-kernel.sh)
 #   XSHM_XEN_RECORDS   records per direction      (default 100000)
 #   XSHM_XEN_TIMEOUT   seconds for the whole boot (default 600)
@@ -138,7 +138,7 @@ run_xen() {
 
 	case $series in
 	4.17) krel=${XSHM_XEN_KERNEL_4_17:-6.1.0-56-arm64} ;;
-	*) krel=${XSHM_XEN_KERNEL_4_22:-6.12.115+deb12-arm64} ;;
+	*) krel=${XSHM_XEN_KERNEL_4_22:-7.2.13+deb14-arm64} ;;
 	esac
 	kernel=$(XSHM_KERNEL=$krel timeout 900 bash -c '. scripts/vm/lib.sh && vm_kernel' 2>"$run/fetch-kernel.log") ||
 		{ not_ok "guest kernel $krel downloaded (see $run/fetch-kernel.log)"; return; }
