@@ -11,19 +11,21 @@
 #                    udev rule, systemd unit (PREFIX, DESTDIR honoured)
 #   make uninstall   remove what make install put there (same variables)
 #   make module      the driver for the running kernel (KDIR to change)
-#   make modules_install
+#   make modules_install   the module and its modules-load.d entry
 #   make dkms-source the driver's sources and dkms.conf in
 #                    /usr/src/xshm-<version>, for "dkms install xshm/<version>"
+#   make modules-load_install   only the modules-load.d entry (with DKMS)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 KDIR ?= /lib/modules/$(shell uname -r)/build
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMSSRCDIR ?= /usr/src/xshm-$(DKMS_VERSION)
 
 .PHONY: all deps lib tools test check demo demo-host bench install uninstall \
-	clean module modules_install dkms-source
+	clean module modules_install modules-load_install dkms-source
 
 all: tools
 
@@ -57,13 +59,19 @@ install: tools
 uninstall:
 	$(MAKE) -C lib/libxshm uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	$(MAKE) -C tools uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
-	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-xshm.rules
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-xshm.rules \
+		$(DESTDIR)$(MODULESLOADDIR)/xen-static-shm.conf
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-modules_install: module
+# The module, and the modules-load.d entry that loads it at boot.
+modules_install: module modules-load_install
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+modules-load_install:
+	install -D -m 0644 modules-load.d/xen-static-shm.conf \
+		$(DESTDIR)$(MODULESLOADDIR)/xen-static-shm.conf
 
 dkms-source:
 	install -D -m 0644 -t $(DESTDIR)$(DKMSSRCDIR) dkms.conf Kbuild

@@ -1,7 +1,9 @@
 #!/bin/bash
-# Build an arm64 Xen hypervisor with static shared memory from Debian's
-# source; prints the path of the cached image (an EFI-stub "Image").
+# Build an arm64 Xen hypervisor with static shared memory from the source
+# fetch-xen-source.sh gives (Debian's 4.17, or an upstream release such as
+# 4.22); prints the path of the cached image (an EFI-stub "Image").
 # Cached under $XSHM_CACHE/xen/out/<version>-<config hash>/xen.
+#   XSHM_XEN=4.17|4.22  which Xen (default 4.17)
 #   XEN_DEBUG=y         debug build (asserts, verbose)
 #   XEN_EXTRA_CONFIG    more .config lines, e.g. early printk on QEMU's
 #                       PL011 to see messages printed before the console

@@ -1,14 +1,40 @@
 #!/bin/bash
-# Unpack Debian's Xen source package into the cache; prints the source dir.
-# Debian's prebuilt hypervisor lacks CONFIG_STATIC_SHM, so we rebuild it.
+# Unpack a Xen source tree into the cache; prints the source dir.
+# Debian's prebuilt hypervisors lack CONFIG_STATIC_SHM, so we rebuild them.
+#
+# usage: fetch-xen-source.sh [SERIES]       SERIES default ${XSHM_XEN:-4.17}
+#   4.17    Debian bookworm's source package (apt-get source)
+#   other   the upstream release tarball xen-SERIES.*.tar.xz found in
+#           ${XSHM_XEN_TARBALLS:-<project>/../shared/xen} (e.g. 4.22)
 set -eu
 
 CACHE=${XSHM_CACHE:-$HOME/.cache/xshm}/xen
 SRC_LIST=/etc/apt/sources.list.d/xshm-deb-src.sources
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
+series=${1:-${XSHM_XEN:-4.17}}
 
 mkdir -p "$CACHE/src"
+
+if [ "$series" != 4.17 ]; then
+	top=$(cd "$(dirname "$0")/../.." && pwd)
+	tarballs=${XSHM_XEN_TARBALLS:-$top/../shared/xen}
+	tarball=$(find "$tarballs" -maxdepth 1 -name "xen-$series.*.tar.xz" | sort -V | tail -n1)
+	[ -n "$tarball" ] || { echo "fetch-xen-source: no xen-$series.*.tar.xz in $tarballs" >&2; exit 1; }
+	name=$(basename "$tarball" .tar.xz)
+	dir=$CACHE/src/$name
+	# Several runs may unpack at once: unpack aside, then rename.
+	if [ ! -f "$dir/.unpacked" ]; then
+		tmp=$(mktemp -d "$CACHE/src/.$name.XXXXXX")
+		tar -xJf "$tarball" -C "$tmp"
+		[ -d "$tmp/$name/xen" ] || { echo "fetch-xen-source: $tarball has no $name/xen" >&2; exit 1; }
+		touch "$tmp/$name/.unpacked"
+		mv -T "$tmp/$name" "$dir" 2>/dev/null || [ -f "$dir/.unpacked" ]
+		rm -rf "$tmp"
+	fi
+	echo "$dir"
+	exit 0
+fi
 
 have_xen_src() {
 	apt-cache showsrc xen 2>/dev/null | grep -q '^Version:'

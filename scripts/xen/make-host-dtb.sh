@@ -29,15 +29,17 @@ CPU=${XEN_QEMU_CPU:-cortex-a57}
 MEM=${XEN_QEMU_MEM:-2G}
 SMP=${XEN_QEMU_SMP:-2}
 DOMU_MEM_KB=${XEN_DOMU_MEM_KB:-262144}
-XEN_ARGS=${XEN_BOOTARGS:-console=dtuart dtuart=/pl011@9000000 bootscrub=0 loglvl=all guest_loglvl=all}
+# conswitch=ax keeps the console input with Xen: Xen 4.22 would hand it to
+# domU1, whose output then loses its "DOMn:" prefix and interleaves.
+XEN_ARGS=${XEN_BOOTARGS:-console=dtuart dtuart=/pl011@9000000 conswitch=ax bootscrub=0 loglvl=all guest_loglvl=all}
 GUEST_ARGS=${XEN_GUEST_ARGS:-console=ttyAMA0 loglevel=4 panic=-1}
 
 KERNEL_ADDR=0x50000000
 INITRD_ADDR=0x54000000
 
 mkdir -p "$out"
-ksize=$(stat -c %s "$kernel")
-isize=$(stat -c %s "$initrd")
+ksize=$(stat -L -c %s "$kernel")	# (sid's boot/vmlinuz is a symlink)
+isize=$(stat -L -c %s "$initrd")
 [ $((KERNEL_ADDR + ksize)) -le $((INITRD_ADDR)) ] || {
 	echo "make-host-dtb: kernel too large for the layout" >&2; exit 1; }
 [ $((INITRD_ADDR + isize)) -le $((0x60000000)) ] || {

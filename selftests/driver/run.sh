@@ -17,8 +17,10 @@
 #   subpage     regions aligned to Xen's 4 KiB but not to 16 KiB pages:
 #               all of each is read and written, mmap reaches whole pages
 #               only (xshm_pagesize_test; also run on malformed)
-#   xen-domU1   the /reserved-memory Xen 4.17 wrote for a real dom0less
-#               guest (selftests/driver/dt/xen-generated): device tests
+#   xen-4.17.5-domU1, xen-4.22.0-domU1  the /memory and /reserved-memory
+#               Xen 4.17 and 4.22 wrote for a real dom0less guest
+#               (selftests/driver/dt/xen-generated): device tests; 4.22
+#               also lists the regions in /memory, 4.17 does not
 #   malformed   every malformed node shape: one error each, others work
 #   hostile     nodes over the kernel image, a UART, past the CPU's
 #               physical addresses, in another carveout, outside
@@ -90,35 +92,39 @@ build_probe() {
 	vm_kmake "$PWD/$OUT/pte-probe"
 }
 
-# xen_fragment DTS: the /reserved-memory node of a tree Xen generated
-# (selftests/driver/dt/xen-generated, saved by scripts/xen/), as a fragment
-# for QEMU's tree.  Its regions lie in guest RAM, which Linux reserves early.
+# xen_fragment DTS: the /memory@40000000 and /reserved-memory nodes of a
+# tree Xen generated (selftests/driver/dt/xen-generated, saved by
+# scripts/xen/), as a fragment for QEMU's tree: the guest's RAM and regions
+# are then Xen's (the regions in /memory or not, as that Xen wrote them).
 xen_fragment() {
-	echo "/* /reserved-memory of ${1##*/}, verbatim */"
+	echo "/* /memory@40000000 and /reserved-memory of ${1##*/}, verbatim */"
 	echo "/ {"
-	awk '/^\treserved-memory \{/,/^\t\};/' "$1"
+	awk '/^\t(memory@40000000|reserved-memory) \{/,/^\t\};/' "$1"
 	echo "};"
 }
 
 TREES="good one-cell subpage malformed hostile"
-XEN_DTS=selftests/driver/dt/xen-generated/domU1.dts
-[ ! -f "$XEN_DTS" ] || TREES="$TREES xen-domU1"
+XEN_TREES=$(cd selftests/driver/dt/xen-generated 2>/dev/null && ls xen-*-domU1.dts | sed 's/\.dts$//')
+TREES="$TREES $XEN_TREES"
 make_trees() {
 	local t src
 	for t in $TREES; do
 		src=scripts/vm/dt/$t.dtsi
-		if [ "$t" = hostile ] && [ "$VM_CPU" != cortex-a57 ]; then
-			# -cpu max has up to 52 physical address bits, not 44:
-			# move bad-past-cpu-pa from 2^44 to 2^52.
+		case $t in
+		hostile)
+			if [ "$VM_CPU" != cortex-a57 ]; then
+				# -cpu max has up to 52 physical address bits, not
+				# 44: move bad-past-cpu-pa from 2^44 to 2^52.
+				src=$OUT/$t.dtsi
+				sed 's/@100000000000 {/@10000000000000 {/; s/<0x1000 0x0 0x0 0x10000>/<0x100000 0x0 0x0 0x10000>/' \
+					scripts/vm/dt/hostile.dtsi >"$src"
+				grep -q '<0x100000 0x0 0x0 0x10000>' "$src"
+			fi ;;
+		xen-*)
 			src=$OUT/$t.dtsi
-			sed 's/@100000000000 {/@10000000000000 {/; s/<0x1000 0x0 0x0 0x10000>/<0x100000 0x0 0x0 0x10000>/' \
-				scripts/vm/dt/hostile.dtsi >"$src"
-			grep -q '<0x100000 0x0 0x0 0x10000>' "$src"
-		elif [ "$t" = xen-domU1 ]; then
-			src=$OUT/$t.dtsi
-			xen_fragment "$XEN_DTS" >"$src"
-			grep -q xen,shared-memory-v1 "$src"
-		fi
+			xen_fragment "selftests/driver/dt/xen-generated/$t.dts" >"$src"
+			grep -q xen,shared-memory-v1 "$src" ;;
+		esac
 		scripts/vm/make-dtb.sh "$OUT/$t.dtb" "$src"
 		# Node order as in the tree; /proc/device-tree does not keep it.
 		fdtget -l "$OUT/$t.dtb" /reserved-memory >"$OUT/dt-order.$t"
@@ -256,9 +262,9 @@ kernel_tests() {
 			boot_tests one-cell one-cell "XSHM_TESTS=xshm_malformed_test"
 			# 4 KiB-aligned regions on 4K and 16K pages.
 			boot_tests subpage subpage "XSHM_TESTS=xshm_dev_test,xshm_pagesize_test"
-			case $TREES in *xen-domU1*)
-				boot_tests xen-domU1 xen-domU1 "XSHM_TESTS=xshm_dev_test" ;;
-			esac
+			for t in $XEN_TREES; do
+				boot_tests "$t" "$t" "XSHM_TESTS=xshm_dev_test"
+			done
 			boot_tests malformed malformed \
 				"XSHM_TESTS=xshm_malformed_test,xshm_dev_test,xshm_pagesize_test"
 			boot_tests hostile hostile \

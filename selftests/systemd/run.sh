@@ -1,0 +1,118 @@
+#!/bin/bash
+# shellcheck disable=SC2317 # functions run through step() look unreachable
+# The module loaded at boot the way a Debian system does it, no hand-run
+# insmod: an arm64 guest boots Debian bookworm's real systemd as PID 1
+# (scripts/vm/fetch-systemd.sh) with the module installed under
+# /lib/modules (kbuild's modules_install, then depmod), the modules-load.d
+# entry and the units installed by the project's own install rules
+# ("make modules-load_install", "make -C tools install"), and
+# xshm-logd@xshm-test-a.service enabled as "systemctl enable" would.
+#   region  tree good (region xshm-test-a first): the module is loaded,
+#           /dev/xshm/by-name/xshm-test-a exists, xshm-logd@xshm-test-a is
+#           active and stores the records a producer writes into the region
+#   none    QEMU's tree without any region: xshm-logd@xshm-test-a and
+#           xshm-logd skip, and "systemctl status" says why
+# TAP on stdout (guest results nested as comments).  XSHM_VM_TIMEOUT bounds
+# each boot (default 300 s); logs in build/systemd/.  XSHM_SKIP_VM=1 skips.
+set -eu -o pipefail
+cd "$(dirname "$0")/../.."
+# Debian 12's newest kernel line, as a board built today runs.
+export XSHM_KERNEL=${XSHM_KERNEL:-6.12.115+deb12-arm64}
+# shellcheck source=scripts/vm/lib.sh
+. scripts/vm/lib.sh
+. scripts/vm/tap.sh
+
+OUT=$VM_TOP/build/systemd
+LIMIT=${XSHM_VM_TIMEOUT:-300}
+CROSS=aarch64-linux-gnu-
+KVER=$VM_KERNEL
+# The region the logging unit is enabled for: the first one of the good tree.
+ID=$(sed -n 's/^[[:space:]]*xen,id = "\(.*\)";/\1/p' scripts/vm/dt/good.dtsi | head -n 1)
+rm -rf "$OUT/stage"
+mkdir -p "$OUT/stage"
+
+echo "TAP version 13"
+if [ -n "${XSHM_SKIP_VM:-}" ]; then
+	echo "ok 1 systemd guest # SKIP XSHM_SKIP_VM is set"
+	echo "1..1"
+	exit 0
+fi
+
+# step DESCRIPTION COMMAND...: one result; the output only when it failed.
+step() {
+	local what=$1 rc=0
+	shift
+	"$@" >"$OUT/step.log" 2>&1 || rc=$?
+	[ "$rc" -eq 0 ] || sed 's/^/# /' "$OUT/step.log" | tail -n 30
+	result "$rc" "$what"
+	return "$rc"
+}
+
+# Everything installed into the stage the way it is installed on a board.
+install_stage() {
+	local st=$OUT/stage mod=$OUT/module
+	scripts/vm/build-module.sh "$mod" >/dev/null &&
+	vm_kbuild_make -s -C "$(vm_root)/usr/src/linux-headers-$KVER" M="$mod" ARCH=arm64 \
+		CROSS_COMPILE="$CROSS" INSTALL_MOD_PATH="$st" modules_install &&
+	# The headers tree has no System.map, so kbuild skipped depmod.
+	cp "$(vm_root)/lib/modules/$KVER"/modules.{builtin,builtin.modinfo,order} \
+		"$st/lib/modules/$KVER/" &&
+	depmod -b "$st" "$KVER" &&
+	make -s modules-load_install DESTDIR="$st" &&
+	make -s -C tools install CC="${CROSS}gcc" STATIC=1 BUILD="$OUT/tools-arm64" \
+		LIBDIR="$OUT/lib-arm64" DESTDIR="$st" PREFIX=/usr/local &&
+	install -D -m 0755 "$OUT/tools-arm64/xshm-rtsim" "$st/usr/local/bin/xshm-rtsim" &&
+	install -D -m 0644 udev/60-xshm.rules "$st/usr/local/lib/udev/rules.d/60-xshm.rules" &&
+	# systemctl enable: the [Install] section's WantedBy links.
+	mkdir -p "$st/etc/systemd/system/multi-user.target.wants" &&
+	ln -s /usr/local/lib/systemd/system/xshm-logd@.service \
+		"$st/etc/systemd/system/multi-user.target.wants/xshm-logd@$ID.service" &&
+	# The test's own unit.
+	install -D -m 0644 selftests/systemd/xshm-boot-check.service \
+		"$st/etc/systemd/system/xshm-boot-check.service" &&
+	ln -s ../xshm-boot-check.service \
+		"$st/etc/systemd/system/multi-user.target.wants/xshm-boot-check.service" &&
+	# No login prompt on the console the test prints on.
+	ln -s /dev/null "$st/etc/systemd/system/serial-getty@.service" &&
+	ln -s /dev/null "$st/etc/systemd/system/getty@.service" &&
+	ln -s /dev/null "$st/etc/systemd/system/getty-static.service" &&
+	echo 0123456789abcdef0123456789abcdef >"$st/etc/machine-id" &&
+	# (compressed, .ko.xz, when the kernel's config says so, as on 6.12;
+	# unsigned: Debian's headers carry no signing key)
+	find "$st/lib/modules" -name 'xen-static-shm.ko*' | grep -q .
+}
+
+initramfs() {
+	local root
+	root=$(scripts/vm/fetch-systemd.sh)
+	scripts/vm/make-initramfs.sh -o "$OUT/systemd.cpio.gz" \
+		-r selftests/systemd/guest-check.sh -f scripts/demo/check-log.awk:/check-log.awk \
+		-d "$root" -d "$OUT/stage"
+}
+
+trees() {
+	scripts/vm/make-dtb.sh "$OUT/good.dtb" scripts/vm/dt/good.dtsi &&
+		scripts/vm/make-dtb.sh "$OUT/none.dtb" &&
+		! fdtget -l "$OUT/none.dtb" /reserved-memory 2>/dev/null | grep -q .
+}
+
+# boot NAME TREE: one boot of the systemd guest, its TAP nested.
+boot() {
+	local log=$OUT/$1.log rc=0 start=$SECONDS
+	echo "# guest $1: tree $2, Debian systemd as PID 1, Linux $KVER"
+	scripts/vm/boot.sh -d "$OUT/$2.dtb" -i "$OUT/systemd.cpio.gz" -t "$LIMIT" \
+		-a "rdinit=/lib/systemd/systemd systemd.show_status=0 xshm.expect=$1 xshm.id=$ID" \
+		-l "$log" >/dev/null 2>&1 || true
+	vm_guest_output "$log" | sed 's/^/# /' || rc=$?
+	[ "$rc" -ne 99 ] || tail -n 30 "$log" | sed 's/^/#   console: /'
+	result "$rc" "systemd guest, $1 ($((SECONDS - start)) s)"
+}
+
+if step "module, modules-load.d entry, tools and units installed into a stage" install_stage &&
+	step "Debian arm64 systemd root, initramfs" initramfs &&
+	step "device trees (good; none without regions)" trees; then
+	boot region good
+	boot none none
+fi
+echo "1..$n"
+exit "$failed"
