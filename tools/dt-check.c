@@ -107,9 +107,14 @@ static void check_reg(const void *fdt, int node, long ac, long sc,
 			       "absurd size 0x%llx at 0x%llx (at most 1 TiB, inside the address space)",
 			       (unsigned long long)r->size,
 			       (unsigned long long)r->base);
-	if (r->base % page_size)
+	/* Xen promises 4 KiB; larger kernel pages only limit mmap (driver). */
+	if (r->base % DT_XEN_PAGE)
 		region_problem(rep, r, DT_ERROR,
-			       "base 0x%llx is not aligned to the page size 0x%llx",
+			       "base 0x%llx is not aligned to Xen's 4 KiB pages",
+			       (unsigned long long)r->base);
+	else if (r->base % page_size)
+		region_problem(rep, r, DT_WARNING,
+			       "base 0x%llx is not aligned to the page size 0x%llx: read and write only, no mmap",
 			       (unsigned long long)r->base,
 			       (unsigned long long)page_size);
 	if (r->size && r->size <= DT_SIZE_ABSURD && r->base + r->size >= r->base &&
@@ -117,22 +122,25 @@ static void check_reg(const void *fdt, int node, long ac, long sc,
 		region_problem(rep, r, DT_ERROR,
 			       "ends at 0x%llx, past the %u-bit physical address space",
 			       (unsigned long long)(r->base + r->size), phys_bits);
-	if (r->size % page_size)
+	if (r->size % DT_XEN_PAGE)
 		region_problem(rep, r, DT_ERROR,
-			       "size 0x%llx is not a multiple of the page size 0x%llx",
+			       "size 0x%llx is not a multiple of Xen's 4 KiB pages",
+			       (unsigned long long)r->size);
+	else if (r->size % page_size)
+		region_problem(rep, r, DT_WARNING,
+			       "size 0x%llx is not a multiple of the page size 0x%llx: mmap stops before the last partial page",
 			       (unsigned long long)r->size,
 			       (unsigned long long)page_size);
 }
 
-/* the driver names /dev/xshm/by-name/<xen,id> after it */
-static bool name_is_safe(const char *id)
+/*
+ * The driver's rule: udev names /dev/xshm/by-name/<xen,id> after it and
+ * keeps exactly these characters, so two ids never share a link.
+ */
+static bool id_char_ok(char c)
 {
-	if (!strcmp(id, ".") || !strcmp(id, ".."))
-		return false;
-	for (const char *c = id; *c; c++)
-		if (!isgraph((unsigned char)*c) || *c == '/' || *c == '\\')
-			return false;
-	return true;
+	return isascii((unsigned char)c) &&
+	       (isalnum((unsigned char)c) || (c && strchr("#+-.:=@_", c)));
 }
 
 static void check_id(const void *fdt, int node, struct dt_report *rep,
@@ -158,9 +166,17 @@ static void check_id(const void *fdt, int node, struct dt_report *rep,
 	}
 	r->has_id = true;
 	snprintf(r->id, sizeof(r->id), "%s", id);
-	if (!name_is_safe(id))
+	for (const char *c = id; *c; c++) {
+		if (!id_char_ok(*c)) {
+			region_problem(rep, r, DT_ERROR,
+				       "xen,id has character 0x%02x; allowed are ASCII letters, digits and #+-.:=@_",
+				       (unsigned char)*c);
+			break;
+		}
+	}
+	if (!strcmp(id, ".") || !strcmp(id, ".."))
 		region_problem(rep, r, DT_ERROR,
-			       "xen,id has characters unfit for a file name (/dev/xshm/by-name)");
+			       "xen,id \"%s\" cannot be a file name", id);
 	if (len - 1 > DT_ID_MAX)
 		region_problem(rep, r, DT_ERROR,
 			       "xen,id is %d characters long (at most %d)",
@@ -270,9 +286,9 @@ static void check_node(const void *fdt, const struct level *stack, int depth,
 
 	prop = fdt_getprop(fdt, node, "xen,offset", &len);
 	if (prop) {
-		if (len == 8 || len == 4) {
+		if (len == 8) {
 			r->has_offset = true;
-			r->offset = read_cells(prop, (unsigned int)len / 4);
+			r->offset = read_cells(prop, 2);
 		} else {
 			region_problem(rep, r, DT_ERROR,
 				       "xen,offset has %d bytes (8 expected)", len);
@@ -280,12 +296,13 @@ static void check_node(const void *fdt, const struct level *stack, int depth,
 	}
 	r->no_map = fdt_getprop(fdt, node, "no-map", NULL) != NULL;
 
-	if (!depth || !named(parent, "reserved-memory"))
-		region_problem(rep, r, DT_WARNING,
-			       "not a child of /reserved-memory: the kernel will not keep it out of its memory");
+	/* The driver binds only memory the kernel reserved for the node. */
+	if (depth != 2 || !named(parent, "reserved-memory"))
+		region_problem(rep, r, DT_ERROR,
+			       "not a child of /reserved-memory: the driver ignores it");
 	else if (!same_cells_as_root(fdt, parent->offset))
-		region_problem(rep, r, DT_WARNING,
-			       "/reserved-memory has other #address-cells/#size-cells than the root: Linux does not reserve its children early");
+		region_problem(rep, r, DT_ERROR,
+			       "/reserved-memory has other #address-cells/#size-cells than the root: Linux reserves nothing for its children, so the driver refuses them");
 }
 
 /* what the walk gathers besides the regions: RAM from the /memory nodes */

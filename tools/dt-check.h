@@ -14,6 +14,7 @@
 #define DT_ID_MAX		128	/* longest xen,id the driver accepts */
 #define DT_ID_XEN_MAX		15	/* longest xen,id Xen itself writes */
 #define DT_REGIONS_XEN_MAX	32	/* Xen's limit of regions per domain */
+#define DT_XEN_PAGE		4096ull	/* Xen aligns regions to its 4 KiB pages */
 #define DT_SIZE_ABSURD		(1ull << 40)	/* 1 TiB, the driver's limit */
 #define DT_PROBLEMS_MAX		10
 #define DT_DEPTH_MAX		63	/* Linux's unflatten skips deeper nodes */

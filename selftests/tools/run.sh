@@ -419,17 +419,17 @@ t_dt_good() {
 	expect_rc 0 "$INFO" --json --dtb "$W/good.dtb" &&
 	json "$W/out" "d['tree']['errors'] == 0 and [(x['id'], x['base'], x['size'], x['no_map'], x['ok']) for x in d['tree']['nodes']] == [('shm-a', str(0x50000000), str(0x10000), False, True), ('shm-b', str(0x60000000), str(0x200000), True, True)]" &&
 	dtb cells1 "$(node 50000000 'reg = <0x50000000 0x10000>; xen,id = "one";')" '#address-cells = <1>; #size-cells = <1>;' &&
-	expect_rc 0 "$INFO" --dtb "$W/cells1.dtb" && has "$W/out" 'base 0x50000000 size 64 KiB' &&
-	has "$W/out" 'warning: /reserved-memory has other #address-cells'
+	expect_rc 5 "$INFO" --dtb "$W/cells1.dtb" && has "$W/out" 'base 0x50000000 size 64 KiB' &&
+	has "$W/out" 'error: /reserved-memory has other #address-cells'
 }
-tap "xshm-info --dtb explains a good tree (text and JSON), 1-cell trees" t_dt_good
+tap "xshm-info --dtb explains a good tree (text and JSON), refuses a 1-cell /reserved-memory" t_dt_good
 
 t_dt_bad() {	# each malformed node gives its own explanation and exit 5
 	local cases=(
 		"noreg|$(node 50000000 'xen,id = "a";')|missing reg property"
 		"zero|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x0>; xen,id = "a";')|size is zero"
-		"ubase|$(node 50000800 'reg = <0x0 0x50000800 0x0 0x10000>; xen,id = "a";')|base 0x50000800 is not aligned to the page size"
-		"usize|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x10800>; xen,id = "a";')|size 0x10800 is not a multiple of the page size"
+		"ubase|$(node 50000800 'reg = <0x0 0x50000800 0x0 0x10000>; xen,id = "a";')|base 0x50000800 is not aligned to Xen's 4 KiB pages"
+		"usize|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x10800>; xen,id = "a";')|size 0x10800 is not a multiple of Xen's 4 KiB pages"
 		"reglen|$(node 50000000 'reg = <0x0 0x50000000 0x10000>; xen,id = "a";')|wrong cell count: reg has 12 bytes"
 		"twice|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000 0x0 0x60000000 0x0 0x1000>; xen,id = "a";')|reg has 2 entries"
 		"absurd|$(node 0 'reg = <0x0 0x0 0x200 0x0>; xen,id = "a";')|absurd size 0x20000000000"
@@ -441,7 +441,11 @@ t_dt_bad() {	# each malformed node gives its own explanation and exit 5
 		"longid|$(node 50000000 "reg = <0x0 0x50000000 0x0 0x1000>; xen,id = \"$(printf 'i%.0s' {1..129})\";")|xen,id is 129 characters long \(at most 128\)"
 		"emptyid|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "";')|xen,id is empty"
 		"twoids|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a", "b";')|xen,id is not a single NUL-terminated string"
-		"slashid|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a/b";')|xen,id has characters unfit for a file name"
+		"slashid|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a/b";')|xen,id has character 0x2f; allowed are ASCII letters"
+		"bangid|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a!b";')|xen,id has character 0x21"
+		"dotid|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "..";')|xen,id \"..\" cannot be a file name"
+		"offset4|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a"; xen,offset = <0x0>;')|xen,offset has 4 bytes \\(8 expected\\)"
+		"outside|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a";' | sed 's/^/nested { #address-cells = <2>; #size-cells = <2>; ranges; /; s/$/ };/')|not a child of /reserved-memory"
 		"offset|$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a"; xen,offset = [00 00 00];')|xen,offset has 3 bytes"
 	)
 	for c in "${cases[@]}"; do
@@ -454,12 +458,12 @@ t_dt_bad() {	# each malformed node gives its own explanation and exit 5
 	done
 	dtb cells3 "$(node 50000000 'reg = <0x0 0x0 0x50000000 0x0 0x1000>; xen,id = "a";')" '#address-cells = <3>; #size-cells = <2>;' &&
 	expect_rc 5 "$INFO" --json --dtb "$W/cells3.dtb" &&
-	json "$W/out" "d['tree']['errors'] == 1 and 'wrong cell count' in d['tree']['nodes'][0]['problems'][0]['message']"
+	json "$W/out" "d['tree']['errors'] == 2 and 'wrong cell count' in d['tree']['nodes'][0]['problems'][0]['message']"
 }
-tap "xshm-info --dtb explains 18 kinds of malformed node, exit 5" t_dt_bad
+tap "xshm-info --dtb explains 22 kinds of malformed node, exit 5" t_dt_bad
 
 t_dt_notes() {
-	dtb notes "$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a-sixteen-chars!";') $(node 60000000 'reg = <0x0 0x60000000 0x0 0x1000>;') $(node 70000000 'reg = <0x0 0x70000000 0x0 0x1000>; status = "disabled";')" &&
+	dtb notes "$(node 50000000 'reg = <0x0 0x50000000 0x0 0x1000>; xen,id = "a-sixteen-chars_";') $(node 60000000 'reg = <0x0 0x60000000 0x0 0x1000>;') $(node 70000000 'reg = <0x0 0x70000000 0x0 0x1000>; status = "disabled";')" &&
 	expect_rc 0 "$INFO" --dtb "$W/notes.dtb" &&
 	has "$W/out" 'note: xen,id is 16 characters long; Xen itself writes at most 15' &&
 	has "$W/out" 'warning: no xen,id' && has "$W/out" '70000000: disabled' &&
@@ -486,8 +490,10 @@ t_dt_limits() {	# the depth Linux unflattens and the number of regions checked
 	local path i
 	path=$(printf '/n%.0s' {1..61})/r@50000000
 	nest 62 "$r" | dtc -q -I dts -O dtb -o "$W/d62.dtb" - &&
-	expect_rc 0 "$INFO" --dtb "$W/d62.dtb" && has "$W/out" "^$path: ok" &&
-	has "$W/out" 'id "deep"' &&
+	# examined (its one error: the driver binds /reserved-memory children only)
+	expect_rc 5 "$INFO" --dtb "$W/d62.dtb" && has "$W/out" "^$path: REJECTED" &&
+	has "$W/out" 'id "deep"' && has "$W/out" '1 xen,shared-memory-v1 node, 1 error' &&
+	has "$W/out" 'error: not a child of /reserved-memory' &&
 	nest 63 "$r" | dtc -q -I dts -O dtb -o "$W/d63.dtb" - &&
 	expect_rc 5 "$INFO" --dtb "$W/d63.dtb" &&
 	has "$W/out" '0 xen,shared-memory-v1 nodes, 1 error' &&
