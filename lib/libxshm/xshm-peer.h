@@ -5,9 +5,11 @@
  * This header is the single definition of the bytes libxshm puts in a
  * shared region (see Documentation/wire-format.md); libxshm includes it so
  * the library and a peer built from it cannot drift apart.  It also holds
- * everything a small RTOS or bare-metal peer needs to play the producer of
- * a ring (fixed slots or variable-length records, every full policy) or the
- * writer of a SEQLOCK, LATCH or LWW value on a layout that Linux created:
+ * everything a small RTOS or bare-metal peer needs to create the layout
+ * (xshm_peer_layout_init(), safe against the other side doing the same at
+ * the same moment) and to play the producer of a ring (fixed slots or
+ * variable-length records, every full policy) or the writer of a SEQLOCK,
+ * LATCH or LWW value:
  *
  *	struct xshm_peer_layout lay;
  *	struct xshm_peer_ring log;
