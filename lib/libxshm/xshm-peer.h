@@ -1754,7 +1754,9 @@ static inline int xshm_peer__sendv_end(struct xshm_peer_ring *r,
 				       unsigned int *taken, int err,
 				       uint32_t drops)
 {
-	xshm_peer__commit(r);
+	/* taken over while we held the batch: store nothing more */
+	if (xshm_peer__commit(r) == -XSHM_PEER_ESTALE)
+		drops = 0;
 	if (drops) {
 		xshm_peer__count_drops(r, drops);
 		*taken += drops;
