@@ -97,7 +97,7 @@ in_guest() {
 	XSHM_VM_SMP=2 scripts/vm/make-dtb.sh "$g/guest.dtb" scripts/vm/dt/good.dtsi &&
 	scripts/vm/make-initramfs.sh -o "$g/stress.cpio.gz" \
 		-r selftests/stress/guest-run.sh \
-		$(for p in duplex_stress lossy_stress restart_torture seqlock_torture; do
+		$(for p in duplex_stress lossy_stress restart_torture seqlock_torture reinit_stress; do
 			echo "-b $g/bin/$p"; done) || return 1
 	XSHM_VM_SMP=2 scripts/vm/boot.sh -d "$g/guest.dtb" -i "$g/stress.cpio.gz" \
 		-t 900 -l "$g/console.log" >/dev/null || true
@@ -115,9 +115,9 @@ if [ -z "${STRESS_BIN:-}" ]; then
 	else
 		start=$(date +%s)
 		if in_guest; then
-			echo "ok $n arm64 guest, 2 vCPUs: duplex, lossy, restart and seqlock torture ($(( $(date +%s) - start ))s)"
+			echo "ok $n arm64 guest, 2 vCPUs: duplex, lossy, restart, seqlock torture and reinit ($(( $(date +%s) - start ))s)"
 		else
-			echo "not ok $n arm64 guest, 2 vCPUs: duplex, lossy, restart and seqlock torture"
+			echo "not ok $n arm64 guest, 2 vCPUs: duplex, lossy, restart, seqlock torture and reinit"
 			failed=$((failed + 1))
 		fi
 	fi
