@@ -56,8 +56,11 @@ int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 	xshm_wire_load_words((unsigned char *)h + 8, r->base + 8,
 			     XSHM_WIRE_HDR_SIZE - 8);
 	err = xshm_wire_header_check(h, r->size);
-	if (err)
-		return err;
+	if (err) {
+		/* a copy torn by a re-initialisation is not a corrupt one */
+		atomic_thread_fence(memory_order_acquire);
+		return xshm__stale(r, h->generation) ? -ENODATA : err;
+	}
 	xshm_wire_load_words(out->chan, r->base + XSHM_WIRE_HDR_SIZE,
 			     (size_t)h->nchans * XSHM_WIRE_CHAN_SIZE);
 	atomic_thread_fence(memory_order_acquire);

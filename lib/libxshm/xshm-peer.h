@@ -532,8 +532,12 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 	xshm_wire_load_words((unsigned char *)&h + 8,
 			     (unsigned char *)base + 8, XSHM_WIRE_HDR_SIZE - 8);
 	err = xshm_wire_header_check(&h, size);
-	if (err)
-		return err;
+	if (err) {
+		/* a copy torn by a re-initialisation is not a corrupt one */
+		atomic_thread_fence(memory_order_acquire);
+		return xshm_wire_layout_current(base, h.generation) ?
+		       -XSHM_PEER_EAGAIN : err;
+	}
 	stored = h.checksum;
 	for (off = XSHM_WIRE_CHECKSUM_FROM; off < h.header_size; off += 8) {
 		w = atomic_load_explicit(xshm_wire_u64(base, off),
