@@ -42,6 +42,7 @@ int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 {
 	struct xshm_wire_header *h = &out->hdr;
 	uint64_t start, a_end, b_end;
+	uint64_t gen;
 	uint32_t crc;
 	unsigned int i, j;
 	int err;
@@ -52,6 +53,9 @@ int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 	if (atomic_load_explicit(xshm_wire_u64(r->base, 0),
 				 memory_order_acquire) != XSHM_WIRE_READY_WORD)
 		return -ENODATA;
+	/* the generation before the copy: the copy is of it, or stale */
+	gen = atomic_load_explicit(xshm_wire_u64(r->base, 40),
+				   memory_order_relaxed);
 	memset(out, 0, sizeof(*out));
 	xshm_wire_load_words((unsigned char *)h + 8, r->base + 8,
 			     XSHM_WIRE_HDR_SIZE - 8);
@@ -59,12 +63,13 @@ int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 	if (err) {
 		/* a copy torn by a re-initialisation is not a corrupt one */
 		atomic_thread_fence(memory_order_acquire);
-		return xshm__stale(r, h->generation) ? -ENODATA : err;
+		return xshm__stale(r, gen) || h->generation != gen ?
+		       -ENODATA : err;
 	}
 	xshm_wire_load_words(out->chan, r->base + XSHM_WIRE_HDR_SIZE,
 			     (size_t)h->nchans * XSHM_WIRE_CHAN_SIZE);
 	atomic_thread_fence(memory_order_acquire);
-	if (xshm__stale(r, h->generation))
+	if (xshm__stale(r, gen) || h->generation != gen)
 		return -ENODATA;	/* re-initialised while we read */
 
 	crc = xshm_wire_crc32c(0, (unsigned char *)h + XSHM_WIRE_CHECKSUM_FROM,

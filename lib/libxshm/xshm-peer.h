@@ -519,7 +519,7 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 					  void *base, uint64_t size)
 {
 	struct xshm_wire_header h;
-	uint64_t w, off;
+	uint64_t w, off, gen;
 	uint32_t crc = 0, stored;
 	int err;
 
@@ -529,14 +529,17 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 	if (atomic_load_explicit(xshm_wire_u64(base, 0),
 				 memory_order_acquire) != XSHM_WIRE_READY_WORD)
 		return -XSHM_PEER_ENODATA;
+	/* the generation before the copy: the copy is of it, or stale */
+	gen = atomic_load_explicit(xshm_wire_u64(base, 40),
+				   memory_order_relaxed);
 	xshm_wire_load_words((unsigned char *)&h + 8,
 			     (unsigned char *)base + 8, XSHM_WIRE_HDR_SIZE - 8);
 	err = xshm_wire_header_check(&h, size);
 	if (err) {
 		/* a copy torn by a re-initialisation is not a corrupt one */
 		atomic_thread_fence(memory_order_acquire);
-		return xshm_wire_layout_current(base, h.generation) ?
-		       -XSHM_PEER_EAGAIN : err;
+		return xshm_wire_layout_current(base, gen) ||
+		       h.generation != gen ? -XSHM_PEER_EAGAIN : err;
 	}
 	stored = h.checksum;
 	for (off = XSHM_WIRE_CHECKSUM_FROM; off < h.header_size; off += 8) {
@@ -545,7 +548,7 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 		crc = xshm_wire_crc32c(crc, &w, 8);
 	}
 	atomic_thread_fence(memory_order_acquire);
-	if (xshm_wire_layout_current(base, h.generation))
+	if (xshm_wire_layout_current(base, gen) || h.generation != gen)
 		return -XSHM_PEER_EAGAIN;
 	if (crc != stored)
 		return -XSHM_PEER_EBADMSG;
