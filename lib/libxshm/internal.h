@@ -94,6 +94,7 @@ struct xshm_ring {
 	uint64_t lost;		/* private copy of cons->lost */
 	uint64_t corrupt;
 	_Atomic uint64_t *cons_owner;	/* cons->owner */
+	unsigned int cons_depth;	/* nested enters of the consumer */
 	/* OVERWRITE var rings: peeked records are copied here */
 	unsigned char *copy;
 	uint64_t copy_used;
@@ -110,19 +111,31 @@ int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
 int xshm__ring_var_peek(struct xshm_ring *ring, struct xshm_record *rec);
 
 /*
- * The consumer's stores into the ring (tail, lost, next_seq) run between
- * these, on its owner word (see xshm_peer_owner_enter()); leave returns
- * ret, or -ESTALE if the layout was retired meanwhile.
+ * A consumer call runs between these, on its owner word (see
+ * xshm_peer_owner_enter()): its stores (tail, lost, next_seq) cannot land
+ * in a new layout, and an initialiser does not reuse the memory it reads
+ * meanwhile, so what it validates is the ring it attached to.  They nest
+ * (recv = peek + release); leave returns ret, or -ESTALE if the layout
+ * was taken over meanwhile.
  */
 static inline int xshm__cons_enter(struct xshm_ring *ring)
 {
-	return xshm_peer_owner_enter(ring->cons_owner, ring->generation);
+	int err = 0;
+
+	if (ring->cons_depth == 0)
+		err = xshm_peer_owner_enter(ring->cons_owner,
+					    ring->generation);
+	if (!err)
+		ring->cons_depth++;
+	return err;
 }
 
 static inline int xshm__cons_leave(struct xshm_ring *ring, int ret)
 {
-	int err = xshm_peer_owner_exit(ring->cons_owner, ring->generation);
+	int err = 0;
 
+	if (--ring->cons_depth == 0)
+		err = xshm_peer_owner_exit(ring->cons_owner, ring->generation);
 	return err ? err : ret;
 }
 

@@ -63,8 +63,13 @@ int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 	xshm_wire_load_words((unsigned char *)h + 8, r->base + 8,
 			     XSHM_WIRE_HDR_SIZE - 8);
 	err = xshm_wire_header_check(h, r->size);
-	if (err)
-		return err;
+	if (err) {
+		/* a copy torn by a re-initialisation is not a corrupt one */
+		/* LMM_LAYOUT_TORN_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
+		atomic_thread_fence(memory_order_acquire);
+		return xshm__stale(r, gen) || h->generation != gen ?
+		       -ENODATA : err;
+	}
 	xshm_wire_load_words(out->chan, r->base + XSHM_WIRE_HDR_SIZE,
 			     (size_t)h->nchans * XSHM_WIRE_CHAN_SIZE);
 	/* LMM_LAYOUT_READ_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */

@@ -147,10 +147,14 @@ XSHM_API int xshm_ring_pop_batch_sized(struct xshm_ring *ring, void *slots,
 		return err;
 	if (max == 0)
 		return 0;
+	err = xshm__cons_enter(ring);
+	if (err)
+		return err;
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
 		err = pop_overwrite(ring, slots, max);
 	else
 		err = pop_plain(ring, slots, max);
+	err = xshm__cons_leave(ring, err);
 	return err == -EAGAIN ? 0 : err;
 }
 
@@ -166,10 +170,14 @@ XSHM_API int xshm_ring_pop_sized(struct xshm_ring *ring, void *slot,
 	err = slot_size_check(ring, size);
 	if (err)
 		return err;
+	err = xshm__cons_enter(ring);
+	if (err)
+		return err;
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
 		err = pop_overwrite(ring, slot, 1);
 	else
 		err = pop_plain(ring, slot, 1);
+	err = xshm__cons_leave(ring, err);
 	return err < 0 ? err : 0;
 }
 

@@ -179,11 +179,15 @@ int xshm__ring_var_peek(struct xshm_ring *ring, struct xshm_record *rec)
 	if (!ring || !rec)
 		return -EINVAL;
 	err = consumer_check(ring);
+	if (!err)
+		err = xshm__cons_enter(ring);
 	if (err)
 		return err;
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
-		return peek_overwrite(ring, rec);
-	return peek_plain(ring, rec);
+		err = peek_overwrite(ring, rec);
+	else
+		err = peek_plain(ring, rec);
+	return xshm__cons_leave(ring, err);
 }
 
 XSHM_API int xshm_ring_peek(struct xshm_ring *ring, struct xshm_record *rec)
@@ -253,16 +257,14 @@ XSHM_API int xshm_ring_release(struct xshm_ring *ring)
 	return release_peeked(ring);
 }
 
-XSHM_API ssize_t xshm_ring_recv(struct xshm_ring *ring, void *buf, size_t cap,
-				struct xshm_record *rec)
+static ssize_t recv_entered(struct xshm_ring *ring, void *buf, size_t cap,
+			    struct xshm_record *rec)
 {
 	uint64_t pos, lost, used;
 	struct xshm_record r;
 	uint32_t seq;
 	int err;
 
-	if (!ring || (!buf && cap))
-		return -EINVAL;
 	pos = ring->peek_pos;
 	seq = ring->peek_seq;
 	lost = ring->peek_lost;
@@ -288,6 +290,25 @@ XSHM_API ssize_t xshm_ring_recv(struct xshm_ring *ring, void *buf, size_t cap,
 		rec->data = buf;
 	}
 	return (ssize_t)r.len;
+}
+
+/* peek, copy and release under one enter: the copy is of our layout */
+XSHM_API ssize_t xshm_ring_recv(struct xshm_ring *ring, void *buf, size_t cap,
+				struct xshm_record *rec)
+{
+	ssize_t n;
+	int err;
+
+	if (!ring || (!buf && cap))
+		return -EINVAL;
+	err = consumer_check(ring);
+	if (!err)
+		err = xshm__cons_enter(ring);
+	if (err)
+		return err;
+	n = recv_entered(ring, buf, cap, rec);
+	err = xshm__cons_leave(ring, 0);
+	return err ? err : n;
 }
 
 /*
@@ -493,9 +514,14 @@ XSHM_API int xshm_ring_recv_batch(struct xshm_ring *ring, void *buf,
 	b.recs = recs;
 	b.max = max;
 	b.pos = b.end = ring->peek_pos;
+	err = xshm__cons_enter(ring);
+	if (err)
+		return err;
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
-		return recv_batch_overwrite(ring, &b);
-	return recv_batch_plain(ring, &b);
+		err = recv_batch_overwrite(ring, &b);
+	else
+		err = recv_batch_plain(ring, &b);
+	return xshm__cons_leave(ring, err);
 }
 
 struct recv_wait_args {

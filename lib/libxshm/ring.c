@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-static int attach_consumer(struct xshm_ring *ring)
+static int read_positions(struct xshm_ring *ring)
 {
 	const struct xshm_wire_chan *c = &ring->chan;
 	uint64_t head, tail, oldest;
@@ -38,10 +38,26 @@ static int attach_consumer(struct xshm_ring *ring)
 	ring->peek_seq = ring->expect_seq;
 	ring->lost = atomic_load_explicit(&ring->cons->lost,
 					  memory_order_relaxed);
+	return 0;
+}
+
+/* the positions are read inside the owner word: they are this layout's */
+static int attach_consumer(struct xshm_ring *ring)
+{
+	const struct xshm_wire_chan *c = &ring->chan;
+	int err;
+
 	ring->cons_owner = &ring->cons->owner;
 	if (xshm_peer_owner_adopt(ring->cons_owner, ring->generation))
 		return -ESTALE;
-	if (var && c->policy == XSHM_WIRE_FULL_OVERWRITE) {
+	err = xshm__cons_enter(ring);
+	if (err)
+		return err;
+	err = xshm__cons_leave(ring, read_positions(ring));
+	if (err)
+		return err;
+	if (c->type == XSHM_WIRE_RING_VAR &&
+	    c->policy == XSHM_WIRE_FULL_OVERWRITE) {
 		ring->copy = malloc(ring->cap);
 		if (!ring->copy)
 			return -ENOMEM;

@@ -68,6 +68,7 @@ XSHM_API int xshm_seqlock_attach(struct xshm_region *r, const char *name,
 	return 0;
 
 err_free:
+	free(sl->scratch);
 	free(sl);
 	return err;
 }

@@ -5,9 +5,11 @@
  * This header is the single definition of the bytes libxshm puts in a
  * shared region (see Documentation/wire-format.md); libxshm includes it so
  * the library and a peer built from it cannot drift apart.  It also holds
- * everything a small RTOS or bare-metal peer needs to play the producer of
- * a ring (fixed slots or variable-length records, every full policy) or the
- * writer of a SEQLOCK, LATCH or LWW value on a layout that Linux created:
+ * everything a small RTOS or bare-metal peer needs to create the layout
+ * (xshm_peer_layout_init(), safe against the other side doing the same at
+ * the same moment) and to play the producer of a ring (fixed slots or
+ * variable-length records, every full policy) or the writer of a SEQLOCK,
+ * LATCH or LWW value:
  *
  *	struct xshm_peer_layout lay;
  *	struct xshm_peer_ring log;
@@ -538,8 +540,13 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 	xshm_wire_load_words((unsigned char *)&h + 8,
 			     (unsigned char *)base + 8, XSHM_WIRE_HDR_SIZE - 8);
 	err = xshm_wire_header_check(&h, size);
-	if (err)
-		return err;
+	if (err) {
+		/* a copy torn by a re-initialisation is not a corrupt one */
+		/* LMM_PEER_TORN_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
+		atomic_thread_fence(memory_order_acquire);
+		return xshm_wire_layout_current(base, gen) ||
+		       h.generation != gen ? -XSHM_PEER_EAGAIN : err;
+	}
 	stored = h.checksum;
 	for (off = XSHM_WIRE_CHECKSUM_FROM; off < h.header_size; off += 8) {
 		w = atomic_load_explicit(xshm_wire_u64(base, off),
@@ -1799,7 +1806,9 @@ static inline int xshm_peer__sendv_end(struct xshm_peer_ring *r,
 				       unsigned int *taken, int err,
 				       uint32_t drops)
 {
-	xshm_peer__commit(r);
+	/* taken over while we held the batch: store nothing more */
+	if (xshm_peer__commit(r) == -XSHM_PEER_ESTALE)
+		drops = 0;
 	if (drops) {
 		xshm_peer__count_drops(r, drops);
 		*taken += drops;

@@ -25,5 +25,7 @@ for v in seqlock latch lww; do
 	check "seqlock torture: $v, 1e7 reads, no torn value" \
 		seqlock_torture -t "$v" -r 10000000 -T 60
 done
+check "reinit: 200 forced re-initialisations under a running producer and consumer" \
+	reinit_stress -n 200
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -6,6 +6,8 @@
 #              exactly-once (FAIL) or exactly-counted losses (DROP, OVERWRITE)
 #   seqlock    readers vs writers in other processes (SEQLOCK, LATCH, LWW x2)
 #   stall      a writer frozen/killed mid-update: -EBUSY, LATCH keeps a value
+#   reinit     forced re-initialisations at random moments while a producer
+#              and a consumer run: nothing of one layout lands in another
 #   arm64      the same programs, smaller counts, in an arm64 guest on 2 vCPUs
 # Prints TAP; exits non-zero if any test failed.
 #
@@ -16,6 +18,7 @@
 #   STRESS_SEQLOCK_READS=1e8  reads per seqlock type (3 types; each type
 #                             stops early after 60 s, saying so)
 #   STRESS_SEED=<n>           restart tests: replay the kill schedule of a seed
+#   STRESS_REINITS=1000       forced re-initialisations in the reinit test
 #   STRESS_BIN=<dir>          run prebuilt programs from <dir>, build nothing
 #   STRESS_TIME_SCALE=1       multiply every timeout (slow sanitizers)
 set -eu
@@ -27,6 +30,7 @@ records=${STRESS_RECORDS:-1e7}
 lossy=${STRESS_LOSSY_RECORDS:-1e6}
 kills=${STRESS_KILLS:-1000}
 reads=${STRESS_SEQLOCK_READS:-1e8}
+reinits=${STRESS_REINITS:-1000}
 scale=${STRESS_TIME_SCALE:-1}
 
 if [ -n "${STRESS_BIN:-}" ]; then
@@ -79,6 +83,8 @@ for t in seqlock latch lww; do
 	run_test "stall: $t writer frozen and killed mid-update" 60 \
 		seqlock_stall -t "$t"
 done
+run_test "reinit: $reinits forced re-initialisations under a running producer and consumer, no record of one layout in another" 300 \
+	reinit_stress -n "$reinits"
 
 # The same programs in an arm64 guest with two vCPUs (scripts/vm harness),
 # only for the suite's own native build (not for the sanitizer builds).
@@ -91,7 +97,7 @@ in_guest() {
 	XSHM_VM_SMP=2 scripts/vm/make-dtb.sh "$g/guest.dtb" scripts/vm/dt/good.dtsi &&
 	scripts/vm/make-initramfs.sh -o "$g/stress.cpio.gz" \
 		-r selftests/stress/guest-run.sh \
-		$(for p in duplex_stress lossy_stress restart_torture seqlock_torture; do
+		$(for p in duplex_stress lossy_stress restart_torture seqlock_torture reinit_stress; do
 			echo "-b $g/bin/$p"; done) || return 1
 	XSHM_VM_SMP=2 scripts/vm/boot.sh -d "$g/guest.dtb" -i "$g/stress.cpio.gz" \
 		-t 900 -l "$g/console.log" >/dev/null || true
@@ -109,9 +115,9 @@ if [ -z "${STRESS_BIN:-}" ]; then
 	else
 		start=$(date +%s)
 		if in_guest; then
-			echo "ok $n arm64 guest, 2 vCPUs: duplex, lossy, restart and seqlock torture ($(( $(date +%s) - start ))s)"
+			echo "ok $n arm64 guest, 2 vCPUs: duplex, lossy, restart, seqlock torture and reinit ($(( $(date +%s) - start ))s)"
 		else
-			echo "not ok $n arm64 guest, 2 vCPUs: duplex, lossy, restart and seqlock torture"
+			echo "not ok $n arm64 guest, 2 vCPUs: duplex, lossy, restart, seqlock torture and reinit"
 			failed=$((failed + 1))
 		fi
 	fi
