@@ -695,22 +695,36 @@ static bool xshm_is_reservation(const struct resource *r)
  * a busy "reserved" range (arm64 lists every memblock reservation so) must
  * be on the way, or below @res with exactly its range (insert_resource()
  * puts an equal range below), as may be the device the OF core made for
- * the node.  Returns NULL if so, else a name to report.
+ * the node.  A top-level System RAM range exactly @res's may be below it
+ * too, with the reservation below that.  Returns NULL if so, else a name
+ * to report.
  *
  * Read without the resource lock, which is not exported: these ranges are
  * ours, above or equal to ours, and are not removed while ours is in.
  */
 static const char *xshm_ram_owner(const struct resource *res)
 {
-	const struct resource *r, *p;
+	const struct resource *r, *p, *ram = NULL;
 	bool reserved = false;
 
 	for (r = res->child; r; r = r->child) {
-		if (r->sibling || r->start != res->start ||
-		    r->end != res->end || (r->flags & IORESOURCE_SYSRAM))
+		if (r->sibling || r->start != res->start || r->end != res->end)
 			return r->name;
+		if (r->flags & IORESOURCE_SYSRAM) {
+			/*
+			 * Xen 4.19+ writes each region as a /memory range of
+			 * its own: a top-level System RAM range exactly ours,
+			 * which insert_resource() put below us.
+			 */
+			if (ram || res->parent != &iomem_resource)
+				return r->name;
+			ram = r;
+			continue;
+		}
 		reserved |= xshm_is_reservation(r);
 	}
+	if (ram)
+		return reserved ? NULL : ram->name;
 	for (p = res->parent; p && p != &iomem_resource; p = p->parent) {
 		if (p->flags & IORESOURCE_SYSRAM)
 			break;
