@@ -10,6 +10,7 @@
 #include "chan-spec.h"
 #include "cli.h"
 #include "region-error.h"
+#include "util.h"
 
 /* how long a value's writer may stay mid-update before it counts as stalled */
 #define STALL_MS	100
@@ -63,10 +64,20 @@ static void check_records(struct xshm_ring *ring, struct chan_state *cs)
 static void probe_ring(struct xshm_region *r, const struct xshm_chan_info *ci,
 		       struct chan_state *cs)
 {
+	uint64_t gen = xshm_layout_generation(r);
 	struct xshm_ring *ring;
+	int tries = 0;
 
-	/* stats only read the shared counters: any role will do */
-	cs->err = xshm_ring_attach(r, ci->name, XSHM_CONSUMER, &ring);
+	/*
+	 * Stats only read the shared counters: any role will do.  Attaching
+	 * takes the consumer's owner word for an instant, so another
+	 * consumer inside a call (another xshm-info, say) makes it -ESTALE
+	 * although the layout is the same: try again for up to a second.
+	 */
+	while ((cs->err = xshm_ring_attach(r, ci->name, XSHM_CONSUMER,
+					   &ring)) == -ESTALE &&
+	       xshm_layout_generation(r) == gen && ++tries < 100)
+		sleep_us(10000);
 	if (cs->err)
 		return;
 	cs->err = xshm_ring_stats(ring, &cs->st);
