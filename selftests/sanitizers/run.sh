@@ -52,10 +52,12 @@ for san in $sanitizers; do
 	case $san in
 	thread)
 		tag=tsan
-		counts="STRESS_RECORDS=2e5 STRESS_LOSSY_RECORDS=1e5 STRESS_KILLS=100 STRESS_SEQLOCK_READS=1e6 STRESS_TIME_SCALE=3" ;;
+		# A sanitized process takes milliseconds to start: kills within
+		# 3 ms left the restart tests without a single record.
+		counts="STRESS_RECORDS=2e5 STRESS_LOSSY_RECORDS=1e5 STRESS_KILLS=100 STRESS_KILL_DELAY_US=30000 STRESS_SEQLOCK_READS=1e6 STRESS_TIME_SCALE=3" ;;
 	*)
 		tag=$(echo "$san" | tr ',' '+')
-		counts="STRESS_RECORDS=1e6 STRESS_LOSSY_RECORDS=2e5 STRESS_KILLS=300 STRESS_SEQLOCK_READS=4e6 STRESS_TIME_SCALE=2" ;;
+		counts="STRESS_RECORDS=1e6 STRESS_LOSSY_RECORDS=2e5 STRESS_KILLS=300 STRESS_KILL_DELAY_US=10000 STRESS_SEQLOCK_READS=4e6 STRESS_TIME_SCALE=2" ;;
 	esac
 	dir=$top/build/sanitizers/$tag
 	flags="-fsanitize=$san -fno-omit-frame-pointer -g"

@@ -15,6 +15,7 @@
 #   STRESS_RECORDS=1e7        duplex records each way
 #   STRESS_LOSSY_RECORDS=1e6  records per lossy test
 #   STRESS_KILLS=1000         kills per restart policy
+#   STRESS_KILL_DELAY_US=3000 restart tests: longest wait before each kill
 #   STRESS_SEQLOCK_READS=1e8  reads per seqlock type (3 types; each type
 #                             stops early after 60 s, saying so)
 #   STRESS_SEED=<n>           restart tests: replay the kill schedule of a seed
@@ -29,6 +30,7 @@ cd "$top"
 records=${STRESS_RECORDS:-1e7}
 lossy=${STRESS_LOSSY_RECORDS:-1e6}
 kills=${STRESS_KILLS:-1000}
+kill_delay=${STRESS_KILL_DELAY_US:-3000}
 reads=${STRESS_SEQLOCK_READS:-1e8}
 reinits=${STRESS_REINITS:-1000}
 scale=${STRESS_TIME_SCALE:-1}
@@ -73,7 +75,7 @@ for p in drop overwrite; do
 done
 for p in fail drop overwrite; do
 	run_test "restart: $kills random SIGKILLs, policy $p" 600 \
-		restart_torture -p "$p" -k "$kills" ${STRESS_SEED:+-s "$STRESS_SEED"}
+		restart_torture -p "$p" -k "$kills" -d "$kill_delay" ${STRESS_SEED:+-s "$STRESS_SEED"}
 done
 for t in seqlock latch lww; do
 	run_test "seqlock torture: $t, $reads reads, no torn value" 600 \
