@@ -8,6 +8,9 @@
 #                               it took; the last $check_tail (15) lines it
 #                               printed follow as comments if it failed, or
 #                               always if check_verbose=1
+#   step DESCRIPTION CMD...     (host scripts) run CMD into $STEP_LOG and
+#                               give its result, prefixed by $TAG; its last
+#                               40 lines follow as comments if it failed
 n=0 failed=0
 result() {
 	n=$((n + 1))
@@ -31,4 +34,13 @@ check() {
 		grep -v '^$' /tmp/check.out | tail -n "${check_tail:-15}" |
 			sed 's/^\([^#]\)/# \1/'
 	fi
+}
+
+step() {
+	_desc=$1 _rc=0
+	shift
+	"$@" >"$STEP_LOG" 2>&1 || _rc=$?
+	[ "$_rc" -eq 0 ] || sed 's/^/# /' "$STEP_LOG" | tail -n 40
+	result "$_rc" "${TAG:-}$_desc"
+	return "$_rc"
 }

@@ -51,6 +51,7 @@ LIMIT=${XSHM_VM_TIMEOUT:-180}
 KERNELS=${XSHM_KERNELS:-$VM_KERNELS}
 # Per kernel (use_kernel): OUT=build/vm/<kernel>, its logs, TAG="[<kernel>] ".
 OUT=build/vm LOGS=build/vm/logs TAG=
+STEP_LOG=$LOGS/step.log	# step() of scripts/vm/tap.sh
 mkdir -p "$LOGS"
 
 . scripts/vm/tap.sh
@@ -62,19 +63,9 @@ use_kernel() {
 	. scripts/vm/lib.sh
 	OUT=build/vm/$(vm_kernel_name)
 	LOGS=$OUT/logs
+	STEP_LOG=$LOGS/step.log
 	TAG="[$(vm_kernel_name)] "
 	mkdir -p "$LOGS"
-}
-
-# step DESCRIPTION COMMAND...: a build step as one TAP result; its output
-# is shown (as comments) only when it fails.
-step() {
-	local what=$1 rc=0
-	shift
-	"$@" >"$LOGS/step.log" 2>&1 || rc=$?
-	[ "$rc" -eq 0 ] || sed 's/^/# /' "$LOGS/step.log" | tail -n 40
-	result "$rc" "$TAG$what"
-	return "$rc"
 }
 
 # The guests' programs do not depend on the kernel: built once.

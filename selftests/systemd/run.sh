@@ -23,6 +23,7 @@ export XSHM_KERNEL=${XSHM_KERNEL:-6.12.115+deb12-arm64}
 . scripts/vm/tap.sh
 
 OUT=$VM_TOP/build/systemd
+STEP_LOG=$OUT/step.log	# step() of scripts/vm/tap.sh
 LIMIT=${XSHM_VM_TIMEOUT:-300}
 CROSS=aarch64-linux-gnu-
 KVER=$VM_KERNEL
@@ -37,16 +38,6 @@ if [ -n "${XSHM_SKIP_VM:-}" ]; then
 	echo "1..1"
 	exit 0
 fi
-
-# step DESCRIPTION COMMAND...: one result; the output only when it failed.
-step() {
-	local what=$1 rc=0
-	shift
-	"$@" >"$OUT/step.log" 2>&1 || rc=$?
-	[ "$rc" -eq 0 ] || sed 's/^/# /' "$OUT/step.log" | tail -n 30
-	result "$rc" "$what"
-	return "$rc"
-}
 
 # Everything installed into the stage the way it is installed on a board.
 install_stage() {
