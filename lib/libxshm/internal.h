@@ -43,7 +43,7 @@ int xshm__layout_find(const struct xshm_region *r, const char *name,
 
 static inline int xshm__stale(const struct xshm_region *r, uint64_t gen)
 {
-	return xshm_wire_layout_current(r->base, gen);
+	return xshm_wire_layout_stale(r->base, gen);
 }
 
 /* polling with spin, then exponentially growing sleeps, then timeout */

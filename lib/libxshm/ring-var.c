@@ -14,14 +14,6 @@
 
 #define OVERWRITE_RETRIES 64
 
-/* loss implied by a record's seq: a backwards step is a re-delivery */
-static uint64_t seq_gap(uint32_t seq, uint32_t expect)
-{
-	uint32_t gap = seq - expect;
-
-	return gap < 0x80000000u ? gap : 0;
-}
-
 /* entry checks of every consumer call */
 static int consumer_check(struct xshm_ring *ring)
 {
@@ -41,22 +33,10 @@ static int consumer_check(struct xshm_ring *ring)
 static uint64_t record_size(const struct xshm_ring *ring, uint64_t hdr,
 			    uint64_t pos, uint64_t avail)
 {
-	uint64_t to_end = ring->cap - (pos & ring->mask), size;
-	uint32_t lenf = (uint32_t)hdr;
+	int pad;
 
-	if (lenf & XSHM_WIRE_REC_PAD) {
-		size = (uint64_t)(lenf & XSHM_WIRE_REC_LEN_MASK) +
-		       XSHM_WIRE_REC_HDR;
-		if (size != to_end || (uint32_t)(hdr >> 32))
-			return 0;
-	} else {
-		if (lenf > ring->chan.elem_size)
-			return 0;
-		size = xshm_wire_rec_size(lenf);
-		if (size > to_end)
-			return 0;	/* records never wrap */
-	}
-	return size <= avail ? size : 0;
+	return xshm_wire_rec_decode(hdr, ring->cap - (pos & ring->mask), avail,
+				    ring->chan.elem_size, &pad);
 }
 
 static void deliver(struct xshm_ring *ring, struct xshm_record *rec,
@@ -67,7 +47,7 @@ static void deliver(struct xshm_ring *ring, struct xshm_record *rec,
 	rec->data = data;
 	rec->len = (uint32_t)hdr;
 	rec->seq = seq;
-	rec->lost = seq_gap(seq, ring->peek_seq);
+	rec->lost = xshm_wire_seq_gap(seq, ring->peek_seq);
 	ring->peek_lost += rec->lost;
 	ring->peek_seq = seq + 1;
 	ring->peek_pos += size;
@@ -380,7 +360,7 @@ static void batch_walk(struct xshm_ring *ring, struct batch *b, uint64_t head,
 		if (shared_copy)
 			xshm_wire_load_words(buf + at, src, lenf);
 		else
-			xshm_peer__copy(buf + at, src, lenf);
+			xshm_wire_copy(buf + at, src, lenf);
 		recs[n] = (struct xshm_record){
 			/* no arithmetic on a NULL buf (cap 0) */
 			.data = at ? buf + at : buf, .len = lenf,
@@ -415,7 +395,7 @@ static int batch_deliver(struct xshm_ring *ring, struct batch *b,
 		memmove(b->recs, b->recs + from, k * sizeof(*b->recs));
 	for (i = 0; i < k; i++) {
 		seq = b->recs[i].seq;
-		b->recs[i].lost = seq_gap(seq, expect);
+		b->recs[i].lost = xshm_wire_seq_gap(seq, expect);
 		ring->peek_lost += b->recs[i].lost;
 		expect = seq + 1;
 	}

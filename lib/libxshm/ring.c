@@ -107,9 +107,11 @@ XSHM_API int xshm_ring_attach(struct xshm_region *r, const char *name,
 						 ring->generation);
 		if (!err && ring->chan.type == XSHM_WIRE_RING_VAR &&
 		    ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE) {
-			ring->p.staging = malloc(ring->cap);
-			ring->p.staging_size = ring->cap;
-			if (!ring->p.staging)
+			void *staging = malloc(ring->cap);
+
+			xshm_peer_ring_set_staging(&ring->p, staging,
+						   ring->cap);
+			if (!staging)
 				err = -ENOMEM;
 		}
 	}
@@ -221,6 +223,19 @@ XSHM_API int xshm_ring_send(struct xshm_ring *ring, const void *data,
 	return xshm_peer_ring_send(&ring->p, data, len);
 }
 
+/* record i of a struct iovec array, for xshm_peer_ring_sendv_fn() */
+static int iovec_get(const void *recs, unsigned int i, const void **data,
+		     size_t *len)
+{
+	const struct iovec *v = (const struct iovec *)recs + i;
+
+	if (!v->iov_base && v->iov_len)
+		return -EINVAL;
+	*data = v->iov_base;
+	*len = v->iov_len;
+	return 0;
+}
+
 /*
  * The handle is checked once per batch; per record there is only the
  * placement and the copy (see xshm_peer_ring_sendv() for the semantics).
@@ -228,36 +243,11 @@ XSHM_API int xshm_ring_send(struct xshm_ring *ring, const void *data,
 XSHM_API int xshm_ring_sendv(struct xshm_ring *ring, const struct iovec *recs,
 			     unsigned int n)
 {
-	struct xshm_peer_ring *p = ring ? &ring->p : NULL;
-	struct xshm_peer__batch b;
-	unsigned int i = 0, k;
 	int err = producer_check(ring, XSHM_WIRE_RING_VAR);
 
 	if (err)
 		return err;
-	if ((!recs && n) || n > 0x7fffffffu)
-		return -EINVAL;
-	err = xshm_peer__sendv_begin(p);
-	if (err)
-		return err;
-	xshm_peer__batch_begin(p, &b);
-	for (; i < n; i++) {
-		if (!recs[i].iov_base && recs[i].iov_len) {
-			err = -EINVAL;
-			break;
-		}
-		err = xshm_peer__batch_put(p, &b, recs[i].iov_base,
-					   recs[i].iov_len);
-		if (err)
-			break;
-	}
-	xshm_peer__batch_end(p, &b);
-	k = i;
-	if (err == -EAGAIN && p->policy == XSHM_WIRE_FULL_DROP)
-		while (k < n && recs[k].iov_len <= p->elem_size &&
-		       (recs[k].iov_base || !recs[k].iov_len))
-			k++;
-	return xshm_peer__sendv_end(p, &i, err, k - i);
+	return xshm_peer_ring_sendv_fn(&ring->p, recs, n, iovec_get);
 }
 
 XSHM_API uint32_t xshm_ring_next_seq(const struct xshm_ring *ring)
@@ -301,7 +291,7 @@ static uint64_t unnoticed_overwrites(struct xshm_ring *ring, uint64_t head,
 	}
 	expect = atomic_load_explicit(&ring->cons->next_seq,
 				      memory_order_relaxed);
-	return seq_at - expect < 0x80000000u ? seq_at - expect : 0;
+	return xshm_wire_seq_gap(seq_at, expect);
 }
 
 XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)

@@ -127,7 +127,7 @@ installed() {
 		{ cat "$pkg.log"; return 1; }
 	local f missing=0
 	for f in lib/libxshm.so.$ver_full lib/libxshm.a include/xshm.h \
-		 include/xshm-peer.h include/xshm/linux/xshm.h \
+		 include/xshm-peer.h include/xshm-wire.h include/xshm/linux/xshm.h \
 		 lib/pkgconfig/libxshm.pc share/man/man3/xshm_ring_reserve.3 \
 		 share/man/man1/xshm-logd.1 share/man/man1/xshm-bench.1 \
 		 bin/xshm-info bin/xshm-ring bin/xshm-logd bin/xshm-bench lib/udev/rules.d/60-xshm.rules \
