@@ -33,7 +33,8 @@ static int publish_tail(struct xshm_ring *ring, uint64_t lost, int ret)
 		atomic_store_explicit(&ring->cons->lost, ring->lost,
 				      memory_order_relaxed);
 	}
-	/* LMM_FIXED_TAIL_PUB: pairs with LMM_RING_TAIL_ACQ */
+	/* LMM_FIXED_TAIL_PUB: pairs with LMM_RING_TAIL_ACQ,
+	 * LMM_STATS_TAIL_ACQ, LMM_PEER_ATTACH_TAIL_ACQ */
 	atomic_store_explicit(&ring->cons->tail, ring->tail,
 			      memory_order_release);
 	return xshm__cons_leave(ring, ret);
@@ -48,7 +49,8 @@ static int pop_plain(struct xshm_ring *ring, unsigned char *dst,
 	unsigned int i, n;
 
 	if (avail < max) {
-		/* LMM_FIXED_HEAD_ACQ: pairs with LMM_FIXED_*_PUB */
+		/* LMM_FIXED_HEAD_ACQ: pairs with LMM_FIXED_HEAD_PUB,
+		 * LMM_FIXED_BATCH_PUB */
 		head = atomic_load_explicit(&ring->prod->head,
 					    memory_order_acquire);
 		if (head - ring->tail > ring->cap) {

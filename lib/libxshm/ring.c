@@ -16,7 +16,8 @@ static int read_positions(struct xshm_ring *ring)
 	uint64_t head, tail, oldest;
 	bool var = c->type == XSHM_WIRE_RING_VAR;
 
-	/* LMM_ATTACH_HEAD_ACQ: pairs with LMM_*_HEAD_PUB */
+	/* LMM_ATTACH_HEAD_ACQ: pairs with LMM_FIXED_HEAD_PUB,
+	 * LMM_FIXED_BATCH_PUB, LMM_VAR_HEAD_PUB */
 	head = atomic_load_explicit(&ring->prod->head, memory_order_acquire);
 	oldest = atomic_load_explicit(&ring->prod->oldest,
 				      memory_order_relaxed);
@@ -305,9 +306,10 @@ XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
 	if (err)
 		return err;
 	memset(st, 0, sizeof(*st));
-	/* LMM_STATS_HEAD_ACQ: pairs with LMM_*_HEAD_PUB */
+	/* LMM_STATS_HEAD_ACQ: pairs with LMM_FIXED_HEAD_PUB,
+	 * LMM_FIXED_BATCH_PUB, LMM_VAR_HEAD_PUB */
 	head = atomic_load_explicit(&ring->prod->head, memory_order_acquire);
-	/* LMM_STATS_TAIL_ACQ: pairs with LMM_*_TAIL_PUB */
+	/* LMM_STATS_TAIL_ACQ: pairs with LMM_FIXED_TAIL_PUB, LMM_VAR_TAIL_PUB */
 	tail = atomic_load_explicit(&ring->cons->tail, memory_order_acquire);
 	oldest = atomic_load_explicit(&ring->prod->oldest,
 				      memory_order_relaxed);
@@ -349,7 +351,8 @@ int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
 	 * at or past oldest (else corrupt), and we start over for a pair.
 	 */
 	for (i = 0; i < 16; i++) {
-		/* LMM_OVW_BOUNDS_HEAD_ACQ: pairs with LMM_*_HEAD_PUB */
+		/* LMM_OVW_BOUNDS_HEAD_ACQ: pairs with LMM_FIXED_HEAD_PUB,
+		 * LMM_FIXED_BATCH_PUB, LMM_VAR_HEAD_PUB */
 		h = atomic_load_explicit(&ring->prod->head,
 					 memory_order_acquire);
 		o = atomic_load_explicit(&ring->prod->oldest,
@@ -357,7 +360,9 @@ int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
 		if ((int64_t)(o - h) > 0) {
 			/* LMM_OVW_REREAD: pairs with LMM_OVW_OLDEST_STORE */
 			atomic_thread_fence(memory_order_acquire);
-			/* LMM_OVW_BOUNDS_HEAD_REACQ: pairs with LMM_*_PUB */
+			/* LMM_OVW_BOUNDS_HEAD_REACQ: pairs with
+			 * LMM_FIXED_HEAD_PUB, LMM_FIXED_BATCH_PUB,
+			 * LMM_VAR_HEAD_PUB */
 			h = atomic_load_explicit(&ring->prod->head,
 						 memory_order_acquire);
 			if ((int64_t)(o - h) > 0)

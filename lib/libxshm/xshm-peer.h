@@ -288,7 +288,7 @@ static inline int xshm_peer__retire(struct xshm_peer__claim *cl,
 
 	for (;;) {
 		w = gen;
-		/* LMM_OWNER_RETIRE: pairs with LMM_OWNER_EXIT */
+		/* LMM_OWNER_RETIRE: pairs with LMM_OWNER_EXIT, LMM_OWNER_ENTER */
 		if (atomic_compare_exchange_strong_explicit(
 			    owner, &w, 0, memory_order_acquire,
 			    memory_order_acquire) || w != ~gen)
@@ -464,12 +464,15 @@ static inline int xshm_peer__write(struct xshm_peer__claim *cl,
 			      XSHM_WIRE_HDR_AFTER_GEN_OFF, XSHM_WIRE_HDR_SIZE -
 			      XSHM_WIRE_HDR_AFTER_GEN_OFF + tbl);
 	/* a reader that acquires this generation sees the layout above */
-	/* LMM_LAYOUT_GEN_PUB: pairs with LMM_*_GEN_FIRST */
+	/* LMM_LAYOUT_GEN_PUB: pairs with LMM_LAYOUT_GEN_FIRST,
+	 * LMM_PEER_GEN_FIRST */
 	atomic_store_explicit(xshm_wire_gen_word(cl->base),
 			      w->hdr.generation, memory_order_release);
 	want = cl->ticket;
 	/* release: everything above is visible to whoever sees READY */
-	/* LMM_LAYOUT_READY_PUB: pairs with LMM_*_ACQ */
+	/* LMM_LAYOUT_READY_PUB: pairs with LMM_LAYOUT_READY_ACQ,
+	 * LMM_LAYOUT_GEN_ACQ, LMM_LAYOUT_STALE_ACQ, LMM_PEER_ATTACH_ACQ,
+	 * LMM_CLAIM_LOOK_ACQ */
 	if (!atomic_compare_exchange_strong_explicit(
 		    xshm_wire_state_word(cl->base), &want,
 		    XSHM_WIRE_READY_WORD, memory_order_release,
@@ -517,7 +520,8 @@ static inline int xshm_peer_layout_init(struct xshm_peer_layout *l,
 			 XSHM_WIRE_TAKEOVER_MS;
 	for (;;) {
 		have_old = 0;
-		/* LMM_CLAIM_LOOK_ACQ: pairs with LMM_LAYOUT_READY_PUB */
+		/* LMM_CLAIM_LOOK_ACQ: pairs with LMM_LAYOUT_READY_PUB,
+		 * LMM_CLAIM_BEAT, LMM_CLAIM_CAS */
 		w = atomic_load_explicit(xshm_wire_state_word(base),
 					 memory_order_acquire);
 		if (w == XSHM_WIRE_READY_WORD) {
@@ -564,7 +568,11 @@ static inline int xshm_peer_layout_init(struct xshm_peer_layout *l,
 		 * release: readers that see any store below also see the
 		 * claim (they recheck word 0 after an acquire fence)
 		 */
-		/* LMM_LAYOUT_INIT_FENCE: pairs with every *_RECHECK */
+		/* LMM_LAYOUT_INIT_FENCE: pairs with LMM_LAYOUT_TORN_RECHECK,
+		 * LMM_LAYOUT_READ_RECHECK, LMM_PEER_TORN_RECHECK,
+		 * LMM_PEER_ATTACH_RECHECK, LMM_PEER_FIND_RECHECK,
+		 * LMM_INIT_OLD_RECHECK, LMM_RING_ATTACH_RECHECK,
+		 * LMM_VALUE_ATTACH_RECHECK */
 		atomic_thread_fence(memory_order_release);
 		watching = 0;
 		err = xshm_peer__write(&cl, &want, have_old ? &old : 0, &seed);
@@ -697,7 +705,8 @@ static inline int xshm_peer_ring_attach_chan(struct xshm_peer_ring *r,
 
 	head = atomic_load_explicit(&r->prod->head, memory_order_relaxed);
 	oldest = atomic_load_explicit(&r->prod->oldest, memory_order_relaxed);
-	/* LMM_PEER_ATTACH_TAIL_ACQ: pairs with LMM_*_TAIL_PUB */
+	/* LMM_PEER_ATTACH_TAIL_ACQ: pairs with LMM_FIXED_TAIL_PUB,
+	 * LMM_VAR_TAIL_PUB */
 	tail = atomic_load_explicit(&r->cons->tail, memory_order_acquire);
 	if ((c->type == XSHM_WIRE_RING_VAR && ((head | oldest | tail) & 7)) ||
 	    (r->policy == XSHM_WIRE_FULL_OVERWRITE ? head - oldest :
@@ -753,7 +762,7 @@ static inline void xshm_peer_ring_set_staging(struct xshm_peer_ring *r,
 /* re-read the consumer's tail; -EBADMSG if it is not in [head-cap, head] */
 static inline int xshm_peer__refresh_tail(struct xshm_peer_ring *r)
 {
-	/* LMM_RING_TAIL_ACQ: pairs with LMM_*_TAIL_PUB */
+	/* LMM_RING_TAIL_ACQ: pairs with LMM_FIXED_TAIL_PUB, LMM_VAR_TAIL_PUB */
 	uint64_t tail = atomic_load_explicit(&r->cons->tail,
 					     memory_order_acquire);
 
@@ -795,7 +804,8 @@ static inline void xshm_peer__publish_oldest(struct xshm_peer_ring *r)
 	/* LMM_OVW_OLDEST_STORE: pairs with LMM_OVW_REREAD */
 	atomic_store_explicit(&r->prod->oldest, r->oldest,
 			      memory_order_release);
-	/* LMM_OVW_OLDEST_PUB: pairs with LMM_OVW_*_RECHECK */
+	/* LMM_OVW_OLDEST_PUB: pairs with LMM_OVW_FIXED_RECHECK,
+	 * LMM_OVW_VAR_RECHECK, LMM_OVW_BATCH_RECHECK */
 	atomic_thread_fence(memory_order_release);
 }
 
@@ -833,7 +843,9 @@ static inline int xshm_peer__push(struct xshm_peer_ring *r,
 	r->head++;
 	r->produced++;
 	/* head first: it is the truth a restarted producer recovers from */
-	/* LMM_FIXED_HEAD_PUB: pairs with LMM_FIXED_HEAD_ACQ */
+	/* LMM_FIXED_HEAD_PUB: pairs with LMM_FIXED_HEAD_ACQ,
+	 * LMM_ATTACH_HEAD_ACQ, LMM_STATS_HEAD_ACQ, LMM_OVW_BOUNDS_HEAD_ACQ,
+	 * LMM_OVW_BOUNDS_HEAD_REACQ */
 	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	atomic_store_explicit(&r->prod->produced, r->produced,
 			      memory_order_relaxed);
@@ -942,7 +954,9 @@ static inline int xshm_peer__push_batch(struct xshm_peer_ring *r,
 		r->produced += done;
 	}
 	if (done) {
-		/* LMM_FIXED_BATCH_PUB: pairs with LMM_FIXED_HEAD_ACQ */
+		/* LMM_FIXED_BATCH_PUB: pairs with LMM_FIXED_HEAD_ACQ,
+		 * LMM_ATTACH_HEAD_ACQ, LMM_STATS_HEAD_ACQ,
+		 * LMM_OVW_BOUNDS_HEAD_ACQ, LMM_OVW_BOUNDS_HEAD_REACQ */
 		atomic_store_explicit(&r->prod->head, r->head,
 				      memory_order_release);
 		atomic_store_explicit(&r->prod->produced, r->produced,
@@ -1151,7 +1165,9 @@ static inline int xshm_peer__commit(struct xshm_peer_ring *r)
 	r->pending = 0;
 	r->head = r->pos;
 	/* head first: it is the truth a restarted producer recovers from */
-	/* LMM_VAR_HEAD_PUB: pairs with LMM_VAR_*HEAD_ACQ */
+	/* LMM_VAR_HEAD_PUB: pairs with LMM_VAR_HEAD_ACQ,
+	 * LMM_VAR_BATCH_HEAD_ACQ, LMM_ATTACH_HEAD_ACQ, LMM_STATS_HEAD_ACQ,
+	 * LMM_OVW_BOUNDS_HEAD_ACQ, LMM_OVW_BOUNDS_HEAD_REACQ */
 	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	atomic_store_explicit(&r->prod->next_seq, r->next_seq,
 			      memory_order_relaxed);

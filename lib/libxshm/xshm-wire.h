@@ -579,7 +579,8 @@ static inline int xshm_peer_owner_exit(_Atomic uint64_t *owner, uint64_t gen)
 {
 	uint64_t busy = ~gen;
 
-	/* LMM_OWNER_EXIT: pairs with LMM_OWNER_RETIRE */
+	/* LMM_OWNER_EXIT: pairs with LMM_OWNER_RETIRE, LMM_OWNER_ADOPT,
+	 * LMM_OWNER_TAKEOVER */
 	if (atomic_compare_exchange_strong_explicit(owner, &busy, gen,
 						    memory_order_release,
 						    memory_order_relaxed))
