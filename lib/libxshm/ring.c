@@ -151,27 +151,10 @@ XSHM_API void xshm_ring_set_wait(struct xshm_ring *ring,
 		ring->wait = wp ? *wp : xshm__default_wait;
 }
 
-/* common entry checks: handle, role, channel type, layout generation */
-static int producer_check(struct xshm_ring *ring, uint32_t type)
-{
-	if (!ring)
-		return -EINVAL;
-	if (ring->role != XSHM_PRODUCER)
-		return -EPERM;
-	if (ring->chan.type != type)
-		return -EINVAL;
-	/*
-	 * A write path already open (reservations pending) may finish: an
-	 * initialiser waits for it on the owner word, which decides.
-	 */
-	if (ring->p.pending)
-		return 0;
-	return xshm__stale(ring->region, ring->generation);
-}
-
 XSHM_API int xshm_ring_push(struct xshm_ring *ring, const void *slot)
 {
-	int err = producer_check(ring, XSHM_WIRE_RING_FIXED);
+	int err = xshm__ring_check(ring, XSHM_PRODUCER,
+				   XSHM_WIRE_RING_FIXED);
 
 	if (err)
 		return err;
@@ -183,7 +166,8 @@ XSHM_API int xshm_ring_push(struct xshm_ring *ring, const void *slot)
 XSHM_API int xshm_ring_push_batch(struct xshm_ring *ring, const void *slots,
 				  unsigned int n)
 {
-	int err = producer_check(ring, XSHM_WIRE_RING_FIXED);
+	int err = xshm__ring_check(ring, XSHM_PRODUCER,
+				   XSHM_WIRE_RING_FIXED);
 
 	if (err)
 		return err;
@@ -194,7 +178,8 @@ XSHM_API int xshm_ring_push_batch(struct xshm_ring *ring, const void *slots,
 
 XSHM_API int xshm_ring_reserve(struct xshm_ring *ring, size_t len, void **buf)
 {
-	int err = producer_check(ring, XSHM_WIRE_RING_VAR);
+	int err = xshm__ring_check(ring, XSHM_PRODUCER,
+				   XSHM_WIRE_RING_VAR);
 
 	if (err)
 		return err;
@@ -205,7 +190,8 @@ XSHM_API int xshm_ring_reserve(struct xshm_ring *ring, size_t len, void **buf)
 
 XSHM_API int xshm_ring_commit(struct xshm_ring *ring)
 {
-	int err = producer_check(ring, XSHM_WIRE_RING_VAR);
+	int err = xshm__ring_check(ring, XSHM_PRODUCER,
+				   XSHM_WIRE_RING_VAR);
 
 	if (err)
 		return err;
@@ -215,7 +201,8 @@ XSHM_API int xshm_ring_commit(struct xshm_ring *ring)
 XSHM_API int xshm_ring_send(struct xshm_ring *ring, const void *data,
 			    size_t len)
 {
-	int err = producer_check(ring, XSHM_WIRE_RING_VAR);
+	int err = xshm__ring_check(ring, XSHM_PRODUCER,
+				   XSHM_WIRE_RING_VAR);
 
 	if (err)
 		return err;
@@ -244,7 +231,8 @@ static int iovec_get(const void *recs, unsigned int i, const void **data,
 XSHM_API int xshm_ring_sendv(struct xshm_ring *ring, const struct iovec *recs,
 			     unsigned int n)
 {
-	int err = producer_check(ring, XSHM_WIRE_RING_VAR);
+	int err = xshm__ring_check(ring, XSHM_PRODUCER,
+				   XSHM_WIRE_RING_VAR);
 
 	if (err)
 		return err;
@@ -334,51 +322,4 @@ XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
 					   memory_order_relaxed);
 	st->corrupt = ring->corrupt + ring->p.corrupt;
 	return 0;
-}
-
-int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
-			   uint64_t *oldest)
-{
-	bool var = ring->chan.type == XSHM_WIRE_RING_VAR;
-	uint64_t h, o;
-	int i;
-
-	/*
-	 * An honest producer keeps oldest <= head at every instant, and
-	 * oldest >= head - capacity for any head we acquired before reading
-	 * oldest.  So: head, then oldest.  If oldest is ahead, the producer
-	 * moved on after our head load; a second head load must then be
-	 * at or past oldest (else corrupt), and we start over for a pair.
-	 */
-	for (i = 0; i < 16; i++) {
-		/* LMM_OVW_BOUNDS_HEAD_ACQ: pairs with LMM_FIXED_HEAD_PUB,
-		 * LMM_FIXED_BATCH_PUB, LMM_VAR_HEAD_PUB */
-		h = atomic_load_explicit(&ring->prod->head,
-					 memory_order_acquire);
-		o = atomic_load_explicit(&ring->prod->oldest,
-					 memory_order_relaxed);
-		if ((int64_t)(o - h) > 0) {
-			/* LMM_OVW_REREAD: pairs with LMM_OVW_OLDEST_STORE */
-			atomic_thread_fence(memory_order_acquire);
-			/* LMM_OVW_BOUNDS_HEAD_REACQ: pairs with
-			 * LMM_FIXED_HEAD_PUB, LMM_FIXED_BATCH_PUB,
-			 * LMM_VAR_HEAD_PUB */
-			h = atomic_load_explicit(&ring->prod->head,
-						 memory_order_acquire);
-			if ((int64_t)(o - h) > 0)
-				break;	/* corrupt */
-			continue;
-		}
-		if (h - o > ring->cap || (int64_t)(h - ring->head_cache) < 0 ||
-		    (var && ((h | o) & 7)))
-			break;	/* corrupt; a head never moves backwards */
-		ring->head_cache = h;
-		*head = h;
-		*oldest = o;
-		return 0;
-	}
-	if (i == 16)
-		return -EAGAIN;	/* a producer too fast to pin down */
-	ring->corrupt++;
-	return -EBADMSG;
 }
