@@ -54,8 +54,6 @@ fi
 built=1
 check "build libxshm" make -s -C lib/libxshm -j"$JOBS" "${lib_args[@]}"
 [ "$failed" -eq 0 ] || built=0
-check "xshm-peer.h (with its initialiser) builds freestanding" \
-	make -s -C lib/libxshm "${lib_args[@]}" peer-check
 if [ "$built" -eq 1 ]; then
 	check "build unit tests" make -s -C selftests/lib -j"$JOBS" \
 		"${test_args[@]}"

@@ -59,8 +59,8 @@ echo "TAP version 13"
 		CFLAGS="-O2 -gdwarf-4" BUILD="$OUT/lib-arm64" static >&2 &&
 		aarch64-linux-gnu-gcc -std=c11 -Wall -Wextra -Werror -O2 \
 			-gdwarf-4 -ffreestanding -c \
-			-o "$OUT/lib-arm64/obj/peer-freestanding.o" \
-			lib/libxshm/peer-freestanding.c; then
+			-Ilib/libxshm -o "$OUT/lib-arm64/obj/peer_side.o" \
+			selftests/lib/peer_side.c; then
 		python3 "$SUITE/sites.py" lib/libxshm "$SUITE/litmus" \
 			aarch64-linux-gnu-objdump "$OUT"/lib-arm64/obj/*.o ||
 			echo "not ok - sites.py failed (see stderr)"
