@@ -5,6 +5,7 @@
 #ifndef XSHM_INTERNAL_H
 #define XSHM_INTERNAL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -43,7 +44,7 @@ int xshm__layout_find(const struct xshm_region *r, const char *name,
 
 static inline int xshm__stale(const struct xshm_region *r, uint64_t gen)
 {
-	return xshm_wire_layout_current(r->base, gen);
+	return xshm_wire_layout_stale(r->base, gen);
 }
 
 /* polling with spin, then exponentially growing sleeps, then timeout */
@@ -101,14 +102,63 @@ struct xshm_ring {
 };
 
 /*
- * OVERWRITE rings: read head and the producer's frontier as a consistent
- * pair and validate them; -EBADMSG if no honest producer could have
- * written them.
+ * The one entry check of every ring call: handle, role, channel type,
+ * layout generation.  A producer's write path already open (reservations
+ * pending) may finish: an initialiser waits for it on the owner word,
+ * which decides.
  */
-int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
-			   uint64_t *oldest);
+static inline int xshm__ring_check(struct xshm_ring *ring, enum xshm_role role,
+				   uint32_t type)
+{
+	if (!ring)
+		return -EINVAL;
+	if (ring->role != role)
+		return -EPERM;
+	if (ring->chan.type != type)
+		return -EINVAL;
+	if (role == XSHM_PRODUCER && ring->p.pending)
+		return 0;
+	return xshm__stale(ring->region, ring->generation);
+}
 
 int xshm__ring_var_peek(struct xshm_ring *ring, struct xshm_record *rec);
+
+/* ring-fixed.c and ring-var.c, for ring-overwrite.c */
+int xshm__fixed_publish_tail(struct xshm_ring *ring, uint64_t lost, int ret);
+uint64_t xshm__var_record_size(const struct xshm_ring *ring, uint64_t hdr,
+			       uint64_t pos, uint64_t avail);
+void xshm__var_deliver(struct xshm_ring *ring, struct xshm_record *rec,
+		       const void *data, uint64_t hdr, uint64_t size);
+int xshm__var_release_peeked(struct xshm_ring *ring);
+
+/*
+ * Batches.  The caller's buffer takes each record at the next multiple of
+ * 8; cap was clamped so that these offsets cannot overflow.
+ */
+struct xshm__batch {
+	unsigned char *buf;
+	size_t cap, at;
+	struct xshm_record *recs;
+	unsigned int max, n;
+	uint64_t pos;		/* after the last record walked */
+	uint64_t end;		/* after the last record taken */
+	int stop;		/* why the walk ended early: -EMSGSIZE/-EBADMSG */
+	uint64_t stop_pos;	/* where */
+};
+
+void xshm__var_batch_walk(struct xshm_ring *ring, struct xshm__batch *b,
+			  uint64_t head, bool shared_copy);
+int xshm__var_batch_deliver(struct xshm_ring *ring, struct xshm__batch *b,
+			    unsigned int from);
+
+/* the OVERWRITE protocol's consumer side, ring-overwrite.c */
+int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
+			   uint64_t *oldest);
+int xshm__fixed_pop_overwrite(struct xshm_ring *ring, unsigned char *dst,
+			      unsigned int max);
+int xshm__var_peek_overwrite(struct xshm_ring *ring, struct xshm_record *rec);
+int xshm__var_recv_batch_overwrite(struct xshm_ring *ring,
+				   struct xshm__batch *b);
 
 /*
  * A consumer call runs between these, on its owner word (see

@@ -114,7 +114,8 @@ static int try_read(const struct xshm_seqlock *sl, unsigned char *blk,
 	_Atomic uint64_t *sp = xshm_wire_u64(blk, XSHM_WIRE_SEQ_OFF);
 	uint64_t s0, s1, copy = 0;
 
-	/* LMM_SEQ_READ_BEGIN: pairs with LMM_SEQ_WRITE_END */
+	/* LMM_SEQ_READ_BEGIN: pairs with LMM_SEQ_WRITE_END,
+	 * LMM_SEQ_WRITE_BEGIN */
 	s0 = atomic_load_explicit(sp, memory_order_acquire);
 	if (sl->v.type == XSHM_WIRE_LATCH)
 		copy = s0 & 1;	/* odd: copy 0 is being written */
@@ -124,7 +125,8 @@ static int try_read(const struct xshm_seqlock *sl, unsigned char *blk,
 				      memory_order_relaxed);
 	xshm_wire_load_words(dst, blk + sl->v.payload + copy * sl->v.span,
 			     sl->v.span);
-	/* LMM_SEQ_READ_RECHECK: pairs with LMM_SEQ_WRITE_FENCE */
+	/* LMM_SEQ_READ_RECHECK: pairs with LMM_SEQ_WRITE_FENCE,
+	 * LMM_LATCH_COPY1_FENCE */
 	atomic_thread_fence(memory_order_acquire);
 	s1 = atomic_load_explicit(sp, memory_order_relaxed);
 	if (s0 != s1)

@@ -50,11 +50,11 @@ n=0 failed=0
 
 # run_test <name> <timeout s> <program> [args...]: one TAP line, figures as comments
 run_test() {
-	local name=$1 limit=$(( $2 * scale )) out rc start
-	shift 2
+	local name=$1 limit=$(( $2 * scale )) prog=$3 out rc start
+	shift 3
 	n=$((n + 1))
 	start=$(date +%s)
-	out=$(bounded "$limit" "$bin/$@" 2>&1) && rc=0 || rc=$?
+	out=$(bounded "$limit" "$bin/$prog" "$@" 2>&1) && rc=0 || rc=$?
 	printf '%s\n' "$out" | sed -e '/^$/d' -e 's/^\([^#]\)/# \1/'
 	if [ "$rc" -eq 0 ]; then
 		echo "ok $n $name ($(( $(date +%s) - start ))s)"
