@@ -11,7 +11,7 @@ t_rtsim_usage() {
 tap "xshm-rtsim: usage errors exit 2, a missing region exits 1" t_rtsim_usage
 
 t_man() {
-	for t in xshm-info xshm-ring xshm-logd xshm-bench xshm-rtsim; do
+	for t in xshm-info xshm-ring xshm-logd xshm-logcat xshm-bench xshm-rtsim; do
 		[ -f "man/man1/$t.1" ] || { echo "man/man1/$t.1 missing"; return 1; }
 		if command -v groff >/dev/null; then
 			LC_ALL=C groff -man -Tutf8 -ww -z "man/man1/$t.1" 2>"$W/groff.err" || return 1

@@ -33,6 +33,7 @@ export ASAN_OPTIONS=exitcode=86:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:exitcode=87:print_stacktrace=1
 BIN=$OUT/bin
 INFO=$BIN/xshm-info RING=$BIN/xshm-ring LOGD=$BIN/xshm-logd RTSIM=$BIN/xshm-rtsim
+LOGCAT=$BIN/xshm-logcat
 BENCH=$BIN/xshm-bench
 check_log() { awk -f "$TOP/scripts/demo/check-log.awk" "$@"; }
 

@@ -3,14 +3,17 @@
 # signals, full disks, corrupt records; the log checker it relies on; the unit.
 
 t_checker() {	# the log checker used below must catch what it claims to
-	printf 'rtsim seq=0 a\nrtsim seq=1 b\n#xshm-logd ring=log lost=2 before-seq=4\nrtsim seq=4 c\n' >"$W/good.log"
-	check_log "$W/good.log" >"$W/sum" && json "$W/sum" "d['records'] == 3 and d['lost'] == 2 and d['last_seq'] == 4" &&
-	printf 'rtsim seq=0 a\nrtsim seq=2 b\n' >"$W/gap.log" &&
+	local t=2026-12-05T03:10:00.123456Z
+	printf '#xshm-logd format=2 region=r ring=log\n%s | rtsim seq=0 a\n%s | rtsim seq=1 b\n%s #xshm-logd ring=log lost=2 where=between before-seq=4\n%s | rtsim seq=4 c\n' "$t" "$t" "$t" "$t" >"$W/good.log"
+	check_log "$W/good.log" >"$W/sum" && json "$W/sum" "d['records'] == 3 and d['lost'] == 2 and d['last_seq'] == 4 and d['headers'] == 1" &&
+	printf '%s | rtsim seq=0 a\n%s | rtsim seq=2 b\n' "$t" "$t" >"$W/gap.log" &&
 	! check_log "$W/gap.log" >"$W/sum" 2>"$W/cerr" && has "$W/cerr" 'seq 2 after 0 with 0 announced lost' &&
-	printf 'rtsim seq=0 a\nrtsim seq=1 b\nrtsim seq=1 b\n' >"$W/dup.log" &&
+	printf '%s | rtsim seq=0 a\n%s | rtsim seq=1 b\n%s | rtsim seq=1 b\n' "$t" "$t" "$t" >"$W/dup.log" &&
 	! check_log "$W/dup.log" >"$W/sum" 2>"$W/cerr" && has "$W/cerr" 'seq 1 stored twice' &&
-	printf 'rtsim seq=5 a\nrtsim seq=4 b\n' >"$W/back.log" &&
-	! check_log "$W/back.log" >"$W/sum" 2>/dev/null
+	printf '%s | rtsim seq=5 a\n%s | rtsim seq=4 b\n' "$t" "$t" >"$W/back.log" &&
+	! check_log "$W/back.log" >"$W/sum" 2>/dev/null &&
+	printf '2026-12-05T03:10:00Z | rtsim seq=0 a\n' >"$W/nots.log" &&
+	! check_log "$W/nots.log" >"$W/sum" 2>"$W/cerr" && has "$W/cerr" 'bad timestamp'
 }
 tap "the log checker detects gaps, duplicates and reordering" t_checker
 
@@ -40,7 +43,8 @@ t_logd_basic() {
 	check_log "$L/basic/log.log" >"$W/sum" && accounted "$W/sum" 1000 &&
 	has "$L/basic/log.log.state" '^seq 999$' &&
 	gen=$("$INFO" --json -r "$W/b.shm" | python3 -c 'import json,sys; print(json.load(sys.stdin)["regions"][0]["layout"]["generation"])') &&
-	[ "$(head -1 "$L/basic/log.log")" = "#xshm-logd ring=log layout-generation=$gen" ]
+	[ "$(head -1 "$L/basic/log.log")" = "#xshm-logd format=2 region=$W/b.shm ring=log" ] &&
+	sed -n 2p "$L/basic/log.log" | grep -qE "^[0-9-]{10}T[0-9:]{8}\.[0-9]{6}Z #xshm-logd ring=log layout-generation=$gen\$"
 }
 tap "xshm-logd --once stores every record in order, with its progress file" t_logd_basic
 
@@ -237,7 +241,7 @@ t_logd_corrupt() {
 	corrupt_record "$W/c.shm" log 6 &&
 	expect_rc 5 "$LOGD" --once -d "$L/corrupt" "$W/c.shm" log &&
 	has "$W/err" 'corrupt record or cursor after seq 5' &&
-	has "$L/corrupt/log.log" '^#xshm-logd ring=log corrupt-data total=1$' &&
+	has "$L/corrupt/log.log" 'Z #xshm-logd ring=log corrupt-data=1$' &&
 	check_log "$L/corrupt/log.log" >"$W/sum" && json "$W/sum" "d['records'] == 6 and d['last_seq'] == 5 and d['corrupt_markers'] == 1" &&
 	# running daemon: keeps going, logs it once, recovers after re-init
 	bg "$LOGD" -d "$L/corrupt" "$W/c.shm" log 2>"$W/c2.err"

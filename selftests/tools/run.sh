@@ -23,6 +23,8 @@ T=selftests/tools
 . "$T/info.sh"
 # shellcheck source=selftests/tools/logd.sh
 . "$T/logd.sh"
+# shellcheck source=selftests/tools/logd-format.sh
+. "$T/logd-format.sh"
 # shellcheck source=selftests/tools/cli.sh
 . "$T/cli.sh"
 # shellcheck source=selftests/tools/json.sh
