@@ -25,6 +25,8 @@ T=selftests/tools
 . "$T/logd.sh"
 # shellcheck source=selftests/tools/logd-format.sh
 . "$T/logd-format.sh"
+# shellcheck source=selftests/tools/logd-loss.sh
+. "$T/logd-loss.sh"
 # shellcheck source=selftests/tools/cli.sh
 . "$T/cli.sh"
 # shellcheck source=selftests/tools/json.sh
