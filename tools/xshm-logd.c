@@ -31,6 +31,9 @@
 #include "util.h"
 #include "xshm.h"
 
+/* an idle ring's next seq must stay put this long before drops are announced */
+#define IDLE_SETTLE_NS	(20 * 1000000ull)
+
 /* how often a ring stuck on corrupt data is looked at again */
 #define STUCK_RETRY_NS	(200 * 1000000ull)
 
@@ -46,14 +49,21 @@ struct lring {
 	struct logd_batch b;
 	struct logd_state pending;	/* progress once the batch is stored */
 	char state_buf[LOGD_STATE_SIZE];
+	char hdr[LOGD_HEADER_MAX];
 	uint64_t nrecs;			/* records in the batch */
 	bool have_batch;		/* b holds bytes to write */
+	bool headed;			/* b starts with a file header */
 	bool holding;			/* records peeked, not yet released */
 	bool dedup;			/* after a restart: skip seqs <= st.seq */
 	bool reattach;			/* layout re-initialised */
 	bool drained;			/* last fill found the ring empty */
 	bool stuck;			/* corrupt data at our cursor */
 	bool waiting;			/* for a re-initialised layout to be valid */
+	bool seq_valid;			/* pending.seq is of this layout */
+	bool after_full;		/* a failed write episode just ended */
+	bool idle_seen;			/* idle_next was read at an idle poll */
+	uint32_t idle_next;		/* the producer's next seq then */
+	uint64_t idle_at;		/* when it was first read */
 	uint64_t stuck_retry;		/* when to look at a stuck ring again */
 
 	unsigned int inflight;		/* io_uring ops outstanding */
@@ -70,13 +80,14 @@ struct opts {
 	uint64_t max_size, batch;
 	unsigned int keep;
 	long long wait_ms, retry_ms, poll_max_us;
-	bool fsync, once, stats;
+	bool fsync, once, stats, wait_given;
 	struct xshm_chan_spec specs[XSHM_CHAN_MAX];
 	char names[XSHM_CHAN_MAX][XSHM_NAME_MAX + 1];
 	unsigned int nspecs;
 };
 
 static volatile sig_atomic_t stop, reopen;
+static const char *region_name;	/* as given, for the file headers */
 
 static void on_signal(int sig)
 {
@@ -116,7 +127,8 @@ static void usage(FILE *f)
 "  -B, --batch BYTES     bytes gathered per write (default 256K)\n"
 "  -c, --init SPEC       initialise the region with these channels if it\n"
 "                        holds no layout (repeatable; see xshm-ring init)\n"
-"  -w, --wait MS         wait up to MS for a layout (default -1: forever)\n"
+"  -w, --wait MS         wait up to MS for a layout (default -1: forever;\n"
+"                        with --once 0: exit 4 at once)\n"
 "      --retry-ms MS     retry a failed write after MS (default 1000)\n"
 "      --poll-max-us US  longest sleep while the rings are idle (default 10000)\n"
 "      --fsync           fdatasync each batch before recording progress\n"
@@ -179,6 +191,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'w':
 			if (!parse_int(optarg, -1, &o->wait_ms) || o->wait_ms > INT32_MAX)
 				return usage_error("--wait needs milliseconds or -1, not \"%s\"", optarg);
+			o->wait_given = true;
 			break;
 		case 'R':
 			if (!parse_int(optarg, 1, &o->retry_ms))
@@ -253,7 +266,8 @@ static int attach(struct xshm_region *r, struct lring *lr)
 /* room for a full batch, then one more record of the largest size, and markers */
 static int alloc_batch(struct lring *lr, uint64_t batch)
 {
-	size_t cap = (size_t)batch + lr->ci.capacity + 8 * LOGD_MARKER_MAX;
+	size_t cap = (size_t)batch + LOGD_RECORD_MAX(lr->ci.capacity) +
+		     8 * LOGD_MARKER_MAX + LOGD_HEADER_MAX;
 	char *buf = realloc(lr->b.buf, cap);
 
 	if (!buf)
@@ -272,9 +286,54 @@ static bool seq_after(uint32_t a, uint32_t b)
 static void start_batch(struct lring *lr)
 {
 	lr->b.used = 0;
+	lr->headed = false;
 	lr->nrecs = 0;
 	lr->pending = lr->sink.st;
 	lr->pending.generation = lr->generation;
+}
+
+/*
+ * The ring is empty: records the producer dropped after the last one
+ * stored show only in its next seq.  Announce them (where=after-last once
+ * the same next seq was seen at idle polls IDLE_SETTLE_NS apart, so that a
+ * commit in progress is not taken for a loss; where=exit at once, after
+ * checking that no record came) and remember them as announced ahead of
+ * seq.  Drops since a failed write episode say where=disk-full.
+ */
+static void losses_ahead(struct lring *lr, enum logd_where where)
+{
+	uint32_t next = xshm_ring_next_seq(lr->ring);
+	uint32_t gap = next - (lr->pending.seq + 1);
+	struct xshm_record rec;
+
+	if (!lr->seq_valid || gap >= 0x80000000u || gap <= lr->pending.ahead) {
+		lr->idle_seen = false;
+		if (lr->seq_valid)
+			lr->after_full = false;	/* idle, nothing lost: over */
+		return;
+	}
+	if (where == LOGD_AFTER_LAST && (!lr->idle_seen || lr->idle_next != next)) {
+		lr->idle_seen = true;
+		lr->idle_next = next;
+		lr->idle_at = now_ns();
+		return;
+	}
+	if (where == LOGD_AFTER_LAST && now_ns() - lr->idle_at < IDLE_SETTLE_NS)
+		return;
+	/* a record committed since: it carries the gap itself */
+	if (where == LOGD_EXIT && xshm_ring_peek(lr->ring, &rec) != -EAGAIN)
+		return;
+	/* dropped while a write kept failing: say so */
+	if (lr->after_full)
+		where = LOGD_DISK_FULL;
+	lr->after_full = false;
+	logd_put_lost(&lr->b, lr->name, gap - lr->pending.ahead, where,
+		      LOGD_AFTER_SEQ, lr->pending.seq);
+	lr->lost += gap - lr->pending.ahead;
+	lr->pending.lost += gap - lr->pending.ahead;
+	lr->pending.ahead = gap;
+	lr->idle_seen = false;
+	lr->have_batch = true;
 }
 
 /*
@@ -289,6 +348,7 @@ static int fill(struct lring *lr, uint64_t batch)
 
 		if (ret == -EAGAIN) {
 			lr->drained = true;
+			losses_ahead(lr, LOGD_AFTER_LAST);
 			break;
 		}
 		lr->drained = false;
@@ -335,10 +395,23 @@ static int fill(struct lring *lr, uint64_t batch)
 			lr->dedup = false;
 		}
 		if (rec.lost) {
-			logd_put_lost(&lr->b, lr->name, rec.lost, rec.seq);
-			lr->lost += rec.lost;
-			lr->pending.lost += rec.lost;
+			/* some may have been announced after the last record */
+			uint64_t news = lr->seq_valid && rec.lost > lr->pending.ahead ?
+					rec.lost - lr->pending.ahead :
+					lr->seq_valid ? 0 : rec.lost;
+
+			if (news) {
+				logd_put_lost(&lr->b, lr->name, news,
+					      lr->after_full ? LOGD_DISK_FULL : LOGD_BETWEEN,
+					      LOGD_BEFORE_SEQ, rec.seq);
+				lr->lost += news;
+				lr->pending.lost += news;
+				lr->after_full = false;
+			}
 		}
+		lr->idle_seen = false;
+		lr->pending.ahead = 0;
+		lr->seq_valid = true;
 		logd_put_record(&lr->b, rec.data, rec.len);
 		lr->nrecs++;
 		lr->pending.seq = rec.seq;
@@ -369,6 +442,21 @@ static void submit(struct io_uring *uring, struct lring *lr, unsigned int idx,
 {
 	struct io_uring_sqe *sqe;
 
+	if (lr->sink.st.size == 0 && !lr->headed) {
+		/* a new file: its header line first */
+		struct logd_batch h = lr->b;
+		size_t hlen;
+
+		h.used = 0;
+		h.cap = LOGD_HEADER_MAX;
+		h.buf = lr->hdr;
+		logd_put_header(&h, region_name, lr->name);
+		hlen = h.used;
+		memmove(lr->b.buf + hlen, lr->b.buf, lr->b.used);
+		memcpy(lr->b.buf, lr->hdr, hlen);
+		lr->b.used += hlen;
+		lr->headed = true;
+	}
 	lr->pending.size = lr->sink.st.size + lr->b.used;
 	logd_state_format(&lr->pending, lr->state_buf);
 	lr->inflight = 0;
@@ -435,9 +523,12 @@ static int finish(struct lring *lr, const struct opts *o)
 			    lr->sink.path, strerror(-err));
 		return 0;
 	}
-	if (lr->failing)
+	if (lr->failing) {
 		note("%s: writing again; %" PRIu64 " kept records stored",
 		    lr->sink.path, lr->nrecs);
+		/* what the producer dropped meanwhile shows up next */
+		lr->after_full = true;
+	}
 	lr->failing = false;
 	lr->sink.st = lr->pending;
 	lr->written += lr->nrecs;
@@ -467,6 +558,8 @@ static int reattach(struct xshm_region *r, struct lring *lr, uint64_t batch)
 	lr->reattach = false;
 	lr->stuck = false;
 	lr->dedup = false;	/* a new layout numbers records afresh */
+	lr->seq_valid = false;
+	lr->idle_seen = false;
 	note("ring \"%s\": layout re-initialised (generation %" PRIu64 "), re-attached",
 	    lr->name, lr->generation);
 	start_batch(lr);
@@ -525,6 +618,7 @@ static int open_all(const struct opts *o, struct xshm_region *r,
 		/* only the same layout's seqs identify records already stored */
 		lr->dedup = lr->sink.had_state &&
 			    lr->sink.st.generation == lr->generation;
+		lr->seq_valid = lr->dedup && lr->sink.st.have_seq;
 		if (alloc_batch(lr, o->batch)) {
 			msg("out of memory");
 			return EXIT_RUNTIME;
@@ -553,9 +647,19 @@ static int wait_layout(const struct opts *o, struct xshm_region *r)
 			return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		}
 	}
+	err = xshm_layout_check(r);
+	if (err && o->wait_ms) {
+		/* once, and before waiting: a silent wait looks like a hang */
+		if (o->wait_ms < 0)
+			msg("%s: no valid layout yet (%s); waiting for the peer to create one",
+			    o->region, xshm_strerror(err));
+		else
+			msg("%s: no valid layout yet (%s); waiting up to %lld ms for one",
+			    o->region, xshm_strerror(err), o->wait_ms);
+		err = -ETIMEDOUT;
+	}
 	/* in slices, so that a signal ends the wait */
-	for (err = o->wait_ms ? -ETIMEDOUT : xshm_layout_check(r);
-	     err == -ETIMEDOUT;) {
+	while (err == -ETIMEDOUT) {
 		err = xshm_layout_wait(r, 200);
 		if (err != -ETIMEDOUT)
 			break;
@@ -575,6 +679,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 	struct io_uring uring;
 	uint64_t last_stats = now_ns();
 	unsigned int idle_us = 1;
+	bool finishing = false;	/* the next pass is the last */
 	int err, rc = EXIT_OK;
 
 	err = io_uring_queue_init(4 * n, &uring, 0);
@@ -584,7 +689,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 	}
 	for (;;) {
 		unsigned int inflight = 0, submitted = 0;
-		bool all_drained = true;
+		bool all_drained = true, last = finishing;
 		uint64_t now = now_ns();
 
 		/* nothing is in flight here: every batch completed below */
@@ -622,7 +727,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 					goto out;
 				}
 			}
-			if (!lr->have_batch && !stop &&
+			if (!lr->have_batch && !stop && !last &&
 			    (!lr->stuck || now >= lr->stuck_retry)) {
 				/* appends to markers already waiting in the batch */
 				err = fill(lr, o->batch);
@@ -639,6 +744,10 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 					goto out;
 				}
 			}
+			/* the last pass: drops after the last record */
+			if (last && !lr->have_batch && !lr->failing &&
+			    !lr->stuck && !lr->reattach && !lr->holding)
+				losses_ahead(lr, LOGD_EXIT);
 			if ((!lr->drained && !lr->stuck) || lr->have_batch ||
 			    lr->reattach)
 				all_drained = false;
@@ -702,15 +811,21 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 			print_stats(rings, n, "running:");
 			last_stats = now_ns();
 		}
-		if (stop)
+		if (last)
 			break;
+		if (stop) {
+			finishing = true;
+			continue;
+		}
 		if (o->once) {
 			bool failing = false;
 
 			for (unsigned int i = 0; i < n; i++)
 				failing |= rings[i].failing;
-			if (all_drained || failing)
-				break;
+			if (all_drained || failing) {
+				finishing = true;
+				continue;
+			}
 		}
 		if (submitted) {
 			idle_us = 1;
@@ -749,6 +864,10 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	region_name = o.region;
+	/* --once never waits forever: not at all unless --wait says so */
+	if (o.once && !o.wait_given)
+		o.wait_ms = 0;
 	n = (unsigned int)(argc - optind);
 	rings = calloc(n, sizeof(*rings));
 	paths = calloc(n, sizeof(*paths));
