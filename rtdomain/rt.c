@@ -162,6 +162,20 @@ static void say(const char *what, uint64_t v, int hex)
 static struct xshm_peer_layout lay;
 static struct xshm_peer_ring ring;
 
+/*
+ * After the first record: wait (up to rt.wait seconds) until a consumer
+ * has drained it, so that a Linux side still booting sees the bursts.
+ * Reading the consumer's tail is only a hint: any value just ends the wait.
+ */
+static void wait_consumer(const struct cfg *c, uint64_t tail0, uint64_t t0)
+{
+	while (atomic_load_explicit(&ring.cons->tail, memory_order_relaxed) ==
+	       tail0 && rt_now_us() - t0 < c->wait_s * 1000000u)
+		rt_delay_us(10000);
+	say("rtdomain: first record drained after ms ",
+	    (rt_now_us() - t0) / 1000u, 0);
+}
+
 void rt_main(uint64_t dtb, uint64_t reason, uint64_t restarted);
 void rt_main(uint64_t dtb, uint64_t reason, uint64_t restarted)
 {
@@ -173,7 +187,7 @@ void rt_main(uint64_t dtb, uint64_t reason, uint64_t restarted)
 			 RT_WAIT_S };
 	struct xshm_peer_init_env env;
 	struct rt_fdt_info fi;
-	uint64_t base, size, par, boot, seq, sent = 0, dropped = 0, t0;
+	uint64_t base, size, par, boot, seq, sent = 0, dropped = 0, t0, tail0;
 	int err, fdt_err;
 
 	if (reason != WARM_MAGIC)
@@ -260,16 +274,11 @@ void rt_main(uint64_t dtb, uint64_t reason, uint64_t restarted)
 	}
 	say("rtdomain: ring \"log\" data bytes ", ring.capacity, 0);
 
-	t0 = rt_now_us();
-	while (!atomic_load_explicit(&ring.cons->owner, memory_order_acquire) &&
-	       rt_now_us() - t0 < c.wait_s * 1000000u)
-		rt_delay_us(10000);
-	say("rtdomain: consumer attached after ms ",
-	    (rt_now_us() - t0) / 1000u, 0);
-
 	uart_puts("rtdomain: logging boot=");
 	uart_hex(boot);
 	uart_puts("\n");
+	t0 = rt_now_us();
+	tail0 = atomic_load_explicit(&ring.cons->tail, memory_order_relaxed);
 	for (seq = 0; seq < c.count;) {
 		uint64_t n, start = rt_now_us();
 
@@ -287,10 +296,12 @@ void rt_main(uint64_t dtb, uint64_t reason, uint64_t restarted)
 			err = xshm_peer_ring_send(&ring, b.s, b.n);
 			if (!err)
 				sent++;
-			else if (err == -XSHM_PEER_EAGAIN)
-				dropped++;
+			else if (err == -XSHM_PEER_ENOBUFS)
+				dropped++;	/* ring full: counted by the ring */
 			else
 				say("rtdomain: send error -", (uint64_t)-err, 0);
+			if (seq == 0)
+				wait_consumer(&c, tail0, t0);
 		}
 		/* keep the average at rate records/s */
 		rt_delay_us(n * 1000000u / c.rate - (rt_now_us() - start) %
