@@ -136,6 +136,7 @@ XSHM_API void xshm_ring_detach(struct xshm_ring *ring)
 {
 	if (!ring)
 		return;
+	xshm__db_detach(ring);
 	free(ring->copy);
 	free(ring->p.staging);
 	free(ring);
@@ -174,7 +175,7 @@ XSHM_API int xshm_ring_push(struct xshm_ring *ring, const void *slot)
 		return err;
 	if (!slot)
 		return -EINVAL;
-	return xshm_peer_ring_push(&ring->p, slot);
+	return xshm__db_published(ring, xshm_peer_ring_push(&ring->p, slot));
 }
 
 XSHM_API int xshm_ring_push_batch(struct xshm_ring *ring, const void *slots,
@@ -186,7 +187,8 @@ XSHM_API int xshm_ring_push_batch(struct xshm_ring *ring, const void *slots,
 		return err;
 	if (!slots && n)
 		return -EINVAL;
-	return xshm_peer_ring_push_batch(&ring->p, slots, n);
+	return xshm__db_published(ring,
+				  xshm_peer_ring_push_batch(&ring->p, slots, n));
 }
 
 XSHM_API int xshm_ring_reserve(struct xshm_ring *ring, size_t len, void **buf)
@@ -206,7 +208,7 @@ XSHM_API int xshm_ring_commit(struct xshm_ring *ring)
 
 	if (err)
 		return err;
-	return xshm_peer_ring_commit(&ring->p);
+	return xshm__db_published(ring, xshm_peer_ring_commit(&ring->p));
 }
 
 XSHM_API int xshm_ring_send(struct xshm_ring *ring, const void *data,
@@ -218,7 +220,8 @@ XSHM_API int xshm_ring_send(struct xshm_ring *ring, const void *data,
 		return err;
 	if (!data && len)
 		return -EINVAL;
-	return xshm_peer_ring_send(&ring->p, data, len);
+	return xshm__db_published(ring,
+				  xshm_peer_ring_send(&ring->p, data, len));
 }
 
 /*
@@ -257,7 +260,8 @@ XSHM_API int xshm_ring_sendv(struct xshm_ring *ring, const struct iovec *recs,
 		while (k < n && recs[k].iov_len <= p->elem_size &&
 		       (recs[k].iov_base || !recs[k].iov_len))
 			k++;
-	return xshm_peer__sendv_end(p, &i, err, k - i);
+	return xshm__db_published(ring,
+				  xshm_peer__sendv_end(p, &i, err, k - i));
 }
 
 XSHM_API uint32_t xshm_ring_next_seq(const struct xshm_ring *ring)
