@@ -16,8 +16,8 @@
  * With both fences seq_cst, at least one side sees the other's store:
  * either the re-check sees the new position (no sleep), or the notifier
  * sees the ticket (it rings, and the doorbell keeps the event until the
- * waiter reads its fd).  selftests/memory-model/doorbell-*.litmus check
- * the shape; the sites are labelled LMM_DB_*.
+ * waiter reads its fd).  selftests/memory-model/litmus/doorbell.*.litmus
+ * check the shape; the sites are labelled LMM_DB_*.
  *
  * The waiter sleeps only if the other side set bell.ring (it has a
  * doorbell and rings); otherwise it polls with the ring's wait policy.
@@ -120,7 +120,7 @@ static int announce(struct xshm_ring *ring, int (*try)(void *), void *arg,
 		*err = -EAGAIN;
 		return 0;
 	}
-	*err = try(arg);	/* LMM_DB_RECHECK */
+	*err = try(arg);	/* the re-check: loads head/tail acquire */
 	if (*err != -EAGAIN) {
 		xshm_peer_bell_awake(&ring->bell);
 		return 0;
@@ -205,6 +205,7 @@ static int ring_ready(void *arg)
 					    memory_order_acquire);
 		return head != ring->tail ? 0 : -EAGAIN;
 	}
+	/* LMM_DB_SPACE_RECHECK_LOAD: pairs with the consumer's tail release */
 	tail = atomic_load_explicit(&ring->cons->tail, memory_order_acquire);
 	head = ring->chan.type == XSHM_WIRE_RING_VAR ? ring->p.pos :
 						       ring->p.head;

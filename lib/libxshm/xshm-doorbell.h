@@ -52,7 +52,7 @@ static inline void xshm_peer_bell_init(struct xshm_peer_bell *b,
 					   memory_order_relaxed);
 	b->sleeps = atomic_load_explicit(&mine->sleeps, memory_order_relaxed);
 	atomic_store_explicit(&mine->sleep, 0, memory_order_relaxed);
-	/* LMM_DB_RING_ON: read by the waiter after its LMM_DB_ANNOUNCE_FENCE */
+	/* read by the waiter after its announce fence */
 	atomic_store_explicit(&mine->ring, 1, memory_order_relaxed);
 }
 
