@@ -140,7 +140,7 @@ int xshm__ring_wait(struct xshm_ring *ring, int timeout_ms,
 {
 	struct xshm_waiter w;
 	struct pollfd pfd;
-	uint64_t deadline = 0, now;
+	uint64_t deadline = 0, now, since = 0;
 	uint32_t spins;
 	int err = try(arg), ms;
 
@@ -165,9 +165,12 @@ int xshm__ring_wait(struct xshm_ring *ring, int timeout_ms,
 		if (!announce(ring, try, arg, &err)) {
 			if (err != -EAGAIN)
 				return err;
-			/* the other side does not ring: poll */
-			say_once("peer has no doorbell", ring->chan.name,
-				 -ENODEV);
+			/* the other side does not ring (yet): poll */
+			if (!since)
+				since = xshm__now_ns();
+			else if (xshm__now_ns() - since > 1000000000u)
+				say_once("peer has no doorbell",
+					 ring->chan.name, -ENODEV);
 			if (xshm__waiter_next(&w))
 				return -ETIMEDOUT;
 			err = try(arg);
