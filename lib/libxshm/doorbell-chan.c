@@ -182,7 +182,7 @@ XSHM_API int xshm_doorbell_open(const char *region, const char *channel,
 	db->kind = XSHM__DB_EVTCHN;
 	db->wait_fd = fd;
 	db->notify_fd = fd;
-	db->port = (unsigned int)ret;
+	db->port = port;	/* the ioctl answers 0, not the port */
 	*out = db;
 	return 0;
 }
