@@ -46,8 +46,10 @@ struct lring {
 	struct logd_batch b;
 	struct logd_state pending;	/* progress once the batch is stored */
 	char state_buf[LOGD_STATE_SIZE];
+	char hdr[LOGD_HEADER_MAX];
 	uint64_t nrecs;			/* records in the batch */
 	bool have_batch;		/* b holds bytes to write */
+	bool headed;			/* b starts with a file header */
 	bool holding;			/* records peeked, not yet released */
 	bool dedup;			/* after a restart: skip seqs <= st.seq */
 	bool reattach;			/* layout re-initialised */
@@ -77,6 +79,7 @@ struct opts {
 };
 
 static volatile sig_atomic_t stop, reopen;
+static const char *region_name;	/* as given, for the file headers */
 
 static void on_signal(int sig)
 {
@@ -253,7 +256,8 @@ static int attach(struct xshm_region *r, struct lring *lr)
 /* room for a full batch, then one more record of the largest size, and markers */
 static int alloc_batch(struct lring *lr, uint64_t batch)
 {
-	size_t cap = (size_t)batch + lr->ci.capacity + 8 * LOGD_MARKER_MAX;
+	size_t cap = (size_t)batch + LOGD_RECORD_MAX(lr->ci.capacity) +
+		     8 * LOGD_MARKER_MAX + LOGD_HEADER_MAX;
 	char *buf = realloc(lr->b.buf, cap);
 
 	if (!buf)
@@ -272,6 +276,7 @@ static bool seq_after(uint32_t a, uint32_t b)
 static void start_batch(struct lring *lr)
 {
 	lr->b.used = 0;
+	lr->headed = false;
 	lr->nrecs = 0;
 	lr->pending = lr->sink.st;
 	lr->pending.generation = lr->generation;
@@ -335,7 +340,8 @@ static int fill(struct lring *lr, uint64_t batch)
 			lr->dedup = false;
 		}
 		if (rec.lost) {
-			logd_put_lost(&lr->b, lr->name, rec.lost, rec.seq);
+			logd_put_lost(&lr->b, lr->name, rec.lost, LOGD_BETWEEN,
+				      1, rec.seq);
 			lr->lost += rec.lost;
 			lr->pending.lost += rec.lost;
 		}
@@ -369,6 +375,21 @@ static void submit(struct io_uring *uring, struct lring *lr, unsigned int idx,
 {
 	struct io_uring_sqe *sqe;
 
+	if (lr->sink.st.size == 0 && !lr->headed) {
+		/* a new file: its header line first */
+		struct logd_batch h = lr->b;
+		size_t hlen;
+
+		h.used = 0;
+		h.cap = LOGD_HEADER_MAX;
+		h.buf = lr->hdr;
+		logd_put_header(&h, region_name, lr->name);
+		hlen = h.used;
+		memmove(lr->b.buf + hlen, lr->b.buf, lr->b.used);
+		memcpy(lr->b.buf, lr->hdr, hlen);
+		lr->b.used += hlen;
+		lr->headed = true;
+	}
 	lr->pending.size = lr->sink.st.size + lr->b.used;
 	logd_state_format(&lr->pending, lr->state_buf);
 	lr->inflight = 0;
@@ -749,6 +770,7 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	region_name = o.region;
 	n = (unsigned int)(argc - optind);
 	rings = calloc(n, sizeof(*rings));
 	paths = calloc(n, sizeof(*paths));

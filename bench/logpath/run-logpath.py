@@ -131,10 +131,14 @@ def xshm_run(args, size, rate, count, rep):
     lines = announced = 0
     with open(log, "rb") as f:
         for line in f:
+            # format 2: "#xshm-logd format=2 ..." headers, "<time> #xshm-logd
+            # k=v..." markers, "<time> | payload" records
             if line.startswith(b"#xshm-logd "):
+                continue
+            if line[27:39] == b" #xshm-logd ":
                 a = re.search(rb" lost=(\d+)", line)
                 announced += int(a.group(1)) if a else 0
-            elif line != b"logpath end\n":     # the producer's last word
+            elif line[27:] != b" | logpath end\n":     # the producer's last word
                 lines += 1
     stored_bytes = os.path.getsize(log)
     os.unlink(log)

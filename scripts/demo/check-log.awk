@@ -4,10 +4,17 @@
 #
 # usage: awk -f check-log.awk LOG...     (oldest rotated file first)
 #
-# Checks that the records' seq numbers only go forward, that every gap is
-# exactly announced by a "#xshm-logd ring=R lost=N before-seq=S" marker
-# and that no record appears twice; a layout-generation marker restarts
-# the numbering.  Prints a one-line JSON summary; exits 1 on a violation.
+# Reads format 2 (Documentation/logd-format.md).  Checks that the
+# records' seq numbers only go forward, that every gap is exactly announced
+# by "lost=N" markers, that no record appears twice and that every line
+# carries a well-formed receive time; a layout-generation marker
+# restarts the numbering.  Prints a one-line JSON summary; exits 1 on a violation.
+
+# every record and marker starts with its receive time (UTC, microseconds)
+function stamp() {
+	if ($1 !~ /^[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9][0-9][0-9][0-9][0-9][0-9]Z$/)
+		fail("bad timestamp " $1)
+}
 
 function fail(text) {
 	errors++
@@ -15,26 +22,47 @@ function fail(text) {
 		print "check-log: " FILENAME ":" FNR ": " text > "/dev/stderr"
 }
 
-/^#xshm-logd / {
-	if ($3 ~ /^lost=/) {
-		n = substr($3, 6) + 0
-		lost += n
-		pending += n
-	} else if ($3 ~ /^layout-generation=/) {
-		generations++
-		have_prev = 0
-		pending = 0
-		split("", seen)
-	} else if ($3 == "corrupt-data") {
-		corrupt++
-	} else {
-		other++
-	}
+# a file header: "#xshm-logd format=2 region=R ring=N"
+$1 == "#xshm-logd" {
+	if ($2 != "format=2")
+		fail("unknown header: " $0)
+	headers++
 	next
 }
 
-/^rtsim seq=/ {
-	seq = substr($2, 5) + 0
+# a marker: "<time> #xshm-logd ring=N key=value..."
+$2 == "#xshm-logd" {
+	stamp()
+	kind = ""
+	for (i = 3; i <= NF; i++) {
+		k = $i
+		sub(/=.*/, "", k)
+		v = substr($i, length(k) + 2)
+		if (k == "lost") {
+			n = v + 0
+			lost += n
+			pending += n
+			kind = "lost"
+		} else if (k == "layout-generation") {
+			generations++
+			have_prev = 0
+			pending = 0
+			split("", seen)
+			kind = "gen"
+		} else if (k == "corrupt-data") {
+			corrupt++
+			kind = "corrupt"
+		}
+	}
+	if (kind == "")
+		other++
+	next
+}
+
+# a record of xshm-rtsim: "<time> | rtsim seq=N ..."
+$2 == "|" && $3 == "rtsim" && $4 ~ /^seq=/ {
+	stamp()
+	seq = substr($4, 5) + 0
 	if (seq in seen)
 		fail("seq " seq " stored twice")
 	seen[seq] = 1
@@ -59,7 +87,7 @@ END {
 	printf "{\"records\": %.0f, \"lost\": %.0f, \"first_seq\": %s, \"last_seq\": %s, ", \
 		records, lost, records ? sprintf("%.0f", first) : "null", \
 		records ? sprintf("%.0f", last) : "null"
-	printf "\"generations\": %.0f, \"corrupt_markers\": %.0f, \"other_lines\": %.0f, \"errors\": %.0f}\n", \
-		generations, corrupt, other, errors
+	printf "\"generations\": %.0f, \"corrupt_markers\": %.0f, \"headers\": %.0f, \"other_lines\": %.0f, \"errors\": %.0f}\n", \
+		generations, corrupt, headers, other, errors
 	exit errors ? 1 : 0
 }

@@ -2,7 +2,7 @@
 # shellcheck disable=SC2015 # "A && B || fail" means: fail if A or B fails
 # Sourced by run.sh: the convention of xshm(7), tool by tool.
 
-ALL_TOOLS="$INFO $RING $LOGD $BENCH $RTSIM"
+ALL_TOOLS="$INFO $RING $LOGD $LOGCAT $BENCH $RTSIM"
 lib_version=$(sed -n 's/^VERSION := //p' lib/libxshm/Makefile)
 
 t_cli_help_version() {
@@ -112,7 +112,7 @@ t_cli_doc() {	# written down once, and each tool's page points there
 	for c in 0 1 2 3 4 5; do
 		grep -qE "^ +$c +[A-Z][a-z]" "$W/xshm.7.txt" || { echo "exit $c undocumented"; return 1; }
 	done &&
-	for t in xshm-info xshm-ring xshm-logd xshm-bench xshm-rtsim; do
+	for t in xshm-info xshm-ring xshm-logd xshm-logcat xshm-bench xshm-rtsim; do
 		grep -q '^\.BR xshm (7)' "man/man1/$t.1" || { echo "$t.1 does not point to xshm(7)"; return 1; }
 	done
 }
