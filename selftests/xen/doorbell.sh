@@ -44,7 +44,8 @@ if ! { timeout 600 make -s -j2 -C lib/libxshm CC=${CROSS}gcc BUILD="$out/lib-arm
 fi
 
 scripts/vm/make-initramfs.sh -o "$out/initrd.gz" -r selftests/xen/doorbell-guest.sh \
-	-m "$ko" -m "$evtchn" -b "$out/tools-arm64/xshm-ring" -b "$out/tools-arm64/xshm-info"
+	-m "$ko" -m "$evtchn" -b "$out/tools-arm64/xshm-ring" -b "$out/tools-arm64/xshm-info" \
+	-b "$out/tools-arm64/xshm-logd"
 XEN_GUEST_ARGS="console=ttyAMA0 loglevel=4 panic=-1 xshm.evtchn=$port xshm.records=$records" \
 	scripts/xen/make-host-dtb.sh "$out" "$kernel" "$out/initrd.gz" \
 	scripts/xen/layouts/doorbell.layout 2>/dev/null
@@ -52,15 +53,18 @@ XEN_GUEST_ARGS="console=ttyAMA0 loglevel=4 panic=-1 xshm.evtchn=$port xshm.recor
 # xen,evtchn-v1 node per end, each naming its local port and the other
 # end by phandle; event channels need xen,enhanced = "no-xenstore".
 dtb=$out/host.dtb
+# Two channels: ports 10 (ring log) and 11 (ring logd, xshm-logd's).
 for d in 1 2; do
-	node=/chosen/domU$d/evtchn@$d
 	fdtput -t s "$dtb" "/chosen/domU$d" xen,enhanced no-xenstore
-	fdtput -c "$dtb" "$node"
-	fdtput -t s "$dtb" "$node" compatible xen,evtchn-v1
-	fdtput -t x "$dtb" "$node" phandle $((0xdb00 + d))
+	for c in 0 1; do
+		node=/chosen/domU$d/evtchn@$((port + c))
+		fdtput -c "$dtb" "$node"
+		fdtput -t s "$dtb" "$node" compatible xen,evtchn-v1
+		fdtput -t x "$dtb" "$node" phandle $((0xdb00 + 16 * c + d))
+		fdtput -t x "$dtb" "$node" xen,evtchn $((port + c)) \
+			$((0xdb00 + 16 * c + 3 - d))
+	done
 done
-fdtput -t x "$dtb" /chosen/domU1/evtchn@1 xen,evtchn $port $((0xdb02))
-fdtput -t x "$dtb" /chosen/domU2/evtchn@2 xen,evtchn $port $((0xdb01))
 dtc -q -I dtb -O dts -o "$out/host-evtchn.dts" "$dtb"
 
 t0=$(date +%s)
@@ -74,10 +78,11 @@ fi
 tr -d '\r' <"$out/console.raw" >"$out/console.log"
 g() { sed -n "s/^(XEN) DOM$1: XSHM $2 //p" "$out/console.log"; }
 g 1 db-send-err | sed 's/^/# domU1: /'
+g 2 logd-err | sed 's/^/# domU2 xshm-logd: /'
 g 2 db-recv-err | sed 's/^/# domU2: /'
 g 2 db-info | sed 's/^/# domU2 xshm-info: /'
-idle=$(g 2 db-idle-cpu-ms) poll=$(g 2 poll-idle-cpu-ms)
-echo "# domU2 idle consumer CPU over 5 s: doorbell ${idle:-?} ms, polling ${poll:-?} ms"
+idle=$(g 2 db-idle-cpu-ms) poll=$(g 2 poll-idle-cpu-ms) lidle=$(g 2 logd-idle-cpu-ms)
+echo "# domU2 idle consumer CPU over 5 s: doorbell ${idle:-?} ms, polling ${poll:-?} ms; xshm-logd --doorbell ${lidle:-?} ms"
 
 check "both domUs have /dev/xen/evtchn" \
 	test "$(g 1 evtchn-dev)" = yes -a "$(g 2 evtchn-dev)" = yes
@@ -94,6 +99,15 @@ check "the consumer slept on the doorbell and the producer rang it (but not per 
 	test "${slept:-0}" -gt 0 -a "${notified:-0}" -gt 0 -a "${notified:-0}" -lt "$records"
 check "the idle consumer on the doorbell used less CPU than a polling one" \
 	test -n "$idle" -a -n "$poll" -a "${idle:-1}" -lt "${poll:-0}"
+check "domU1 sends $records records into ring logd" test "$(g 1 logd-send-rc)" = 0
+check "xshm-logd --doorbell in domU2 writes all $records records and stops on SIGTERM" \
+	test "$(g 2 logd-records)" = "$records" -a "$(g 2 logd-rc)" = 0
+line=$(g 2 db-info | grep -A1 '^  logd ' | grep 'doorbell:' || :)
+lslept=$(sed -n 's/.*consumer[^,]*, notified [0-9]*, slept \([0-9]*\).*/\1/p' <<<"$line")
+lrang=$(sed -n 's/.*producer[^,]*, notified \([0-9]*\),.*/\1/p' <<<"$line")
+echo "# xshm-logd slept ${lslept:-?} times, its producer rang ${lrang:-?} times"
+check "xshm-logd slept on its doorbell and was rung, and idled below the polling consumer" \
+	test "${lslept:-0}" -gt 0 -a "${lrang:-0}" -gt 0 -a -n "$lidle" -a "${lidle:-1}" -lt "${poll:-0}"
 if grep -qE 'WARNING:|BUG:|Oops|Kernel panic' "$out/console.log"; then
 	not_ok "no kernel warnings, oopses or panics in the guests"
 	grep -E 'WARNING:|BUG:|Oops|Kernel panic' "$out/console.log" | head -n 5 | sed 's/^/# /'
