@@ -39,7 +39,8 @@
  *
  * Symbol versions: XSHM_1.0 for the first release; calls marked
  * (XSHM_1.1) came later (xshm_ring_sendv(), xshm_ring_recv_batch()), and
- * (XSHM_1.2) after them (the _sized fixed-slot calls, recv_wait).
+ * (XSHM_1.2) after them (the _sized fixed-slot calls, recv_wait), then
+ * (XSHM_1.3) the doorbells.
  */
 #ifndef XSHM_H
 #define XSHM_H
@@ -157,7 +158,7 @@ int xshm_layout_list(const struct xshm_region *r, struct xshm_chan_info *info,
 /* ---- Waiting ----------------------------------------------------------- */
 
 /*
- * There is no notification between domains: waits poll.  A wait spins
+ * Without a doorbell (see Doorbells below) waits poll.  A wait spins
  * spin_iters times, then sleeps starting at 1 us and doubling up to
  * max_sleep_us (bounding the added latency), until the timeout.  Set per
  * handle with xshm_ring_set_wait() and xshm_seqlock_set_wait() (NULL:
@@ -310,6 +311,7 @@ int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st);
 /* ---- Doorbells (XSHM_1.3, wire format 3.1) ----------------------------- */
 
 /*
+ * Rings only (value channels poll).
  * A doorbell lets a waiting side sleep until the other side rings it, and
  * the other side rings only when the waiter announced that it sleeps
  * (notification suppression).  Between two Xen domains it is a static
