@@ -106,6 +106,24 @@ struct xshm_ring {
 	struct xshm_peer_bell bell;
 };
 
+struct xshm_seqlock {
+	struct xshm_region *region;
+	uint64_t generation;
+	enum xshm_role role;
+	struct xshm_wire_chan chan;
+	struct xshm_peer_value v;	/* layout of the channel; writer state */
+	unsigned char *scratch;		/* 2 * span: candidate and best */
+	struct xshm_wait_policy wait;	/* readers: while a write is on */
+	struct xshm_doorbell *db;	/* doorbell-value.c; NULL polls */
+	bool db_owned;
+	struct xshm_peer_bell bell;
+	uint64_t db_seq;		/* reader: sequence last waited past */
+};
+
+/* after a write: ring the reader if it announced (doorbell-value.c) */
+void xshm__db_value_written(struct xshm_seqlock *sl);
+void xshm__db_value_detach(struct xshm_seqlock *sl);
+
 /*
  * Doorbell hooks (doorbell.c): after a producer published and
  * after a consumer call (its tail may have moved), ring the other side if

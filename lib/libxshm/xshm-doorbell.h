@@ -122,6 +122,27 @@ static inline void xshm_peer_bell_producer(struct xshm_peer_bell *b,
 }
 
 /*
+ * Value channels (SEQLOCK, LATCH): the writer rings a reader that waits
+ * for a new value.  In the 128-byte control block, after the owner word:
+ * the writer's words at +72 (ring, -, notified, -) and the reader's at
+ * +96 (ring, sleep, -, sleeps).  The writer never sleeps: its sleeps word
+ * would be the reader's ring word (+96, informative), which only the
+ * reader writes.
+ */
+#define XSHM_WIRE_VALUE_BELL_W_OFF	72u
+#define XSHM_WIRE_VALUE_BELL_R_OFF	96u
+
+static inline void xshm_peer_bell_value_writer(struct xshm_peer_bell *b,
+					       struct xshm_peer_value *v,
+					       uint64_t seed)
+{
+	xshm_peer_bell_init(b, (struct xshm_wire_bell *)(void *)
+			    (v->block + XSHM_WIRE_VALUE_BELL_W_OFF),
+			    (struct xshm_wire_bell *)(void *)
+			    (v->block + XSHM_WIRE_VALUE_BELL_R_OFF), seed);
+}
+
+/*
  * Xen: ring a static event channel from a guest without an OS, with the
  * EVTCHNOP_send hypercall (__HYPERVISOR_event_channel_op = 32,
  * EVTCHNOP_send = 4, struct evtchn_send { uint32_t port; }).  port is this

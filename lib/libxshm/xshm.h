@@ -311,7 +311,6 @@ int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st);
 /* ---- Doorbells (XSHM_1.3, wire format 3.1) ----------------------------- */
 
 /*
- * Rings only (value channels poll).
  * A doorbell lets a waiting side sleep until the other side rings it, and
  * the other side rings only when the waiter announced that it sleeps
  * (notification suppression).  Between two Xen domains it is a static
@@ -401,6 +400,17 @@ struct xshm_value_info {
  */
 int xshm_seqlock_read(struct xshm_seqlock *sl, void *val, size_t len,
 		      struct xshm_value_info *info, int timeout_ms);
+
+/*
+ * (XSHM_1.3) Doorbells on SEQLOCK and LATCH channels (not LWW:
+ * -EOPNOTSUPP): as xshm_ring_doorbell(), for the writer or the reader.
+ * xshm_seqlock_wait() returns once the channel's sequence differs from
+ * *seq (start with 0), storing the new one: a new value to read, or one
+ * being written (read with a timeout then).  It sleeps on the doorbell
+ * when both sides have one, and polls otherwise.
+ */
+int xshm_seqlock_doorbell(struct xshm_seqlock *sl, struct xshm_doorbell *db);
+int xshm_seqlock_wait(struct xshm_seqlock *sl, uint64_t *seq, int timeout_ms);
 
 /* ---- Misc ----------------------------------------------------------------- */
 

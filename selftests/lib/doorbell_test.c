@@ -24,6 +24,9 @@ static const struct xshm_chan_spec chans[] = {
 	{ "ping", XSHM_CHAN_RING_FIXED, XSHM_FULL_FAIL, 8, 4 },
 	{ "pong", XSHM_CHAN_RING_VAR, XSHM_FULL_FAIL, 32, 256 },
 	{ "tiny", XSHM_CHAN_RING_FIXED, XSHM_FULL_FAIL, 8, 2 },
+	{ "value", XSHM_CHAN_SEQLOCK, 0, 8, 0 },
+	{ "latch", XSHM_CHAN_LATCH, 0, 8, 0 },
+	{ "lww", XSHM_CHAN_LWW, 0, 8, 2 },
 };
 
 static unsigned long trials(void)
@@ -172,7 +175,7 @@ FIXTURE(db) {
 FIXTURE_SETUP(db)
 {
 	ASSERT_EQ(0, test_region_create(self->path, REGION_SIZE, &self->r));
-	ASSERT_EQ(0, xshm_layout_init(self->r, chans, 3, 0));
+	ASSERT_EQ(0, xshm_layout_init(self->r, chans, 6, 0));
 	ASSERT_EQ(0, xshm_ring_attach(self->r, "ping", XSHM_PRODUCER,
 				      &self->ping_p));
 	ASSERT_EQ(0, xshm_ring_attach(self->r, "ping", XSHM_CONSUMER,
@@ -294,6 +297,126 @@ TEST_F_TIMEOUT(db, space_waits, 600)
 	xshm_ring_detach(tc);
 	xshm_doorbell_close(pdb);
 	xshm_doorbell_close(cdb);
+}
+
+/* values: the writer writes i, the reader waits for it asleep, acks on pong */
+struct vside {
+	struct xshm_seqlock *sl;
+	struct xshm_ring *ack;
+	uint64_t seed;
+	unsigned long n;
+	int err;
+	unsigned long at;
+};
+
+static void *value_writer(void *arg)
+{
+	struct vside *s = arg;
+	uint64_t v, back;
+	unsigned long i;
+	ssize_t len;
+
+	for (i = 1; i <= s->n && !s->err; i++) {
+		v = i;
+		jitter(&s->seed);
+		if (xshm_seqlock_write(s->sl, &v, sizeof(v), 0))
+			s->err = -EIO;
+		len = xshm_ring_recv_wait(s->ack, &back, sizeof(back), NULL,
+					  WAIT_MS);
+		if (!s->err && (len != sizeof(back) || back != i)) {
+			s->err = len < 0 ? (int)len : -EBADMSG;
+			s->at = i;
+		}
+	}
+	return NULL;
+}
+
+static void *value_reader(void *arg)
+{
+	struct vside *s = arg;
+	uint64_t seq = 0, v = 0;
+	unsigned long i;
+	int err;
+
+	for (i = 1; i <= s->n && !s->err; i++) {
+		do {
+			err = xshm_seqlock_wait(s->sl, &seq, WAIT_MS);
+			if (!err)
+				err = xshm_seqlock_read(s->sl, &v, sizeof(v),
+							NULL, WAIT_MS);
+		} while (!err && v != i);
+		jitter(&s->seed);
+		if (err || xshm_ring_send(s->ack, &v, sizeof(v))) {
+			s->err = err ? err : -EIO;
+			s->at = i;
+		}
+	}
+	return NULL;
+}
+
+static void value_round_trips(struct _test_data_db *self,
+			      struct __test_metadata *_metadata,
+			      const char *name)
+{
+	struct xshm_seqlock *w, *r;
+	struct xshm_doorbell *wdb, *rdb;
+	struct vside ws = { 0 }, rs = { 0 };
+	unsigned long n = trials() / 4;
+	pthread_t t1, t2;
+
+	ASSERT_EQ(0, xshm_seqlock_attach(self->r, name, XSHM_PRODUCER, 0, &w));
+	ASSERT_EQ(0, xshm_seqlock_attach(self->r, name, XSHM_CONSUMER, 0, &r));
+	ASSERT_EQ(0, xshm_doorbell_pair(&wdb, &rdb));
+	ASSERT_EQ(0, xshm_seqlock_doorbell(w, wdb));
+	ASSERT_EQ(0, xshm_seqlock_doorbell(r, rdb));
+	xshm_seqlock_set_wait(r, &eager);
+	bell_all(self, _metadata);
+	ws = (struct vside){ w, self->pong_c, 0x9e3779b97f4a7c15u ^
+			     (uint64_t)time(NULL), n, 0, 0 };
+	rs = (struct vside){ r, self->pong_p, 0xd1b54a32d192ed03u ^
+			     (uint64_t)getpid(), n, 0, 0 };
+	ASSERT_EQ(0, pthread_create(&t1, NULL, value_writer, &ws));
+	ASSERT_EQ(0, pthread_create(&t2, NULL, value_reader, &rs));
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	if (ws.err || rs.err)
+		TH_LOG("writer: %s at %lu, reader: %s at %lu",
+		       xshm_strerror(ws.err), ws.at, xshm_strerror(rs.err), rs.at);
+	ASSERT_EQ(0, ws.err);
+	ASSERT_EQ(0, rs.err);
+	/* the reader slept and the writer rang: shared words of the block */
+	TH_LOG("%s: %lu values, reader slept %llu times, writer rang %llu",
+	       name, n, (unsigned long long)test_get64(self->r,
+		       test_chan_offset(self->r, name) + 120),
+	       (unsigned long long)test_get64(self->r,
+		       test_chan_offset(self->r, name) + 88));
+	ASSERT_GT(test_get64(self->r, test_chan_offset(self->r, name) + 120), 0);
+	ASSERT_GT(test_get64(self->r, test_chan_offset(self->r, name) + 88), 0);
+	xshm_seqlock_detach(w);
+	xshm_seqlock_detach(r);
+	xshm_doorbell_close(wdb);
+	xshm_doorbell_close(rdb);
+}
+
+TEST_F_TIMEOUT(db, value_round_trips_seqlock, 600)
+{
+	value_round_trips(self, _metadata, "value");
+}
+
+TEST_F_TIMEOUT(db, value_round_trips_latch, 600)
+{
+	value_round_trips(self, _metadata, "latch");
+}
+
+TEST_F(db, value_doorbell_not_on_lww)
+{
+	struct xshm_seqlock *sl;
+	uint64_t seq = 0;
+
+	ASSERT_EQ(0, xshm_seqlock_attach(self->r, "lww", XSHM_CONSUMER, 0, &sl));
+	ASSERT_EQ(-EOPNOTSUPP, xshm_seqlock_doorbell(sl, self->ping_cdb));
+	ASSERT_EQ(-EOPNOTSUPP, xshm_seqlock_wait(sl, &seq, 0));
+	xshm_seqlock_detach(sl);
 }
 
 static int readable(int fd)
