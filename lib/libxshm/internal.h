@@ -11,6 +11,7 @@
 
 #include "xshm.h"
 #include "xshm-peer.h"
+#include "xshm-doorbell.h"
 
 /*
  * GCC's TSan does not model atomic_thread_fence and warns about it; every
@@ -99,7 +100,48 @@ struct xshm_ring {
 	/* OVERWRITE var rings: peeked records are copied here */
 	unsigned char *copy;
 	uint64_t copy_used;
+
+	/* doorbell (doorbell.c): NULL polls */
+	struct xshm_doorbell *db;
+	bool db_owned;		/* opened from the configuration */
+	struct xshm_peer_bell bell;
 };
+
+struct xshm_seqlock {
+	struct xshm_region *region;
+	uint64_t generation;
+	enum xshm_role role;
+	struct xshm_wire_chan chan;
+	struct xshm_peer_value v;	/* layout of the channel; writer state */
+	unsigned char *scratch;		/* 2 * span: candidate and best */
+	struct xshm_wait_policy wait;	/* readers: while a write is on */
+	struct xshm_doorbell *db;	/* doorbell-value.c; NULL polls */
+	bool db_owned;
+	struct xshm_peer_bell bell;
+	uint64_t db_seq;		/* reader: sequence last waited past */
+};
+
+/* after a write: ring the reader if it announced (doorbell-value.c) */
+void xshm__db_value_written(struct xshm_seqlock *sl);
+void xshm__db_value_detach(struct xshm_seqlock *sl);
+
+/*
+ * Doorbell hooks (doorbell.c): after a producer published and
+ * after a consumer call (its tail may have moved), ring the other side if
+ * it announced sleep; a ring wait sleeps on the doorbell, else polls.
+ */
+void xshm__db_after_publish(struct xshm_ring *ring);
+void xshm__db_after_consume(struct xshm_ring *ring);
+int xshm__ring_wait(struct xshm_ring *ring, int timeout_ms,
+		    int (*try)(void *arg), void *arg);
+void xshm__db_detach(struct xshm_ring *ring);
+
+static inline int xshm__db_published(struct xshm_ring *ring, int ret)
+{
+	if (ring->db)	/* a failed batch may have published a part */
+		xshm__db_after_publish(ring);
+	return ret;
+}
 
 /*
  * The one entry check of every ring call: handle, role, channel type,
@@ -184,8 +226,11 @@ static inline int xshm__cons_leave(struct xshm_ring *ring, int ret)
 {
 	int err = 0;
 
-	if (--ring->cons_depth == 0)
+	if (--ring->cons_depth == 0) {
 		err = xshm_peer_owner_exit(ring->cons_owner, ring->generation);
+		if (ring->db)
+			xshm__db_after_consume(ring);
+	}
 	return err ? err : ret;
 }
 

@@ -143,7 +143,7 @@ XSHM_API int xshm_ring_pop_wait_sized(struct xshm_ring *ring, void *slot,
 
 	if (!ring)
 		return -EINVAL;
-	return xshm__poll(&ring->wait, timeout_ms, try_pop, &a);
+	return xshm__ring_wait(ring, timeout_ms, try_pop, &a);
 }
 
 /*

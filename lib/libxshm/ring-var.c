@@ -124,7 +124,7 @@ XSHM_API int xshm_ring_peek_wait(struct xshm_ring *ring,
 
 	if (!ring)
 		return -EINVAL;
-	return xshm__poll(&ring->wait, timeout_ms, try_peek, &a);
+	return xshm__ring_wait(ring, timeout_ms, try_peek, &a);
 }
 
 /* free every record peeked so far: one release store of tail */
@@ -399,6 +399,6 @@ XSHM_API ssize_t xshm_ring_recv_wait(struct xshm_ring *ring, void *buf,
 
 	if (!ring)
 		return -EINVAL;
-	err = xshm__poll(&ring->wait, timeout_ms, try_recv, &a);
+	err = xshm__ring_wait(ring, timeout_ms, try_recv, &a);
 	return err ? err : a.len;
 }

@@ -139,6 +139,7 @@ XSHM_API void xshm_ring_detach(struct xshm_ring *ring)
 {
 	if (!ring)
 		return;
+	xshm__db_detach(ring);
 	free(ring->copy);
 	free(ring->p.staging);
 	free(ring);
@@ -160,7 +161,7 @@ XSHM_API int xshm_ring_push(struct xshm_ring *ring, const void *slot)
 		return err;
 	if (!slot)
 		return -EINVAL;
-	return xshm_peer_ring_push(&ring->p, slot);
+	return xshm__db_published(ring, xshm_peer_ring_push(&ring->p, slot));
 }
 
 XSHM_API int xshm_ring_push_batch(struct xshm_ring *ring, const void *slots,
@@ -173,7 +174,8 @@ XSHM_API int xshm_ring_push_batch(struct xshm_ring *ring, const void *slots,
 		return err;
 	if (!slots && n)
 		return -EINVAL;
-	return xshm_peer_ring_push_batch(&ring->p, slots, n);
+	return xshm__db_published(ring,
+				  xshm_peer_ring_push_batch(&ring->p, slots, n));
 }
 
 XSHM_API int xshm_ring_reserve(struct xshm_ring *ring, size_t len, void **buf)
@@ -195,7 +197,7 @@ XSHM_API int xshm_ring_commit(struct xshm_ring *ring)
 
 	if (err)
 		return err;
-	return xshm_peer_ring_commit(&ring->p);
+	return xshm__db_published(ring, xshm_peer_ring_commit(&ring->p));
 }
 
 XSHM_API int xshm_ring_send(struct xshm_ring *ring, const void *data,
@@ -208,7 +210,8 @@ XSHM_API int xshm_ring_send(struct xshm_ring *ring, const void *data,
 		return err;
 	if (!data && len)
 		return -EINVAL;
-	return xshm_peer_ring_send(&ring->p, data, len);
+	return xshm__db_published(ring,
+				  xshm_peer_ring_send(&ring->p, data, len));
 }
 
 /* record i of a struct iovec array, for xshm_peer_ring_sendv_fn() */
@@ -236,7 +239,9 @@ XSHM_API int xshm_ring_sendv(struct xshm_ring *ring, const struct iovec *recs,
 
 	if (err)
 		return err;
-	return xshm_peer_ring_sendv_fn(&ring->p, recs, n, iovec_get);
+	return xshm__db_published(ring,
+				  xshm_peer_ring_sendv_fn(&ring->p, recs, n,
+							  iovec_get));
 }
 
 XSHM_API uint32_t xshm_ring_next_seq(const struct xshm_ring *ring)

@@ -11,16 +11,6 @@
 
 #include "internal.h"
 
-struct xshm_seqlock {
-	struct xshm_region *region;
-	uint64_t generation;
-	enum xshm_role role;
-	struct xshm_wire_chan chan;
-	struct xshm_peer_value v;	/* layout of the channel; writer state */
-	unsigned char *scratch;		/* 2 * span: candidate and best */
-	struct xshm_wait_policy wait;	/* readers: while a write is on */
-};
-
 XSHM_API int xshm_seqlock_attach(struct xshm_region *r, const char *name,
 				 enum xshm_role role, unsigned int writer_slot,
 				 struct xshm_seqlock **out)
@@ -77,6 +67,7 @@ XSHM_API void xshm_seqlock_detach(struct xshm_seqlock *sl)
 {
 	if (!sl)
 		return;
+	xshm__db_value_detach(sl);
 	free(sl->scratch);
 	free(sl);
 }
@@ -100,7 +91,10 @@ XSHM_API int xshm_seqlock_write(struct xshm_seqlock *sl, const void *val,
 	err = xshm__stale(sl->region, sl->generation);
 	if (err)
 		return err;
-	return xshm_peer_value_write(&sl->v, val, len, stamp);
+	err = xshm_peer_value_write(&sl->v, val, len, stamp);
+	if (sl->db)
+		xshm__db_value_written(sl);
+	return err;
 }
 
 /*

@@ -66,7 +66,7 @@ _Static_assert(sizeof(long long) == 8, "xshm needs 64-bit long long");
 #define XSHM_WIRE_STATE_INIT	0x54494e49u	/* "INIT": being written */
 #define XSHM_WIRE_STATE_READY	0x59444552u	/* "REDY": valid layout */
 #define XSHM_WIRE_VERSION_MAJOR	3u
-#define XSHM_WIRE_VERSION_MINOR	0u
+#define XSHM_WIRE_VERSION_MINOR	1u
 
 /*
  * Bytes 0..7 are one 64-bit atomic word: magic | state << 32.  READY is
@@ -136,6 +136,23 @@ struct xshm_wire_chan {
 	uint64_t size;			/* 56: xshm_wire_chan_size() */
 };
 
+/*
+ * Doorbell words (3.1; 0 in 3.0, which ignores them), one set in each
+ * ring block, written only by the side owning the block:
+ *   ring      1: this side rings the other when it announced sleep
+ *   sleep     0: awake; else a new ticket each time this side announces
+ *             that it sleeps until rung (consumer: for data, producer:
+ *             for space)
+ *   notified  notifications this side sent
+ *   sleeps    times this side slept on its doorbell
+ */
+struct xshm_wire_bell {
+	_Atomic uint64_t ring;
+	_Atomic uint64_t sleep;
+	_Atomic uint64_t notified;
+	_Atomic uint64_t sleeps;
+};
+
 /* ring: producer block at offset+0, consumer block at offset+128, data */
 struct xshm_wire_ring_prod {
 	_Atomic uint64_t head;		/*  0: release after data */
@@ -145,7 +162,8 @@ struct xshm_wire_ring_prod {
 	_Atomic uint32_t next_seq;	/* 32: next record's seq (var) */
 	uint32_t pad0;
 	_Atomic uint64_t owner;		/* 40: see xshm_peer_owner_enter() */
-	uint8_t pad[80];
+	struct xshm_wire_bell bell;	/* 48: 3.1, see xshm-doorbell.h */
+	uint8_t pad[48];
 };
 
 struct xshm_wire_ring_cons {
@@ -154,7 +172,8 @@ struct xshm_wire_ring_cons {
 	_Atomic uint32_t next_seq;	/* 16: seq the consumer expects */
 	uint32_t pad0;
 	_Atomic uint64_t owner;		/* 24: see xshm_peer_owner_enter() */
-	uint8_t pad[96];
+	struct xshm_wire_bell bell;	/* 32: 3.1, see xshm-doorbell.h */
+	uint8_t pad[64];
 };
 
 /*

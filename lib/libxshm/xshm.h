@@ -39,7 +39,8 @@
  *
  * Symbol versions: XSHM_1.0 for the first release; calls marked
  * (XSHM_1.1) came later (xshm_ring_sendv(), xshm_ring_recv_batch()), and
- * (XSHM_1.2) after them (the _sized fixed-slot calls, recv_wait).
+ * (XSHM_1.2) after them (the _sized fixed-slot calls, recv_wait), then
+ * (XSHM_1.3) the doorbells.
  */
 #ifndef XSHM_H
 #define XSHM_H
@@ -157,7 +158,7 @@ int xshm_layout_list(const struct xshm_region *r, struct xshm_chan_info *info,
 /* ---- Waiting ----------------------------------------------------------- */
 
 /*
- * There is no notification between domains: waits poll.  A wait spins
+ * Without a doorbell (see Doorbells below) waits poll.  A wait spins
  * spin_iters times, then sleeps starting at 1 us and doubling up to
  * max_sleep_us (bounding the added latency), until the timeout.  Set per
  * handle with xshm_ring_set_wait() and xshm_seqlock_set_wait() (NULL:
@@ -307,6 +308,59 @@ struct xshm_ring_stats {
 };
 int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st);
 
+/* ---- Doorbells (XSHM_1.3, wire format 3.1) ----------------------------- */
+
+/*
+ * A doorbell lets a waiting side sleep until the other side rings it, and
+ * the other side rings only when the waiter announced that it sleeps
+ * (notification suppression).  Between two Xen domains it is a static
+ * event channel whose local port is configured in /etc/xshm/doorbells
+ * ($XSHM_DOORBELLS): lines "<region> <channel> <local-port>".  In one
+ * process, xshm_doorbell_pair() gives two connected ends (eventfds).
+ */
+struct xshm_doorbell;
+
+/* bind the configured port: -ENOENT none configured, -ENODEV no
+ * /dev/xen/evtchn, -EOPNOTSUPP kernel without IOCTL_EVTCHN_BIND_STATIC */
+int xshm_doorbell_open(const char *region, const char *channel,
+		       struct xshm_doorbell **out);
+int xshm_doorbell_pair(struct xshm_doorbell **a, struct xshm_doorbell **b);
+void xshm_doorbell_close(struct xshm_doorbell *db);
+/* readable (POLLIN) when the other side rang */
+int xshm_doorbell_fd(const struct xshm_doorbell *db);
+/* after the fd was readable: consume the event (re-arms an event channel) */
+int xshm_doorbell_ack(struct xshm_doorbell *db);
+
+/*
+ * Give the ring a doorbell (db: not owned, close it after detaching the
+ * ring), or db NULL: open the configured one (owned).  On failure the
+ * ring's waits keep polling, and the library says so once on stderr.
+ * Waits (pop_wait, peek_wait, recv_wait, xshm_ring_wait) then spin
+ * briefly and sleep on the doorbell if the other side rings (it set up a
+ * doorbell too), else poll.
+ */
+int xshm_ring_doorbell(struct xshm_ring *ring, struct xshm_doorbell *db);
+/* the doorbell's fd, -ENODEV without one */
+int xshm_ring_fd(const struct xshm_ring *ring);
+/* consumer: until a record is there; producer: until there is room */
+int xshm_ring_wait(struct xshm_ring *ring, int timeout_ms);
+/*
+ * Event loops: xshm_ring_arm() announces the sleep and re-checks: 0 =
+ * armed, poll xshm_ring_fd() then call xshm_ring_disarm(); 1 = ready, do
+ * not sleep; -ENODEV = no doorbell here or at the other side (poll).
+ */
+int xshm_ring_arm(struct xshm_ring *ring);
+int xshm_ring_disarm(struct xshm_ring *ring);
+
+struct xshm_doorbell_stats {
+	int doorbell;		/* this handle has one */
+	int prod_rings, cons_rings;	/* each side announced a doorbell */
+	uint64_t prod_notified, prod_sleeps;	/* shared counters */
+	uint64_t cons_notified, cons_sleeps;
+};
+int xshm_ring_doorbell_stats(const struct xshm_ring *ring,
+			     struct xshm_doorbell_stats *st);
+
 /* ---- Seqlocks ---------------------------------------------------------- */
 
 struct xshm_seqlock;
@@ -346,6 +400,17 @@ struct xshm_value_info {
  */
 int xshm_seqlock_read(struct xshm_seqlock *sl, void *val, size_t len,
 		      struct xshm_value_info *info, int timeout_ms);
+
+/*
+ * (XSHM_1.3) Doorbells on SEQLOCK and LATCH channels (not LWW:
+ * -EOPNOTSUPP): as xshm_ring_doorbell(), for the writer or the reader.
+ * xshm_seqlock_wait() returns once the channel's sequence differs from
+ * *seq (start with 0), storing the new one: a new value to read, or one
+ * being written (read with a timeout then).  It sleeps on the doorbell
+ * when both sides have one, and polls otherwise.
+ */
+int xshm_seqlock_doorbell(struct xshm_seqlock *sl, struct xshm_doorbell *db);
+int xshm_seqlock_wait(struct xshm_seqlock *sl, uint64_t *seq, int timeout_ms);
 
 /* ---- Misc ----------------------------------------------------------------- */
 

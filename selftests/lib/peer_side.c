@@ -9,6 +9,7 @@
  * inlined copies.
  */
 #include "xshm-peer.h"
+#include "xshm-doorbell.h"
 
 static unsigned char staging[4096];
 
@@ -123,4 +124,37 @@ int peer_create(void *base, uint64_t size, uint64_t random)
 	struct xshm_peer_layout lay;
 
 	return xshm_peer_layout_init(&lay, base, size, chans, 3, 0, &env);
+}
+
+/*
+ * A bare-metal producer with a doorbell: log a record, ring the Linux
+ * consumer through a Xen static event channel only if it sleeps.
+ */
+int peer_log_bell(void *base, uint64_t size, const void *msg, size_t len,
+		  uint32_t port, uint64_t boot_count);
+int peer_log_bell(void *base, uint64_t size, const void *msg, size_t len,
+		  uint32_t port, uint64_t boot_count)
+{
+	struct xshm_peer_layout lay;
+	struct xshm_peer_ring log;
+	struct xshm_peer_bell bell;
+	int err;
+
+	err = xshm_peer_layout_attach(&lay, base, size);
+	if (!err)
+		err = xshm_peer_ring_attach(&lay, "log", &log);
+	if (err)
+		return err;
+	xshm_peer_ring_set_staging(&log, staging, sizeof(staging));
+	xshm_peer_bell_producer(&bell, &log, boot_count);
+	err = xshm_peer_ring_send(&log, msg, len);
+	if (xshm_peer_bell_should_ring(&bell)) {
+#if defined(__aarch64__)
+		if (xshm_xen_evtchn_send(port) == 0)
+			xshm_peer_bell_rang(&bell);
+#else
+		(void)port;
+#endif
+	}
+	return err;
 }

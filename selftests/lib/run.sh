@@ -150,18 +150,23 @@ installed() {
 xshm_1_1="xshm_ring_sendv xshm_ring_recv_batch"
 xshm_1_2="xshm_ring_push_sized xshm_ring_push_batch_sized xshm_ring_pop_sized"
 xshm_1_2+=" xshm_ring_pop_batch_sized xshm_ring_pop_wait_sized xshm_ring_recv_wait"
+xshm_1_3="xshm_doorbell_open xshm_doorbell_pair xshm_doorbell_close"
+xshm_1_3+=" xshm_doorbell_fd xshm_doorbell_ack xshm_ring_doorbell xshm_ring_fd"
+xshm_1_3+=" xshm_ring_wait xshm_ring_arm xshm_ring_disarm xshm_ring_doorbell_stats"
+xshm_1_3+=" xshm_seqlock_doorbell xshm_seqlock_wait"
 exports_versioned() {
 	local so=$pkg/root/usr/lib/libxshm.so.$ver_full dyn bad ver
 	readelf -d "$so" | grep -q 'SONAME.*\[libxshm\.so\.1\]' ||
 		{ echo "no SONAME libxshm.so.1"; return 1; }
 	dyn=$(objdump -T "$so" | awk '$2 == "g" && $4 == ".text" {print $6, $7}')
-	bad=$(printf '%s\n' "$dyn" | grep -v -E '^XSHM_1\.[012] xshm_' || true)
-	[ -z "$bad" ] || { echo "exported outside XSHM_1.0/1.1/1.2: $bad"; return 1; }
+	bad=$(printf '%s\n' "$dyn" | grep -v -E '^XSHM_1\.[0123] xshm_' || true)
+	[ -z "$bad" ] || { echo "exported outside XSHM_1.0-1.3: $bad"; return 1; }
 	for fn in $(grep -oE '\bxshm_[a-z0-9_]+\(' lib/libxshm/xshm.h |
 		    tr -d '(' | sort -u); do
 		ver=XSHM_1.0
 		case " $xshm_1_1 " in *" $fn "*) ver=XSHM_1.1 ;; esac
 		case " $xshm_1_2 " in *" $fn "*) ver=XSHM_1.2 ;; esac
+		case " $xshm_1_3 " in *" $fn "*) ver=XSHM_1.3 ;; esac
 		printf '%s\n' "$dyn" | grep -qx "$ver $fn" ||
 			{ echo "not exported as $ver: $fn"; return 1; }
 	done

@@ -11,6 +11,8 @@
 # xshm-bench runs with its sender in domU1 and its receiver in domU2.
 # Then boot the shapes Xen 4.17 does not support (probes/) and check that
 # Xen still says what we recorded (on 4.17 only: the messages are 4.17's).
+# On Xen other than 4.17, selftests/xen/doorbell.sh boots two more domUs
+# joined by a static event channel (doorbells; XSHM_XEN_DOORBELL=0 skips).
 # TAP on stdout; every line of one Xen's run starts with "[xen-<version>]".
 #
 #   XSHM_XENS          Xen series to run          (default "4.17 4.22")
@@ -362,6 +364,18 @@ run_xen() {
 			fi
 		done
 		note "probes took $(($(date +%s) - t2))s"
+	fi
+
+	# ---- Doorbells: a static event channel between two domUs ----
+	# (the guests need Linux 6.5 for IOCTL_EVTCHN_BIND_STATIC: not on 4.17's 6.1)
+	if [ "$series" != 4.17 ] && [ "${XSHM_XEN_DOORBELL:-1}" = 1 ]; then
+		while IFS= read -r line; do
+			case $line in
+			"ok - "*) ok "${line#ok - }" ;;
+			"not ok - "*) not_ok "${line#not ok - }" ;;
+			*) echo "$line" ;;
+			esac
+		done < <(XSHM_DB_KERNEL=$krel selftests/xen/doorbell.sh "$series" 2>&1)
 	fi
 
 	note "console log: $out/$xname/console.log; guest trees: $fdt/"
