@@ -334,7 +334,8 @@ int xshm_doorbell_ack(struct xshm_doorbell *db);
 /*
  * Give the ring a doorbell (db: not owned, close it after detaching the
  * ring), or db NULL: open the configured one (owned).  On failure the
- * ring's waits keep polling, and the library says so once on stderr.
+ * ring's waits keep polling, and the library says so on stderr, once per
+ * handle (also when the other side turns out to have no doorbell).
  * Waits (pop_wait, peek_wait, recv_wait, xshm_ring_wait) then spin
  * briefly and sleep on the doorbell if the other side rings (it set up a
  * doorbell too), else poll.
@@ -406,11 +407,24 @@ int xshm_seqlock_read(struct xshm_seqlock *sl, void *val, size_t len,
  * -EOPNOTSUPP): as xshm_ring_doorbell(), for the writer or the reader.
  * xshm_seqlock_wait() returns once the channel's sequence differs from
  * *seq (start with 0), storing the new one: a new value to read, or one
- * being written (read with a timeout then).  It sleeps on the doorbell
- * when both sides have one, and polls otherwise.
+ * being written (read with a timeout then); timeout_ms 0 only checks.
+ * It sleeps on the doorbell when both sides have one, and polls
+ * otherwise.
  */
 int xshm_seqlock_doorbell(struct xshm_seqlock *sl, struct xshm_doorbell *db);
 int xshm_seqlock_wait(struct xshm_seqlock *sl, uint64_t *seq, int timeout_ms);
+/* the doorbell's fd, -ENODEV without one */
+int xshm_seqlock_fd(const struct xshm_seqlock *sl);
+/*
+ * Readers' event loops, as xshm_ring_arm(): 0 = armed (poll
+ * xshm_seqlock_fd(), then xshm_seqlock_disarm()); 1 = the sequence
+ * differs from seq (read); -ENODEV = no doorbell here or at the writer.
+ */
+int xshm_seqlock_arm(struct xshm_seqlock *sl, uint64_t seq);
+int xshm_seqlock_disarm(struct xshm_seqlock *sl);
+/* prod_* are the writer's words, cons_* the reader's; -EOPNOTSUPP: lww */
+int xshm_seqlock_doorbell_stats(const struct xshm_seqlock *sl,
+				struct xshm_doorbell_stats *st);
 
 /* ---- Misc ----------------------------------------------------------------- */
 

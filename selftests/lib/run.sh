@@ -153,7 +153,8 @@ xshm_1_2+=" xshm_ring_pop_batch_sized xshm_ring_pop_wait_sized xshm_ring_recv_wa
 xshm_1_3="xshm_doorbell_open xshm_doorbell_pair xshm_doorbell_close"
 xshm_1_3+=" xshm_doorbell_fd xshm_doorbell_ack xshm_ring_doorbell xshm_ring_fd"
 xshm_1_3+=" xshm_ring_wait xshm_ring_arm xshm_ring_disarm xshm_ring_doorbell_stats"
-xshm_1_3+=" xshm_seqlock_doorbell xshm_seqlock_wait"
+xshm_1_3+=" xshm_seqlock_doorbell xshm_seqlock_wait xshm_seqlock_fd"
+xshm_1_3+=" xshm_seqlock_arm xshm_seqlock_disarm xshm_seqlock_doorbell_stats"
 exports_versioned() {
 	local so=$pkg/root/usr/lib/libxshm.so.$ver_full dyn bad ver
 	readelf -d "$so" | grep -q 'SONAME.*\[libxshm\.so\.1\]' ||
