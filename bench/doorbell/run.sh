@@ -41,16 +41,19 @@ echo "# bench/doorbell/run.sh $IDLE $ROUNDS $GAP $COUNT"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(($(date +%s) - t0)) s; kernel $(uname -sr) $(uname -m); $(nproc) CPUs"
 echo "load average before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$out" "$IDLE" "$ROUNDS" "$GAP" "$COUNT" <<'PY'
-import json, sys
+import json, os, sys
 d, idle, rounds, gap, count = sys.argv[1:]
 r = {w: json.load(open(f'{d}/{w}.json')) for w in ('poll', 'doorbell')}
 def ratio(a, b):
     return f'{a / b:.1f}x' if b else 'inf'
 p, q = r['poll'], r['doorbell']
+a, b = p['idle_receiver_cpu_ms'], q['idle_receiver_cpu_ms']
+tick = 1000 / os.sysconf('SC_CLK_TCK')	# /proc/PID/stat counts ticks
 print(f'idle receiver CPU over {idle} s (/proc/PID/stat): '
-      f'poll {p["idle_receiver_cpu_ms"]:.0f} ms, '
-      f'doorbell {q["idle_receiver_cpu_ms"]:.0f} ms '
-      f'(ratio {ratio(p["idle_receiver_cpu_ms"], q["idle_receiver_cpu_ms"])})')
+      f'poll {a:.0f} ms, doorbell {b:.0f} ms (ratio ' +
+      (ratio(a, b) if b else
+       f'> {a / tick:.0f}x: the doorbell used less than one {tick:.0f} ms tick') +
+      ')')
 for k in ('p50', 'p99'):
     a, b = p['latency_ns'][k] / 1000, q['latency_ns'][k] / 1000
     print(f'wake-up latency {k} ({rounds} round trips, {gap} us apart): '
