@@ -185,10 +185,12 @@ XSHM_API int xshm_seqlock_arm(struct xshm_seqlock *sl, uint64_t seq)
 		return err;
 	if (!sl->db)
 		return -ENODEV;
-	if (load_seq(sl) != seq)
-		return 1;
+	/* announce first: the re-check alone finds a value already there */
 	err = announce(sl, &seq);
-	return err == 0 ? 1 : err == 1 ? 0 : err;
+	if (err >= 0)
+		return !err;
+	/* the writer does not ring */
+	return load_seq(sl) != seq ? 1 : -ENODEV;
 }
 
 XSHM_API int xshm_seqlock_disarm(struct xshm_seqlock *sl)

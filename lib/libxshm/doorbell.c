@@ -240,11 +240,17 @@ XSHM_API int xshm_ring_arm(struct xshm_ring *ring)
 		return -EINVAL;
 	if (!ring->db)
 		return -ENODEV;
-	if (ring_ready(ring) != -EAGAIN)
+	/*
+	 * Announce first, then check: no check before the announcement, so
+	 * that a record already there is found by the re-check itself (the
+	 * race-window tests rely on that).
+	 */
+	if (announce(ring, ring_ready, ring, &err))
+		return 0;
+	if (err != -EAGAIN)
 		return 1;
-	if (!announce(ring, ring_ready, ring, &err))
-		return err == -EAGAIN ? -ENODEV : 1;
-	return 0;
+	/* the other side does not ring */
+	return ring_ready(ring) != -EAGAIN ? 1 : -ENODEV;
 }
 
 XSHM_API int xshm_ring_disarm(struct xshm_ring *ring)
