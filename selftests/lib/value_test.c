@@ -250,6 +250,19 @@ TEST_F(value, readers_work_on_a_read_only_region)
 }
 
 /* LWW: the highest stamp wins, whichever slot wrote it and when. */
+static const struct {
+	unsigned int writer;
+	uint64_t fill, stamp;			/* what it writes */
+	uint64_t want, want_stamp;		/* what a read gives then */
+	unsigned int want_writer;
+} steps[] = {
+	{ 0, 0xa, 10, 0xa, 10, 0 },
+	{ 1, 0xb, 5, 0xa, 10, 0 },	/* older stamp written later: loses */
+	{ 2, 0xc, 0, 0xc, 11, 2 },	/* stamp 0: newest present + 1 */
+	{ 1, 0xd, 20, 0xd, 20, 1 },
+	{ 1, 0xe, 3, 0xc, 11, 2 },	/* a slot's next value replaces its own */
+};
+
 TEST(lww_newest_stamp_wins)
 {
 	char path[TEST_PATH_MAX];
@@ -266,38 +279,16 @@ TEST(lww_newest_stamp_wins)
 					       &w[i]));
 	ASSERT_EQ(0, xshm_value_attach(r, "lww", XSHM_CONSUMER, 0, &rd));
 
-	make_value(val, 0xa);
-	ASSERT_EQ(0, xshm_value_write(w[0], val, VAL, 10));
-	make_value(val, 0xb);
-	/* older stamp written later: loses */
-	ASSERT_EQ(0, xshm_value_write(w[1], val, VAL, 5));
-	ASSERT_EQ(0, xshm_value_read(rd, out, VAL, &info, 100));
-	EXPECT_EQ(0xau, out[0]);
-	EXPECT_EQ(10u, info.stamp);
-	EXPECT_EQ(0u, info.writer);
-
-	/* stamp 0: one more than the newest present */
-	make_value(val, 0xc);
-	ASSERT_EQ(0, xshm_value_write(w[2], val, VAL, 0));
-	ASSERT_EQ(0, xshm_value_read(rd, out, VAL, &info, 100));
-	EXPECT_EQ(0xcu, out[0]);
-	EXPECT_EQ(11u, info.stamp);
-	EXPECT_EQ(2u, info.writer);
-
-	make_value(val, 0xd);
-	ASSERT_EQ(0, xshm_value_write(w[1], val, VAL, 20));
-	ASSERT_EQ(0, xshm_value_read(rd, out, VAL, &info, 100));
-	EXPECT_EQ(0xdu, out[0]);
-	EXPECT_EQ(20u, info.stamp);
-	EXPECT_EQ(1u, info.writer);
-	EXPECT_TRUE(value_whole(out));
-
-	/* a writer's own slot is overwritten by its next value */
-	make_value(val, 0xe);
-	ASSERT_EQ(0, xshm_value_write(w[1], val, VAL, 3));
-	ASSERT_EQ(0, xshm_value_read(rd, out, VAL, &info, 100));
-	EXPECT_EQ(0xcu, out[0]);
-	EXPECT_EQ(2u, info.writer);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		make_value(val, steps[i].fill);
+		ASSERT_EQ(0, xshm_value_write(w[steps[i].writer], val, VAL,
+					      steps[i].stamp));
+		ASSERT_EQ(0, xshm_value_read(rd, out, VAL, &info, 100));
+		EXPECT_EQ(steps[i].want, out[0]);
+		EXPECT_EQ(steps[i].want_stamp, info.stamp);
+		EXPECT_EQ(steps[i].want_writer, info.writer);
+		EXPECT_TRUE(value_whole(out));
+	}
 
 	for (i = 0; i < WRITERS; i++)
 		xshm_value_detach(w[i]);
