@@ -13,14 +13,14 @@
 
 #include "doorbell.h"
 
-void xshm__db_value_written(struct xshm_seqlock *sl)
+void xshm__db_value_written(struct xshm_value *sl)
 {
 	if (xshm_peer_bell_should_ring(&sl->bell) &&
 	    xshm__doorbell_ring(sl->db) == 0)
 		xshm_peer_bell_rang(&sl->bell);
 }
 
-void xshm__db_value_detach(struct xshm_seqlock *sl)
+void xshm__db_value_detach(struct xshm_value *sl)
 {
 	if (!sl->db)
 		return;
@@ -31,13 +31,13 @@ void xshm__db_value_detach(struct xshm_seqlock *sl)
 	sl->db_owned = false;
 }
 
-static struct xshm_wire_bell *bell_at(struct xshm_seqlock *sl, uint32_t off)
+static struct xshm_wire_bell *bell_at(struct xshm_value *sl, uint32_t off)
 {
 	return (struct xshm_wire_bell *)(void *)(sl->v.block + off);
 }
 
-XSHM_API int xshm_seqlock_doorbell(struct xshm_seqlock *sl,
-				   struct xshm_doorbell *db)
+XSHM_API int xshm_value_doorbell(struct xshm_value *sl,
+				 struct xshm_doorbell *db)
 {
 	bool owned = false;
 	int err;
@@ -73,7 +73,7 @@ XSHM_API int xshm_seqlock_doorbell(struct xshm_seqlock *sl,
 }
 
 /* the sequence word; its low bit set while a write is on */
-static uint64_t load_seq(struct xshm_seqlock *sl)
+static uint64_t load_seq(struct xshm_value *sl)
 {
 	/* LMM_DB_VALUE_RECHECK_LOAD: pairs with LMM_SEQ_WRITE_END */
 	return atomic_load_explicit(xshm_wire_u64(sl->v.block,
@@ -81,8 +81,8 @@ static uint64_t load_seq(struct xshm_seqlock *sl)
 				    memory_order_acquire);
 }
 
-XSHM_API int xshm_seqlock_wait(struct xshm_seqlock *sl, uint64_t *seq,
-			       int timeout_ms)
+XSHM_API int xshm_value_wait(struct xshm_value *sl, uint64_t *seq,
+			     int timeout_ms)
 {
 	uint64_t deadline = 0, now, s;
 	struct xshm_waiter w;
@@ -132,3 +132,7 @@ XSHM_API int xshm_seqlock_wait(struct xshm_seqlock *sl, uint64_t *seq,
 			return -ETIMEDOUT;
 	}
 }
+
+/* the names these calls had on the way to XSHM_1.3 */
+XSHM_ALIAS(xshm_seqlock_doorbell, xshm_value_doorbell);
+XSHM_ALIAS(xshm_seqlock_wait, xshm_value_wait);

@@ -750,7 +750,8 @@ static inline int xshm_peer_ring_attach(const struct xshm_peer_layout *l,
 
 /*
  * OVERWRITE var rings need a staging buffer of at least capacity bytes
- * for xshm_peer_ring_reserve() (send/push work without one).
+ * (records wait there until the commit): reserve, send and sendv return
+ * -EINVAL without one.  Fixed rings need none.
  */
 static inline void xshm_peer_ring_set_staging(struct xshm_peer_ring *r,
 					      void *buf, uint64_t size)

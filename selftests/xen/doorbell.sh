@@ -5,7 +5,7 @@
 # between them.  Asserts that every record arrives, that the consumer
 # slept and was woken by notifications, and that the idle consumer costs
 # less CPU than a polling one (selftests/xen/doorbell-guest.sh).
-# TAP on stdout (no plan: run.sh numbers it with its own).
+# TAP on stdout (no plan: run.sh gives its results as its own).
 #
 # usage: selftests/xen/doorbell.sh XEN_SERIES
 #   Guests run XSHM_XEN_KERNEL_<series> (default 7.2.13+deb14-arm64: the
@@ -20,13 +20,9 @@ out=$PWD/build/xen/doorbell-$series
 CROSS=aarch64-linux-gnu-
 rm -rf "$out"
 mkdir -p "$out"
-ok() { echo "ok - [doorbell] $*"; }
-not_ok() { echo "not ok - [doorbell] $*"; }
-check() {
-	local what=$1
-	shift
-	if "$@" >>"$out/checks.log" 2>&1; then ok "$what"; else not_ok "$what"; fi
-}
+# shellcheck source=selftests/tap.sh
+. selftests/tap.sh
+TAG="[doorbell] " CHECK_LOG=$out/checks.log
 
 xen=$(XSHM_XEN=$series timeout 3600 scripts/xen/build-xen.sh 2>"$out/build-xen.log") ||
 	{ not_ok "Xen $series built (see $out/build-xen.log)"; exit 1; }
