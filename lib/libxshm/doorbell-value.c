@@ -13,14 +13,14 @@
 
 #include "doorbell.h"
 
-void xshm__db_value_written(struct xshm_seqlock *sl)
+void xshm__db_value_written(struct xshm_value *sl)
 {
 	if (xshm_peer_bell_should_ring(&sl->bell) &&
 	    xshm__doorbell_ring(sl->db) == 0)
 		xshm_peer_bell_rang(&sl->bell);
 }
 
-void xshm__db_value_detach(struct xshm_seqlock *sl)
+void xshm__db_value_detach(struct xshm_value *sl)
 {
 	if (!sl->db)
 		return;
@@ -31,13 +31,13 @@ void xshm__db_value_detach(struct xshm_seqlock *sl)
 	sl->db_owned = false;
 }
 
-static struct xshm_wire_bell *bell_at(struct xshm_seqlock *sl, uint32_t off)
+static struct xshm_wire_bell *bell_at(struct xshm_value *sl, uint32_t off)
 {
 	return (struct xshm_wire_bell *)(void *)(sl->v.block + off);
 }
 
-XSHM_API int xshm_seqlock_doorbell(struct xshm_seqlock *sl,
-				   struct xshm_doorbell *db)
+XSHM_API int xshm_value_doorbell(struct xshm_value *sl,
+				 struct xshm_doorbell *db)
 {
 	bool owned = false;
 	int err;
@@ -73,7 +73,7 @@ XSHM_API int xshm_seqlock_doorbell(struct xshm_seqlock *sl,
 }
 
 /* the sequence word; its low bit set while a write is on */
-static uint64_t load_seq(struct xshm_seqlock *sl)
+static uint64_t load_seq(struct xshm_value *sl)
 {
 	/* LMM_DB_VALUE_RECHECK_LOAD: pairs with LMM_SEQ_WRITE_END */
 	return atomic_load_explicit(xshm_wire_u64(sl->v.block,
@@ -82,7 +82,7 @@ static uint64_t load_seq(struct xshm_seqlock *sl)
 }
 
 /* a reader that may wait: 0, or why not */
-static int reader(const struct xshm_seqlock *sl)
+static int reader(const struct xshm_value *sl)
 {
 	if (!sl)
 		return -EINVAL;
@@ -95,7 +95,7 @@ static int reader(const struct xshm_seqlock *sl)
  * Announce, then re-check the sequence: 1 armed (sleep), 0 it moved
  * (*seq updated), -ENODEV the writer does not ring (poll).
  */
-static int announce(struct xshm_seqlock *sl, uint64_t *seq)
+static int announce(struct xshm_value *sl, uint64_t *seq)
 {
 	uint64_t s;
 
@@ -111,7 +111,7 @@ static int announce(struct xshm_seqlock *sl, uint64_t *seq)
 	return 1;
 }
 
-XSHM_API int xshm_seqlock_wait(struct xshm_seqlock *sl, uint64_t *seq,
+XSHM_API int xshm_value_wait(struct xshm_value *sl, uint64_t *seq,
 			       int timeout_ms)
 {
 	uint64_t deadline = 0, now, s, since = 0;
@@ -170,14 +170,14 @@ XSHM_API int xshm_seqlock_wait(struct xshm_seqlock *sl, uint64_t *seq,
 
 /* ---- event loops ------------------------------------------------------ */
 
-XSHM_API int xshm_seqlock_fd(const struct xshm_seqlock *sl)
+XSHM_API int xshm_value_fd(const struct xshm_value *sl)
 {
 	if (!sl)
 		return -EINVAL;
 	return sl->db ? xshm_doorbell_fd(sl->db) : -ENODEV;
 }
 
-XSHM_API int xshm_seqlock_arm(struct xshm_seqlock *sl, uint64_t seq)
+XSHM_API int xshm_value_arm(struct xshm_value *sl, uint64_t seq)
 {
 	int err = reader(sl);
 
@@ -193,7 +193,7 @@ XSHM_API int xshm_seqlock_arm(struct xshm_seqlock *sl, uint64_t seq)
 	return load_seq(sl) != seq ? 1 : -ENODEV;
 }
 
-XSHM_API int xshm_seqlock_disarm(struct xshm_seqlock *sl)
+XSHM_API int xshm_value_disarm(struct xshm_value *sl)
 {
 	int err = reader(sl);
 
@@ -211,7 +211,7 @@ XSHM_API int xshm_seqlock_disarm(struct xshm_seqlock *sl)
  * ring, sleep, -, sleeps); the writer never sleeps (its sleeps word
  * would be the reader's ring word).
  */
-XSHM_API int xshm_seqlock_doorbell_stats(const struct xshm_seqlock *sl,
+XSHM_API int xshm_value_doorbell_stats(const struct xshm_value *sl,
 					 struct xshm_doorbell_stats *st)
 {
 	const struct xshm_wire_bell *w, *r;
@@ -234,3 +234,11 @@ XSHM_API int xshm_seqlock_doorbell_stats(const struct xshm_seqlock *sl,
 	st->cons_sleeps = atomic_load_explicit(&r->sleeps, memory_order_relaxed);
 	return 0;
 }
+
+/* the names these calls had on the way to XSHM_1.3 */
+XSHM_ALIAS(xshm_seqlock_doorbell, xshm_value_doorbell);
+XSHM_ALIAS(xshm_seqlock_wait, xshm_value_wait);
+XSHM_ALIAS(xshm_seqlock_fd, xshm_value_fd);
+XSHM_ALIAS(xshm_seqlock_arm, xshm_value_arm);
+XSHM_ALIAS(xshm_seqlock_disarm, xshm_value_disarm);
+XSHM_ALIAS(xshm_seqlock_doorbell_stats, xshm_value_doorbell_stats);

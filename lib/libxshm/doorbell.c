@@ -205,12 +205,15 @@ static int ring_ready(void *arg)
 	uint64_t head, tail;
 
 	if (ring->role == XSHM_CONSUMER) {
-		/* LMM_DB_RECHECK_LOAD: pairs with the producer's head release */
+		/* LMM_DB_RECHECK_LOAD: pairs with LMM_FIXED_HEAD_PUB,
+		 * LMM_FIXED_BATCH_PUB, LMM_VAR_HEAD_PUB (the producer's head;
+		 * after LMM_DB_ANNOUNCE_FENCE) */
 		head = atomic_load_explicit(&ring->prod->head,
 					    memory_order_acquire);
 		return head != ring->tail ? 0 : -EAGAIN;
 	}
-	/* LMM_DB_SPACE_RECHECK_LOAD: pairs with the consumer's tail release */
+	/* LMM_DB_SPACE_RECHECK_LOAD: pairs with LMM_FIXED_TAIL_PUB,
+	 * LMM_VAR_TAIL_PUB (the consumer's tail; after LMM_DB_ANNOUNCE_FENCE) */
 	tail = atomic_load_explicit(&ring->cons->tail, memory_order_acquire);
 	head = ring->chan.type == XSHM_WIRE_RING_VAR ? ring->p.pos :
 						       ring->p.head;

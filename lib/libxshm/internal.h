@@ -23,6 +23,10 @@
 
 /* visibility: only symbols in libxshm.map are exported */
 #define XSHM_API __attribute__((visibility("default")))
+/* an exported second name of a function defined in the same file */
+#define XSHM_ALIAS(name, target)					\
+	extern __typeof__(target) name					\
+	__attribute__((alias(#target), visibility("default")))
 
 struct xshm_region {
 	int fd;
@@ -108,7 +112,7 @@ struct xshm_ring {
 	struct xshm_peer_bell bell;
 };
 
-struct xshm_seqlock {
+struct xshm_value {
 	struct xshm_region *region;
 	uint64_t generation;
 	enum xshm_role role;
@@ -123,8 +127,8 @@ struct xshm_seqlock {
 };
 
 /* after a write: ring the reader if it announced (doorbell-value.c) */
-void xshm__db_value_written(struct xshm_seqlock *sl);
-void xshm__db_value_detach(struct xshm_seqlock *sl);
+void xshm__db_value_written(struct xshm_value *sl);
+void xshm__db_value_detach(struct xshm_value *sl);
 
 /*
  * Doorbell hooks (doorbell.c): after a producer published and

@@ -21,7 +21,8 @@ int xshm__fixed_publish_tail(struct xshm_ring *ring, uint64_t lost, int ret)
 				      memory_order_relaxed);
 	}
 	/* LMM_FIXED_TAIL_PUB: pairs with LMM_RING_TAIL_ACQ,
-	 * LMM_STATS_TAIL_ACQ, LMM_PEER_ATTACH_TAIL_ACQ */
+	 * LMM_STATS_TAIL_ACQ, LMM_PEER_ATTACH_TAIL_ACQ,
+	 * LMM_DB_SPACE_RECHECK_LOAD */
 	atomic_store_explicit(&ring->cons->tail, ring->tail,
 			      memory_order_release);
 	return xshm__cons_leave(ring, ret);

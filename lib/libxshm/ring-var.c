@@ -149,7 +149,7 @@ int xshm__var_release_peeked(struct xshm_ring *ring)
 	atomic_store_explicit(&ring->cons->next_seq, ring->peek_seq,
 			      memory_order_relaxed);
 	/* LMM_VAR_TAIL_PUB: pairs with LMM_RING_TAIL_ACQ, LMM_STATS_TAIL_ACQ,
-	 * LMM_PEER_ATTACH_TAIL_ACQ */
+	 * LMM_PEER_ATTACH_TAIL_ACQ, LMM_DB_SPACE_RECHECK_LOAD */
 	atomic_store_explicit(&ring->cons->tail, ring->peek_pos,
 			      memory_order_release);
 	ring->tail = ring->peek_pos;

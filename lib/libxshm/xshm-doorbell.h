@@ -68,7 +68,8 @@ static inline int xshm_peer_bell_should_ring(struct xshm_peer_bell *b)
 {
 	uint64_t t;
 
-	/* LMM_DB_NOTIFY_FENCE: our position store before the sleep load */
+	/* LMM_DB_NOTIFY_FENCE: pairs with LMM_DB_ANNOUNCE_FENCE (our
+	 * position store before the sleep load) */
 	atomic_thread_fence(memory_order_seq_cst);
 	t = atomic_load_explicit(&b->theirs->sleep, memory_order_relaxed);
 	if (!t || t == b->rung)
@@ -93,7 +94,8 @@ static inline int xshm_peer_bell_announce(struct xshm_peer_bell *b)
 	if (++b->ticket == 0)
 		b->ticket = 1;
 	atomic_store_explicit(&b->mine->sleep, b->ticket, memory_order_relaxed);
-	/* LMM_DB_ANNOUNCE_FENCE: the ticket before the re-check's loads */
+	/* LMM_DB_ANNOUNCE_FENCE: pairs with LMM_DB_NOTIFY_FENCE (the ticket
+	 * before the re-check's loads) */
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&b->theirs->ring, memory_order_relaxed) == 1)
 		return 1;

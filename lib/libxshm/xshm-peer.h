@@ -750,7 +750,8 @@ static inline int xshm_peer_ring_attach(const struct xshm_peer_layout *l,
 
 /*
  * OVERWRITE var rings need a staging buffer of at least capacity bytes
- * for xshm_peer_ring_reserve() (send/push work without one).
+ * (records wait there until the commit): reserve, send and sendv return
+ * -EINVAL without one.  Fixed rings need none.
  */
 static inline void xshm_peer_ring_set_staging(struct xshm_peer_ring *r,
 					      void *buf, uint64_t size)
@@ -845,7 +846,7 @@ static inline int xshm_peer__push(struct xshm_peer_ring *r,
 	/* head first: it is the truth a restarted producer recovers from */
 	/* LMM_FIXED_HEAD_PUB: pairs with LMM_FIXED_HEAD_ACQ,
 	 * LMM_ATTACH_HEAD_ACQ, LMM_STATS_HEAD_ACQ, LMM_OVW_BOUNDS_HEAD_ACQ,
-	 * LMM_OVW_BOUNDS_HEAD_REACQ */
+	 * LMM_OVW_BOUNDS_HEAD_REACQ, LMM_DB_RECHECK_LOAD */
 	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	atomic_store_explicit(&r->prod->produced, r->produced,
 			      memory_order_relaxed);
@@ -956,7 +957,8 @@ static inline int xshm_peer__push_batch(struct xshm_peer_ring *r,
 	if (done) {
 		/* LMM_FIXED_BATCH_PUB: pairs with LMM_FIXED_HEAD_ACQ,
 		 * LMM_ATTACH_HEAD_ACQ, LMM_STATS_HEAD_ACQ,
-		 * LMM_OVW_BOUNDS_HEAD_ACQ, LMM_OVW_BOUNDS_HEAD_REACQ */
+		 * LMM_OVW_BOUNDS_HEAD_ACQ, LMM_OVW_BOUNDS_HEAD_REACQ,
+		 * LMM_DB_RECHECK_LOAD */
 		atomic_store_explicit(&r->prod->head, r->head,
 				      memory_order_release);
 		atomic_store_explicit(&r->prod->produced, r->produced,
@@ -1167,7 +1169,8 @@ static inline int xshm_peer__commit(struct xshm_peer_ring *r)
 	/* head first: it is the truth a restarted producer recovers from */
 	/* LMM_VAR_HEAD_PUB: pairs with LMM_VAR_HEAD_ACQ,
 	 * LMM_VAR_BATCH_HEAD_ACQ, LMM_ATTACH_HEAD_ACQ, LMM_STATS_HEAD_ACQ,
-	 * LMM_OVW_BOUNDS_HEAD_ACQ, LMM_OVW_BOUNDS_HEAD_REACQ */
+	 * LMM_OVW_BOUNDS_HEAD_ACQ, LMM_OVW_BOUNDS_HEAD_REACQ,
+	 * LMM_DB_RECHECK_LOAD */
 	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	atomic_store_explicit(&r->prod->next_seq, r->next_seq,
 			      memory_order_relaxed);
@@ -1556,7 +1559,8 @@ static inline int xshm_peer_value_write(struct xshm_peer_value *v,
 	}
 	xshm_wire_store_words(payload, val, len);
 	v->seq++;
-	/* LMM_SEQ_WRITE_END: pairs with LMM_SEQ_READ_BEGIN */
+	/* LMM_SEQ_WRITE_END: pairs with LMM_SEQ_READ_BEGIN,
+	 * LMM_DB_VALUE_RECHECK_LOAD */
 	atomic_store_explicit(seq, v->seq, memory_order_release);
 	if (v->type == XSHM_WIRE_LATCH) {
 		/* LMM_LATCH_COPY1_FENCE: pairs with LMM_SEQ_READ_RECHECK */

@@ -17,6 +17,8 @@ OUT=$TOP/build/memory-model
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
+# shellcheck source=selftests/tap.sh
+. selftests/tap.sh
 echo "TAP version 13"
 {
 	if chroot_dir=$(scripts/sid-chroot.sh herd herdtools7); then
@@ -83,6 +85,5 @@ echo "TAP version 13"
 	else
 		echo "not ok - the site check missed LMM_FIXED_HEAD_PUB relaxed"
 	fi
-} | awk '/^(not )?ok - / { n++; sub(/ok - /, "ok " n " - ") }
-	{ print } END { print "1.." n }' | tee "$OUT/results.tap"
+} | { nested ""; plan; } | tee "$OUT/results.tap"
 ! grep -q '^not ok' "$OUT/results.tap"

@@ -24,13 +24,9 @@ out=$PWD/build/xen/doorbell-$series
 CROSS=aarch64-linux-gnu-
 rm -rf "$out"
 mkdir -p "$out"
-ok() { echo "ok - [doorbell] $*"; }
-not_ok() { echo "not ok - [doorbell] $*"; }
-check() {
-	local what=$1
-	shift
-	if "$@" >>"$out/checks.log" 2>&1; then ok "$what"; else not_ok "$what"; fi
-}
+# shellcheck source=selftests/tap.sh
+. selftests/tap.sh
+TAG="[doorbell] " CHECK_LOG=$out/checks.log
 
 xen=$(XSHM_XEN=$series timeout 3600 scripts/xen/build-xen.sh 2>"$out/build-xen.log") ||
 	{ not_ok "Xen $series built (see $out/build-xen.log)"; exit 1; }
