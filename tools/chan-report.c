@@ -95,17 +95,17 @@ static void probe_ring(struct xshm_region *r, const struct xshm_chan_info *ci,
 static void probe_value(struct xshm_region *r, const struct xshm_chan_info *ci,
 			struct chan_state *cs)
 {
-	struct xshm_seqlock *sl;
+	struct xshm_value *sl;
 	unsigned char *val = malloc(ci->elem_size);
 
-	cs->err = val ? xshm_seqlock_attach(r, ci->name, XSHM_CONSUMER, 0, &sl) :
+	cs->err = val ? xshm_value_attach(r, ci->name, XSHM_CONSUMER, 0, &sl) :
 			-ENOMEM;
 	if (!cs->err) {
 		cs->has_db = ci->type != XSHM_CHAN_LWW &&
-			     xshm_seqlock_doorbell_stats(sl, &cs->db) == 0;
-		cs->err = xshm_seqlock_read(sl, val, ci->elem_size, &cs->vi,
+			     xshm_value_doorbell_stats(sl, &cs->db) == 0;
+		cs->err = xshm_value_read(sl, val, ci->elem_size, &cs->vi,
 					    STALL_MS);
-		xshm_seqlock_detach(sl);
+		xshm_value_detach(sl);
 	}
 	free(val);
 	if (cs->err == -ENODATA)

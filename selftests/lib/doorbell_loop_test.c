@@ -6,9 +6,9 @@
  * epoll_loop: two real processes on a file region.  The child sends
  * numbered items, each either a record on ring "ping" or a new value of
  * seqlock "cfg", and after each one sleeps until the parent acknowledges
- * it through the value channel "ack" (xshm_seqlock_wait on its doorbell).
+ * it through the value channel "ack" (xshm_value_wait on its doorbell).
  * The parent has no wait of its own: one epoll set holds the fds of
- * "ping" and "cfg", armed with xshm_ring_arm()/xshm_seqlock_arm() before
+ * "ping" and "cfg", armed with xshm_ring_arm()/xshm_value_arm() before
  * each epoll_wait().  A lost wake-up shows as an epoll_wait() that times
  * out.  Values therefore ring in both directions (cfg child to parent,
  * ack parent to child), rings from the child to the parent.
@@ -74,39 +74,39 @@ static int child(const char *path, struct xshm_doorbell *ping_db,
 {
 	struct xshm_region *r;
 	struct xshm_ring *ping;
-	struct xshm_seqlock *cfg, *ack;
+	struct xshm_value *cfg, *ack;
 	uint64_t seed = 0x9e3779b97f4a7c15u ^ (uint64_t)getpid(), v, a, seq = 0;
 	unsigned long i;
 	int err;
 
 	if (xshm_region_open_path(path, 0, 0, &r) ||
 	    xshm_ring_attach(r, "ping", XSHM_PRODUCER, &ping) ||
-	    xshm_seqlock_attach(r, "cfg", XSHM_PRODUCER, 0, &cfg) ||
-	    xshm_seqlock_attach(r, "ack", XSHM_CONSUMER, 0, &ack) ||
+	    xshm_value_attach(r, "cfg", XSHM_PRODUCER, 0, &cfg) ||
+	    xshm_value_attach(r, "ack", XSHM_CONSUMER, 0, &ack) ||
 	    xshm_ring_doorbell(ping, ping_db) ||
-	    xshm_seqlock_doorbell(cfg, cfg_db) ||
-	    xshm_seqlock_doorbell(ack, ack_db))
+	    xshm_value_doorbell(cfg, cfg_db) ||
+	    xshm_value_doorbell(ack, ack_db))
 		return 2;
 	for (i = 1; i <= n; i++) {
 		if (rnd(&seed) % 4 == 0)	/* let the parent fall asleep */
 			usleep((useconds_t)(rnd(&seed) % 200));
 		v = i;
 		err = i & 1 ? xshm_ring_push(ping, &v) :
-			      xshm_seqlock_write(cfg, &v, sizeof(v), 0);
+			      xshm_value_write(cfg, &v, sizeof(v), 0);
 		if (err)
 			return 3;
 		do {	/* asleep until the parent acknowledges */
-			err = xshm_seqlock_wait(ack, &seq, WAIT_MS);
+			err = xshm_value_wait(ack, &seq, WAIT_MS);
 			if (!err)
-				err = xshm_seqlock_read(ack, &a, sizeof(a),
+				err = xshm_value_read(ack, &a, sizeof(a),
 							NULL, WAIT_MS);
 		} while (!err && a != i);
 		if (err)
 			return 4;
 	}
 	xshm_ring_detach(ping);
-	xshm_seqlock_detach(cfg);
-	xshm_seqlock_detach(ack);
+	xshm_value_detach(cfg);
+	xshm_value_detach(ack);
 	xshm_region_close(r);
 	return 0;
 }
@@ -115,7 +115,7 @@ TEST_F_TIMEOUT(loop, epoll_loop_sleeps_on_ring_and_value_fds, 300)
 {
 	struct xshm_doorbell *ping_p, *ping_c, *cfg_w, *cfg_r, *ack_w, *ack_r;
 	struct xshm_ring *ping;
-	struct xshm_seqlock *cfg, *ack;
+	struct xshm_value *cfg, *ack;
 	struct xshm_doorbell_stats ps, cs, as;
 	struct epoll_event ev[2];
 	unsigned long n = items(), got = 0, sleeps = 0, timeouts = 0;
@@ -131,24 +131,24 @@ TEST_F_TIMEOUT(loop, epoll_loop_sleeps_on_ring_and_value_fds, 300)
 	if (pid == 0)
 		_exit(child(self->path, ping_p, cfg_w, ack_r, n));
 	ASSERT_EQ(0, xshm_ring_attach(self->r, "ping", XSHM_CONSUMER, &ping));
-	ASSERT_EQ(0, xshm_seqlock_attach(self->r, "cfg", XSHM_CONSUMER, 0,
+	ASSERT_EQ(0, xshm_value_attach(self->r, "cfg", XSHM_CONSUMER, 0,
 					 &cfg));
-	ASSERT_EQ(0, xshm_seqlock_attach(self->r, "ack", XSHM_PRODUCER, 0,
+	ASSERT_EQ(0, xshm_value_attach(self->r, "ack", XSHM_PRODUCER, 0,
 					 &ack));
 	ASSERT_EQ(0, xshm_ring_doorbell(ping, ping_c));
-	ASSERT_EQ(0, xshm_seqlock_doorbell(cfg, cfg_r));
-	ASSERT_EQ(0, xshm_seqlock_doorbell(ack, ack_w));
+	ASSERT_EQ(0, xshm_value_doorbell(cfg, cfg_r));
+	ASSERT_EQ(0, xshm_value_doorbell(ack, ack_w));
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	ASSERT_LE(0, ep);
 	ev[0] = (struct epoll_event){ .events = EPOLLIN, .data.u32 = 0 };
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, xshm_ring_fd(ping), &ev[0]));
 	ev[0] = (struct epoll_event){ .events = EPOLLIN, .data.u32 = 1 };
-	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, xshm_seqlock_fd(cfg),
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, xshm_value_fd(cfg),
 			       &ev[0]));
 	while (got < n && !timeouts) {
 		/* arm both (1: ready already), sleep only if both armed */
 		armed_ring = xshm_ring_arm(ping);
-		armed_cfg = armed_ring == 0 ? xshm_seqlock_arm(cfg, cfg_seq) : 1;
+		armed_cfg = armed_ring == 0 ? xshm_value_arm(cfg, cfg_seq) : 1;
 		ASSERT_TRUE(armed_ring >= 0 || armed_ring == -ENODEV);
 		ASSERT_TRUE(armed_cfg >= 0 || armed_cfg == -ENODEV);
 		if (armed_ring == 0 && armed_cfg == 0) {
@@ -166,20 +166,20 @@ TEST_F_TIMEOUT(loop, epoll_loop_sleeps_on_ring_and_value_fds, 300)
 		if (armed_ring == 0)
 			ASSERT_EQ(0, xshm_ring_disarm(ping));
 		if (armed_cfg == 0)
-			ASSERT_EQ(0, xshm_seqlock_disarm(cfg));
+			ASSERT_EQ(0, xshm_value_disarm(cfg));
 		/* drain: every odd item on the ring, the even ones as values */
 		while ((ret = xshm_ring_pop(ping, &v)) == 0) {
 			ASSERT_EQ(got + 1, v);
 			got = v;
-			ASSERT_EQ(0, xshm_seqlock_write(ack, &v, sizeof(v), 0));
+			ASSERT_EQ(0, xshm_value_write(ack, &v, sizeof(v), 0));
 		}
 		ASSERT_EQ(-EAGAIN, ret);
-		if (xshm_seqlock_wait(cfg, &cfg_seq, 0) == 0 &&
-		    xshm_seqlock_read(cfg, &v, sizeof(v), NULL, WAIT_MS) == 0 &&
+		if (xshm_value_wait(cfg, &cfg_seq, 0) == 0 &&
+		    xshm_value_read(cfg, &v, sizeof(v), NULL, WAIT_MS) == 0 &&
 		    v != last_cfg) {
 			ASSERT_EQ(got + 1, v);
 			got = last_cfg = v;
-			ASSERT_EQ(0, xshm_seqlock_write(ack, &v, sizeof(v), 0));
+			ASSERT_EQ(0, xshm_value_write(ack, &v, sizeof(v), 0));
 		}
 	}
 	if (timeouts)
@@ -190,8 +190,8 @@ TEST_F_TIMEOUT(loop, epoll_loop_sleeps_on_ring_and_value_fds, 300)
 	ASSERT_EQ(0, WEXITSTATUS(st));
 	ASSERT_EQ(n, got);
 	ASSERT_EQ(0, xshm_ring_doorbell_stats(ping, &ps));
-	ASSERT_EQ(0, xshm_seqlock_doorbell_stats(cfg, &cs));
-	ASSERT_EQ(0, xshm_seqlock_doorbell_stats(ack, &as));
+	ASSERT_EQ(0, xshm_value_doorbell_stats(cfg, &cs));
+	ASSERT_EQ(0, xshm_value_doorbell_stats(ack, &as));
 	TH_LOG("%lu items: epoll_wait slept %lu times; rung by ping %llu, "
 	       "cfg %llu; the child slept on ack %llu times, rung %llu",
 	       n, sleeps, (unsigned long long)ps.prod_notified,
@@ -207,8 +207,8 @@ TEST_F_TIMEOUT(loop, epoll_loop_sleeps_on_ring_and_value_fds, 300)
 	ASSERT_EQ(1, cs.doorbell);
 	close(ep);
 	xshm_ring_detach(ping);
-	xshm_seqlock_detach(cfg);
-	xshm_seqlock_detach(ack);
+	xshm_value_detach(cfg);
+	xshm_value_detach(ack);
 	xshm_doorbell_close(ping_p);
 	xshm_doorbell_close(ping_c);
 	xshm_doorbell_close(cfg_w);
@@ -221,7 +221,7 @@ TEST_F_TIMEOUT(loop, epoll_loop_sleeps_on_ring_and_value_fds, 300)
 
 struct late_wait {
 	struct xshm_ring *ring;
-	struct xshm_seqlock *sl;
+	struct xshm_value *sl;
 	int err[2];
 };
 
@@ -234,7 +234,7 @@ static void *wait_twice(void *arg)
 
 	for (i = 0; i < 2; i++)
 		w->err[i] = w->ring ? xshm_ring_pop_wait(w->ring, &v, 1200) :
-				      xshm_seqlock_wait(w->sl, &seq, 1200);
+				      xshm_value_wait(w->sl, &seq, 1200);
 	return NULL;
 }
 
@@ -243,28 +243,28 @@ static int fallbacks(struct xshm_region *r, const char *conf)
 {
 	struct xshm_doorbell *a, *b, *c, *d;
 	struct xshm_ring *ping;
-	struct xshm_seqlock *cfg, *rcfg;
+	struct xshm_value *cfg, *rcfg;
 	struct late_wait wr = { 0 }, wv = { 0 };
 	pthread_t t1, t2;
 
 	setenv("XSHM_DOORBELLS", conf, 1);	/* no such file */
 	if (xshm_ring_attach(r, "ping", XSHM_CONSUMER, &ping) ||
-	    xshm_seqlock_attach(r, "cfg", XSHM_PRODUCER, 0, &cfg) ||
-	    xshm_seqlock_attach(r, "cfg", XSHM_CONSUMER, 0, &rcfg))
+	    xshm_value_attach(r, "cfg", XSHM_PRODUCER, 0, &cfg) ||
+	    xshm_value_attach(r, "cfg", XSHM_CONSUMER, 0, &rcfg))
 		return 10;
 	/* nothing configured: -ENOENT, said once per handle */
 	if (xshm_ring_doorbell(ping, NULL) != -ENOENT ||
 	    xshm_ring_doorbell(ping, NULL) != -ENOENT ||
-	    xshm_seqlock_doorbell(cfg, NULL) != -ENOENT ||
-	    xshm_seqlock_doorbell(cfg, NULL) != -ENOENT)
+	    xshm_value_doorbell(cfg, NULL) != -ENOENT ||
+	    xshm_value_doorbell(cfg, NULL) != -ENOENT)
 		return 11;
 	/* a doorbell here, none at the other side: said after 1 s, once */
 	if (xshm_doorbell_pair(&a, &b) || xshm_doorbell_pair(&c, &d) ||
-	    xshm_ring_doorbell(ping, a) || xshm_seqlock_doorbell(rcfg, c))
+	    xshm_ring_doorbell(ping, a) || xshm_value_doorbell(rcfg, c))
 		return 12;
-	xshm_seqlock_detach(cfg);	/* the writer has no doorbell now */
+	xshm_value_detach(cfg);	/* the writer has no doorbell now */
 	if (xshm_ring_arm(ping) != -ENODEV ||
-	    xshm_seqlock_arm(rcfg, 0) != -ENODEV)
+	    xshm_value_arm(rcfg, 0) != -ENODEV)
 		return 13;
 	wr.ring = ping;
 	wv.sl = rcfg;
@@ -276,7 +276,7 @@ static int fallbacks(struct xshm_region *r, const char *conf)
 	    wv.err[0] != -ETIMEDOUT || wv.err[1] != -ETIMEDOUT)
 		return 14;
 	xshm_ring_detach(ping);
-	xshm_seqlock_detach(rcfg);
+	xshm_value_detach(rcfg);
 	return 0;
 }
 

@@ -226,14 +226,14 @@ TEST_F(race, reader_waits_for_a_value_in_every_order)
 {
 	struct xshm_peer_value wv;
 	struct xshm_peer_bell wb, rb;
-	struct xshm_seqlock *rd;
+	struct xshm_value *rd;
 	_Atomic uint64_t *seq;
 	unsigned char *blk;
 	uint64_t last, v, got;
 	unsigned int k, i;
 
 	ASSERT_EQ(0, xshm_peer_value_attach(&self->lay, "value", 0, &wv));
-	ASSERT_EQ(0, xshm_seqlock_attach(self->r, "value", XSHM_CONSUMER, 0,
+	ASSERT_EQ(0, xshm_value_attach(self->r, "value", XSHM_CONSUMER, 0,
 					 &rd));
 	blk = wv.block;
 	seq = xshm_wire_u64(blk, XSHM_WIRE_SEQ_OFF);
@@ -269,10 +269,10 @@ TEST_F(race, reader_waits_for_a_value_in_every_order)
 		check(_metadata, order, &o, self->efd);
 		xshm_peer_bell_awake(&rb);
 		last = atomic_load_explicit(seq, memory_order_acquire);
-		ASSERT_EQ(0, xshm_seqlock_read(rd, &got, sizeof(got), NULL, 0));
+		ASSERT_EQ(0, xshm_value_read(rd, &got, sizeof(got), NULL, 0));
 		ASSERT_EQ(v, got);
 	}
-	xshm_seqlock_detach(rd);
+	xshm_value_detach(rd);
 }
 
 TEST_HARNESS_MAIN

@@ -7,7 +7,7 @@
  * nothing to do; a lost wake-up leaves a side asleep and the wait times
  * out.  XSHM_DB_TRIALS sets the round trips / records (default 20000).
  * The race_window tests drive the announce/re-check protocol step by step
- * through xshm_ring_arm() and xshm_seqlock_arm(): an announcement made
+ * through xshm_ring_arm() and xshm_value_arm(): an announcement made
  * before a publish is rung, one made after is not needed and not rung
  * (the library's own re-check finds it: removing that re-check fails
  * them).  doorbell_race_test.c walks every interleaving of the steps.
@@ -303,7 +303,7 @@ TEST_F_TIMEOUT(db, space_waits, 600)
 
 /* values: the writer writes i, the reader waits for it asleep, acks on pong */
 struct vside {
-	struct xshm_seqlock *sl;
+	struct xshm_value *sl;
 	struct xshm_ring *ack;
 	uint64_t seed;
 	unsigned long n;
@@ -321,7 +321,7 @@ static void *value_writer(void *arg)
 	for (i = 1; i <= s->n && !s->err; i++) {
 		v = i;
 		jitter(&s->seed);
-		if (xshm_seqlock_write(s->sl, &v, sizeof(v), 0))
+		if (xshm_value_write(s->sl, &v, sizeof(v), 0))
 			s->err = -EIO;
 		len = xshm_ring_recv_wait(s->ack, &back, sizeof(back), NULL,
 					  WAIT_MS);
@@ -342,9 +342,9 @@ static void *value_reader(void *arg)
 
 	for (i = 1; i <= s->n && !s->err; i++) {
 		do {
-			err = xshm_seqlock_wait(s->sl, &seq, WAIT_MS);
+			err = xshm_value_wait(s->sl, &seq, WAIT_MS);
 			if (!err)
-				err = xshm_seqlock_read(s->sl, &v, sizeof(v),
+				err = xshm_value_read(s->sl, &v, sizeof(v),
 							NULL, WAIT_MS);
 		} while (!err && v != i);
 		jitter(&s->seed);
@@ -360,18 +360,18 @@ static void value_round_trips(struct _test_data_db *self,
 			      struct __test_metadata *_metadata,
 			      const char *name)
 {
-	struct xshm_seqlock *w, *r;
+	struct xshm_value *w, *r;
 	struct xshm_doorbell *wdb, *rdb;
 	struct vside ws = { 0 }, rs = { 0 };
 	unsigned long n = trials() / 4;
 	pthread_t t1, t2;
 
-	ASSERT_EQ(0, xshm_seqlock_attach(self->r, name, XSHM_PRODUCER, 0, &w));
-	ASSERT_EQ(0, xshm_seqlock_attach(self->r, name, XSHM_CONSUMER, 0, &r));
+	ASSERT_EQ(0, xshm_value_attach(self->r, name, XSHM_PRODUCER, 0, &w));
+	ASSERT_EQ(0, xshm_value_attach(self->r, name, XSHM_CONSUMER, 0, &r));
 	ASSERT_EQ(0, xshm_doorbell_pair(&wdb, &rdb));
-	ASSERT_EQ(0, xshm_seqlock_doorbell(w, wdb));
-	ASSERT_EQ(0, xshm_seqlock_doorbell(r, rdb));
-	xshm_seqlock_set_wait(r, &eager);
+	ASSERT_EQ(0, xshm_value_doorbell(w, wdb));
+	ASSERT_EQ(0, xshm_value_doorbell(r, rdb));
+	xshm_value_set_wait(r, &eager);
 	bell_all(self, _metadata);
 	ws = (struct vside){ w, self->pong_c, 0x9e3779b97f4a7c15u ^
 			     (uint64_t)time(NULL), n, 0, 0 };
@@ -394,8 +394,8 @@ static void value_round_trips(struct _test_data_db *self,
 		       test_chan_offset(self->r, name) + 88));
 	ASSERT_GT(test_get64(self->r, test_chan_offset(self->r, name) + 120), 0);
 	ASSERT_GT(test_get64(self->r, test_chan_offset(self->r, name) + 88), 0);
-	xshm_seqlock_detach(w);
-	xshm_seqlock_detach(r);
+	xshm_value_detach(w);
+	xshm_value_detach(r);
 	xshm_doorbell_close(wdb);
 	xshm_doorbell_close(rdb);
 }
@@ -412,13 +412,13 @@ TEST_F_TIMEOUT(db, value_round_trips_latch, 600)
 
 TEST_F(db, value_doorbell_not_on_lww)
 {
-	struct xshm_seqlock *sl;
+	struct xshm_value *sl;
 	uint64_t seq = 0;
 
-	ASSERT_EQ(0, xshm_seqlock_attach(self->r, "lww", XSHM_CONSUMER, 0, &sl));
-	ASSERT_EQ(-EOPNOTSUPP, xshm_seqlock_doorbell(sl, self->ping_cdb));
-	ASSERT_EQ(-EOPNOTSUPP, xshm_seqlock_wait(sl, &seq, 0));
-	xshm_seqlock_detach(sl);
+	ASSERT_EQ(0, xshm_value_attach(self->r, "lww", XSHM_CONSUMER, 0, &sl));
+	ASSERT_EQ(-EOPNOTSUPP, xshm_value_doorbell(sl, self->ping_cdb));
+	ASSERT_EQ(-EOPNOTSUPP, xshm_value_wait(sl, &seq, 0));
+	xshm_value_detach(sl);
 }
 
 static int readable(int fd)
@@ -469,35 +469,35 @@ TEST_F(db, race_window_publish_before_announce_is_seen)
 	ASSERT_FALSE(readable(xshm_ring_fd(self->ping_c)));
 }
 
-/* the same for a value reader: a write before xshm_seqlock_arm() */
+/* the same for a value reader: a write before xshm_value_arm() */
 TEST_F(db, race_window_value_written_before_announce_is_seen)
 {
-	struct xshm_seqlock *w, *r;
+	struct xshm_value *w, *r;
 	struct xshm_doorbell *wdb, *rdb;
 	struct xshm_doorbell_stats st;
 	uint64_t v = 5, seq = 0;
 
-	ASSERT_EQ(0, xshm_seqlock_attach(self->r, "value", XSHM_PRODUCER, 0, &w));
-	ASSERT_EQ(0, xshm_seqlock_attach(self->r, "value", XSHM_CONSUMER, 0, &r));
+	ASSERT_EQ(0, xshm_value_attach(self->r, "value", XSHM_PRODUCER, 0, &w));
+	ASSERT_EQ(0, xshm_value_attach(self->r, "value", XSHM_CONSUMER, 0, &r));
 	ASSERT_EQ(0, xshm_doorbell_pair(&wdb, &rdb));
-	ASSERT_EQ(0, xshm_seqlock_doorbell(w, wdb));
-	ASSERT_EQ(0, xshm_seqlock_doorbell(r, rdb));
+	ASSERT_EQ(0, xshm_value_doorbell(w, wdb));
+	ASSERT_EQ(0, xshm_value_doorbell(r, rdb));
 	/* armed on an unchanged sequence, then a write: it rings */
-	ASSERT_EQ(0, xshm_seqlock_arm(r, seq));
-	ASSERT_FALSE(readable(xshm_seqlock_fd(r)));
-	ASSERT_EQ(0, xshm_seqlock_write(w, &v, sizeof(v), 0));
-	ASSERT_TRUE(readable(xshm_seqlock_fd(r)));
-	ASSERT_EQ(0, xshm_seqlock_disarm(r));
-	ASSERT_EQ(0, xshm_seqlock_wait(r, &seq, 0));
+	ASSERT_EQ(0, xshm_value_arm(r, seq));
+	ASSERT_FALSE(readable(xshm_value_fd(r)));
+	ASSERT_EQ(0, xshm_value_write(w, &v, sizeof(v), 0));
+	ASSERT_TRUE(readable(xshm_value_fd(r)));
+	ASSERT_EQ(0, xshm_value_disarm(r));
+	ASSERT_EQ(0, xshm_value_wait(r, &seq, 0));
 	/* a write before the announcement: seen, not rung */
-	ASSERT_EQ(0, xshm_seqlock_write(w, &v, sizeof(v), 0));
-	ASSERT_EQ(1, xshm_seqlock_arm(r, seq));
-	ASSERT_FALSE(readable(xshm_seqlock_fd(r)));
-	ASSERT_EQ(0, xshm_seqlock_doorbell_stats(r, &st));
+	ASSERT_EQ(0, xshm_value_write(w, &v, sizeof(v), 0));
+	ASSERT_EQ(1, xshm_value_arm(r, seq));
+	ASSERT_FALSE(readable(xshm_value_fd(r)));
+	ASSERT_EQ(0, xshm_value_doorbell_stats(r, &st));
 	ASSERT_EQ(1, st.prod_notified);
 	ASSERT_EQ(1, st.cons_sleeps);
-	xshm_seqlock_detach(w);
-	xshm_seqlock_detach(r);
+	xshm_value_detach(w);
+	xshm_value_detach(r);
 	xshm_doorbell_close(wdb);
 	xshm_doorbell_close(rdb);
 }
