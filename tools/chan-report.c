@@ -18,7 +18,8 @@
 struct chan_state {
 	int err;			/* attach/stats error, 0 if fine */
 	struct xshm_ring_stats st;	/* rings */
-	struct xshm_doorbell_stats db;	/* rings: doorbell words (3.1) */
+	struct xshm_doorbell_stats db;	/* doorbell words (3.1) */
+	bool has_db;			/* db was read (not lww) */
 	struct xshm_value_info vi;	/* seqlock family */
 	uint32_t next_seq;
 	const char *health;		/* ok, empty, stalled, stuck, corrupt */
@@ -84,6 +85,7 @@ static void probe_ring(struct xshm_region *r, const struct xshm_chan_info *ci,
 	cs->err = xshm_ring_stats(ring, &cs->st);
 	if (!cs->err)
 		cs->err = xshm_ring_doorbell_stats(ring, &cs->db);
+	cs->has_db = !cs->err;
 	cs->next_seq = xshm_ring_next_seq(ring);
 	if (!cs->err && ci->type == XSHM_CHAN_RING_VAR)
 		check_records(ring, cs);
@@ -99,6 +101,8 @@ static void probe_value(struct xshm_region *r, const struct xshm_chan_info *ci,
 	cs->err = val ? xshm_seqlock_attach(r, ci->name, XSHM_CONSUMER, 0, &sl) :
 			-ENOMEM;
 	if (!cs->err) {
+		cs->has_db = ci->type != XSHM_CHAN_LWW &&
+			     xshm_seqlock_doorbell_stats(sl, &cs->db) == 0;
 		cs->err = xshm_seqlock_read(sl, val, ci->elem_size, &cs->vi,
 					    STALL_MS);
 		xshm_seqlock_detach(sl);
@@ -170,14 +174,21 @@ static void text_channel(FILE *out, const struct xshm_chan_info *ci,
 				cs->vi.stamp, cs->vi.writer);
 	}
 	fprintf(out, "  health %s\n", cs->health);
-	if (chan_is_ring(ci->type) && !cs->err && doorbell_in_use(&cs->db))
+	if (cs->has_db && doorbell_in_use(&cs->db) && chan_is_ring(ci->type))
 		fprintf(out, "    doorbell: producer %s, notified %" PRIu64
 			", slept %" PRIu64 "; consumer %s, notified %" PRIu64
 			", slept %" PRIu64 "\n",
-			cs->db.prod_rings ? "rings" : "no doorbell",
+			cs->db.prod_rings ? "rings" : "does not ring",
 			cs->db.prod_notified, cs->db.prod_sleeps,
-			cs->db.cons_rings ? "rings" : "no doorbell",
+			cs->db.cons_rings ? "rings" : "does not ring",
 			cs->db.cons_notified, cs->db.cons_sleeps);
+	else if (cs->has_db && doorbell_in_use(&cs->db))
+		fprintf(out, "    doorbell: writer %s, notified %" PRIu64
+			"; reader %s, slept %" PRIu64 "\n",
+			cs->db.prod_rings ? "rings" : "does not ring",
+			cs->db.prod_notified,
+			cs->db.cons_rings ? "has a doorbell" : "has none",
+			cs->db.cons_sleeps);
 	if (cs->problem)
 		fprintf(out, "    %s: %s\n", cs->health, cs->problem);
 }
@@ -217,6 +228,14 @@ static void json_channel(struct json *j, const struct xshm_chan_info *ci,
 	} else {
 		json_u64_str(j, "stamp", cs->vi.stamp);
 		json_u64(j, "writer", cs->vi.writer);
+	}
+	if (cs->has_db && !chan_is_ring(ci->type)) {
+		json_obj_begin(j, "doorbell");
+		json_bool(j, "writer_rings", cs->db.prod_rings);
+		json_u64_str(j, "writer_notified", cs->db.prod_notified);
+		json_bool(j, "reader_doorbell", cs->db.cons_rings);
+		json_u64_str(j, "reader_sleeps", cs->db.cons_sleeps);
+		json_obj_end(j);
 	}
 	json_obj_end(j);
 }

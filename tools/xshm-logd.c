@@ -35,6 +35,10 @@
 /* an idle ring's next seq must stay put this long before drops are announced */
 #define IDLE_SETTLE_NS	(20 * 1000000ull)
 
+/* a failed rotation is tried again after 100 ms, doubling up to 30 s */
+#define ROT_BACKOFF_MIN_MS	100u
+#define ROT_BACKOFF_MAX_MS	30000u
+
 /* how often a ring stuck on corrupt data is looked at again */
 #define STUCK_RETRY_NS	(200 * 1000000ull)
 
@@ -66,6 +70,9 @@ struct lring {
 	uint32_t idle_next;		/* the producer's next seq then */
 	uint64_t idle_at;		/* when it was first read */
 	uint64_t stuck_retry;		/* when to look at a stuck ring again */
+	uint64_t rot_retry_at;		/* a failed rotation is tried again then */
+	uint64_t rot_fails;		/* failed rotations in a row */
+	unsigned int rot_backoff_ms;
 
 	unsigned int inflight;		/* io_uring ops outstanding */
 	int res[3];			/* results by enum op */
@@ -579,6 +586,37 @@ static int reattach(struct xshm_region *r, struct lring *lr, uint64_t batch)
 	return 0;
 }
 
+/*
+ * Rotate before the write.  A rotation that fails (renames refused, no
+ * room for a new file) leaves the current file open: the batch goes
+ * there, and the rotation is tried again after 100 ms, doubling up to
+ * 30 s.  Said once per episode, not once per try.
+ */
+static void rotate(struct lring *lr, uint64_t now)
+{
+	int err = sink_rotate(&lr->sink);
+
+	if (err) {
+		lr->rot_backoff_ms = lr->rot_backoff_ms ?
+			(lr->rot_backoff_ms * 2 > ROT_BACKOFF_MAX_MS ?
+			 ROT_BACKOFF_MAX_MS : lr->rot_backoff_ms * 2) :
+			ROT_BACKOFF_MIN_MS;
+		lr->rot_retry_at = now + (uint64_t)lr->rot_backoff_ms * 1000000u;
+		lr->rot_fails++;
+		if (lr->rot_fails == 1)
+			msg("%s: rotation failed: %s; logging on to the current file, retrying after %u ms, backing off to %u s",
+			    lr->sink.path, strerror(-err), ROT_BACKOFF_MIN_MS,
+			    ROT_BACKOFF_MAX_MS / 1000);
+		return;
+	}
+	if (lr->rot_fails)
+		note("%s: rotated after %" PRIu64 " failed tries", lr->sink.path,
+		     lr->rot_fails);
+	lr->rot_fails = 0;
+	lr->rot_backoff_ms = 0;
+	lr->rot_retry_at = 0;
+}
+
 static void print_stats(const struct lring *rings, unsigned int n,
 			const char *when)
 {
@@ -784,16 +822,13 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 				continue;
 			if (lr->failing && (stop || o->once))
 				continue;
-			if (sink_needs_rotation(&lr->sink, lr->b.used)) {
-				err = sink_rotate(&lr->sink);
-				if (err) {
-					msg("%s: rotation failed: %s", lr->sink.path,
-					    strerror(-err));
-					lr->failing = true;
-					lr->retry_at = now + (uint64_t)o->retry_ms * 1000000u;
-					continue;
-				}
-			}
+			err = sink_check_size(&lr->sink);
+			if (err > 0)
+				note("%s: cut to %" PRIu64 " bytes by someone else (copytruncate); appending",
+				     lr->sink.path, lr->sink.st.size);
+			if (now >= lr->rot_retry_at &&
+			    sink_needs_rotation(&lr->sink, lr->b.used))
+				rotate(lr, now);
 			submit(&uring, lr, i, o->fsync);
 			inflight += lr->inflight;
 			submitted++;

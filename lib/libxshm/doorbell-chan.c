@@ -167,9 +167,10 @@ XSHM_API int xshm_doorbell_open(const char *region, const char *channel,
 	bind.port = port;
 	ret = ioctl(fd, XSHM_IOCTL_EVTCHN_BIND_STATIC, &bind);
 	if (ret < 0) {
-		err = errno == EINVAL ? -EINVAL : -errno;
-		/* a kernel before 6.5 does not know the ioctl */
-		if (errno == ENOTTY)
+		err = -errno;
+		/* a kernel before 6.5 does not know the ioctl: its evtchn
+		 * driver answers ENOSYS (6.1's drivers/xen/evtchn.c) */
+		if (errno == ENOSYS || errno == ENOTTY)
 			err = -EOPNOTSUPP;
 		close(fd);
 		return err;

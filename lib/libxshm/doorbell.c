@@ -49,12 +49,11 @@ void xshm__db_after_consume(struct xshm_ring *ring)
 	notify_peer(ring);
 }
 
-static void say_once(const char *what, const char *chan, int err)
+void xshm__db_say(bool *said, const char *what, const char *chan, int err)
 {
-	static atomic_int said;
-
-	if (atomic_exchange(&said, 1))
+	if (*said)
 		return;
+	*said = true;
 	fprintf(stderr, "libxshm: %s for channel %s (%s): waits poll\n",
 		what, chan, xshm_strerror(err));
 }
@@ -71,7 +70,8 @@ XSHM_API int xshm_ring_doorbell(struct xshm_ring *ring,
 		err = xshm_doorbell_open(xshm_region_name(ring->region),
 					 ring->chan.name, &db);
 		if (err) {
-			say_once("no doorbell", ring->chan.name, err);
+			xshm__db_say(&ring->db_said, "no doorbell",
+				     ring->chan.name, err);
 			return err;
 		}
 		owned = true;
@@ -79,6 +79,7 @@ XSHM_API int xshm_ring_doorbell(struct xshm_ring *ring,
 	xshm__db_detach(ring);
 	ring->db = db;
 	ring->db_owned = owned;
+	ring->db_said = false;	/* a new doorbell: say anew if it cannot ring */
 	if (ring->role == XSHM_CONSUMER)
 		xshm_peer_bell_init(&ring->bell, &ring->cons->bell,
 				    &ring->prod->bell, xshm__now_ns());
@@ -169,8 +170,9 @@ int xshm__ring_wait(struct xshm_ring *ring, int timeout_ms,
 			if (!since)
 				since = xshm__now_ns();
 			else if (xshm__now_ns() - since > 1000000000u)
-				say_once("peer has no doorbell",
-					 ring->chan.name, -ENODEV);
+				xshm__db_say(&ring->db_said,
+					     "peer has no doorbell",
+					     ring->chan.name, -ENODEV);
 			if (xshm__waiter_next(&w))
 				return -ETIMEDOUT;
 			err = try(arg);
@@ -241,11 +243,17 @@ XSHM_API int xshm_ring_arm(struct xshm_ring *ring)
 		return -EINVAL;
 	if (!ring->db)
 		return -ENODEV;
-	if (ring_ready(ring) != -EAGAIN)
+	/*
+	 * Announce first, then check: no check before the announcement, so
+	 * that a record already there is found by the re-check itself (the
+	 * race-window tests rely on that).
+	 */
+	if (announce(ring, ring_ready, ring, &err))
+		return 0;
+	if (err != -EAGAIN)
 		return 1;
-	if (!announce(ring, ring_ready, ring, &err))
-		return err == -EAGAIN ? -ENODEV : 1;
-	return 0;
+	/* the other side does not ring */
+	return ring_ready(ring) != -EAGAIN ? 1 : -ENODEV;
 }
 
 XSHM_API int xshm_ring_disarm(struct xshm_ring *ring)

@@ -21,4 +21,10 @@ int xshm__doorbell_lookup(const char *region, const char *channel,
 			  unsigned int *port);
 int xshm__doorbell_ring(struct xshm_doorbell *db);
 
+/*
+ * Waits poll instead of sleeping: say so on stderr, once per handle
+ * (*said), naming the channel and why.
+ */
+void xshm__db_say(bool *said, const char *what, const char *chan, int err);
+
 #endif

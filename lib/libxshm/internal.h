@@ -108,6 +108,7 @@ struct xshm_ring {
 	/* doorbell (doorbell.c): NULL polls */
 	struct xshm_doorbell *db;
 	bool db_owned;		/* opened from the configuration */
+	bool db_said;		/* the polling fallback was reported */
 	struct xshm_peer_bell bell;
 };
 
@@ -121,8 +122,8 @@ struct xshm_value {
 	struct xshm_wait_policy wait;	/* readers: while a write is on */
 	struct xshm_doorbell *db;	/* doorbell-value.c; NULL polls */
 	bool db_owned;
+	bool db_said;			/* the polling fallback was reported */
 	struct xshm_peer_bell bell;
-	uint64_t db_seq;		/* reader: sequence last waited past */
 };
 
 /* after a write: ring the reader if it announced (doorbell-value.c) */

@@ -334,7 +334,8 @@ int xshm_doorbell_ack(struct xshm_doorbell *db);
 /*
  * Give the ring a doorbell (db: not owned, close it after detaching the
  * ring), or db NULL: open the configured one (owned).  On failure the
- * ring's waits keep polling, and the library says so once on stderr.
+ * ring's waits keep polling, and the library says so on stderr, once per
+ * handle (also when the other side turns out to have no doorbell).
  * Waits (pop_wait, peek_wait, recv_wait, xshm_ring_wait) then spin
  * briefly and sleep on the doorbell if the other side rings (it set up a
  * doorbell too), else poll.
@@ -412,14 +413,27 @@ int xshm_value_read(struct xshm_value *v, void *val, size_t len,
  * -EOPNOTSUPP): as xshm_ring_doorbell(), for the writer or the reader.
  * xshm_value_wait() returns once the channel's sequence differs from
  * *seq (start with 0), storing the new one: a new value to read, or one
- * being written (read with a timeout then).  It sleeps on the doorbell
- * when both sides have one, and polls otherwise.
+ * being written (read with a timeout then); timeout_ms 0 only checks.
+ * It sleeps on the doorbell when both sides have one, and polls
+ * otherwise.
  */
 int xshm_value_doorbell(struct xshm_value *v, struct xshm_doorbell *db);
 int xshm_value_wait(struct xshm_value *v, uint64_t *seq, int timeout_ms);
+/* the doorbell's fd, -ENODEV without one */
+int xshm_value_fd(const struct xshm_value *v);
+/*
+ * Readers' event loops, as xshm_ring_arm(): 0 = armed (poll
+ * xshm_value_fd(), then xshm_value_disarm()); 1 = the sequence
+ * differs from seq (read); -ENODEV = no doorbell here or at the writer.
+ */
+int xshm_value_arm(struct xshm_value *v, uint64_t seq);
+int xshm_value_disarm(struct xshm_value *v);
+/* prod_* are the writer's words, cons_* the reader's; -EOPNOTSUPP: lww */
+int xshm_value_doorbell_stats(const struct xshm_value *v,
+			      struct xshm_doorbell_stats *st);
 
 /*
- * The names before XSHM_1.3 (XSHM_1.0; doorbell and wait: XSHM_1.3), for
+ * The names before XSHM_1.3 (XSHM_1.0; the doorbell calls: XSHM_1.3), for
  * the same type and the same functions as above: struct xshm_seqlock is
  * struct xshm_value, and each xshm_seqlock_X() is xshm_value_X().
  */
@@ -431,6 +445,10 @@ extern __typeof__(xshm_value_write) xshm_seqlock_write;
 extern __typeof__(xshm_value_read) xshm_seqlock_read;
 extern __typeof__(xshm_value_doorbell) xshm_seqlock_doorbell;
 extern __typeof__(xshm_value_wait) xshm_seqlock_wait;
+extern __typeof__(xshm_value_fd) xshm_seqlock_fd;
+extern __typeof__(xshm_value_arm) xshm_seqlock_arm;
+extern __typeof__(xshm_value_disarm) xshm_seqlock_disarm;
+extern __typeof__(xshm_value_doorbell_stats) xshm_seqlock_doorbell_stats;
 
 /* ---- Misc ----------------------------------------------------------------- */
 

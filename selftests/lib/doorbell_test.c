@@ -7,8 +7,10 @@
  * nothing to do; a lost wake-up leaves a side asleep and the wait times
  * out.  XSHM_DB_TRIALS sets the round trips / records (default 20000).
  * The race_window tests drive the announce/re-check protocol step by step
- * through xshm_ring_arm(): an announcement made before a publish is rung,
- * one made after is not needed and not rung.
+ * through xshm_ring_arm() and xshm_seqlock_arm(): an announcement made
+ * before a publish is rung, one made after is not needed and not rung
+ * (the library's own re-check finds it: removing that re-check fails
+ * them).  doorbell_race_test.c walks every interleaving of the steps.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -448,7 +450,11 @@ TEST_F(db, race_window_publish_after_announce_rings)
 	ASSERT_EQ(7, v);
 }
 
-/* a publish before the announcement: the re-check sees it, nothing rings */
+/*
+ * A publish before the announcement: the re-check sees it, nothing rings.
+ * xshm_ring_arm() does not look before it announces, so this is the
+ * library's re-check at work (without it, arm would answer 0 and sleep).
+ */
 TEST_F(db, race_window_publish_before_announce_is_seen)
 {
 	struct xshm_doorbell_stats st;
@@ -461,6 +467,39 @@ TEST_F(db, race_window_publish_before_announce_is_seen)
 	ASSERT_EQ(0, st.prod_notified);
 	ASSERT_EQ(0, st.cons_sleeps);
 	ASSERT_FALSE(readable(xshm_ring_fd(self->ping_c)));
+}
+
+/* the same for a value reader: a write before xshm_seqlock_arm() */
+TEST_F(db, race_window_value_written_before_announce_is_seen)
+{
+	struct xshm_seqlock *w, *r;
+	struct xshm_doorbell *wdb, *rdb;
+	struct xshm_doorbell_stats st;
+	uint64_t v = 5, seq = 0;
+
+	ASSERT_EQ(0, xshm_seqlock_attach(self->r, "value", XSHM_PRODUCER, 0, &w));
+	ASSERT_EQ(0, xshm_seqlock_attach(self->r, "value", XSHM_CONSUMER, 0, &r));
+	ASSERT_EQ(0, xshm_doorbell_pair(&wdb, &rdb));
+	ASSERT_EQ(0, xshm_seqlock_doorbell(w, wdb));
+	ASSERT_EQ(0, xshm_seqlock_doorbell(r, rdb));
+	/* armed on an unchanged sequence, then a write: it rings */
+	ASSERT_EQ(0, xshm_seqlock_arm(r, seq));
+	ASSERT_FALSE(readable(xshm_seqlock_fd(r)));
+	ASSERT_EQ(0, xshm_seqlock_write(w, &v, sizeof(v), 0));
+	ASSERT_TRUE(readable(xshm_seqlock_fd(r)));
+	ASSERT_EQ(0, xshm_seqlock_disarm(r));
+	ASSERT_EQ(0, xshm_seqlock_wait(r, &seq, 0));
+	/* a write before the announcement: seen, not rung */
+	ASSERT_EQ(0, xshm_seqlock_write(w, &v, sizeof(v), 0));
+	ASSERT_EQ(1, xshm_seqlock_arm(r, seq));
+	ASSERT_FALSE(readable(xshm_seqlock_fd(r)));
+	ASSERT_EQ(0, xshm_seqlock_doorbell_stats(r, &st));
+	ASSERT_EQ(1, st.prod_notified);
+	ASSERT_EQ(1, st.cons_sleeps);
+	xshm_seqlock_detach(w);
+	xshm_seqlock_detach(r);
+	xshm_doorbell_close(wdb);
+	xshm_doorbell_close(rdb);
 }
 
 /* suppression: a consumer that did not announce is never rung */

@@ -144,6 +144,8 @@ xshm_1_3+=" xshm_ring_wait xshm_ring_arm xshm_ring_disarm xshm_ring_doorbell_sta
 xshm_1_3+=" xshm_seqlock_doorbell xshm_seqlock_wait"
 xshm_1_3+=" xshm_value_attach xshm_value_detach xshm_value_set_wait xshm_value_write"
 xshm_1_3+=" xshm_value_read xshm_value_doorbell xshm_value_wait"
+xshm_1_3+=" xshm_value_fd xshm_value_arm xshm_value_disarm xshm_value_doorbell_stats"
+xshm_1_3+=" xshm_seqlock_fd xshm_seqlock_arm xshm_seqlock_disarm xshm_seqlock_doorbell_stats"
 exports_versioned() {
 	local so=$pkg/root/usr/lib/libxshm.so.$ver_full dyn bad ver
 	readelf -d "$so" | grep -q 'SONAME.*\[libxshm\.so\.1\]' ||

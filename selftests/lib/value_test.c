@@ -123,6 +123,10 @@ TEST_F(value, old_names_are_the_same_calls)
 	ASSERT_TRUE(xshm_seqlock_read == xshm_value_read);
 	ASSERT_TRUE(xshm_seqlock_doorbell == xshm_value_doorbell);
 	ASSERT_TRUE(xshm_seqlock_wait == xshm_value_wait);
+	ASSERT_TRUE(xshm_seqlock_fd == xshm_value_fd);
+	ASSERT_TRUE(xshm_seqlock_arm == xshm_value_arm);
+	ASSERT_TRUE(xshm_seqlock_disarm == xshm_value_disarm);
+	ASSERT_TRUE(xshm_seqlock_doorbell_stats == xshm_value_doorbell_stats);
 }
 
 TEST_F(value, length_must_equal_the_value_size)

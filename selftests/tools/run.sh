@@ -27,6 +27,8 @@ T=selftests/tools
 . "$T/logd-format.sh"
 # shellcheck source=selftests/tools/logd-loss.sh
 . "$T/logd-loss.sh"
+# shellcheck source=selftests/tools/logd-rotate.sh
+. "$T/logd-rotate.sh"
 # shellcheck source=selftests/tools/cli.sh
 . "$T/cli.sh"
 # shellcheck source=selftests/tools/json.sh

@@ -10,6 +10,8 @@
 # a consumer sleeping on the doorbell, measures its CPU while idle, then
 # a polling consumer's on an idle ring, then says go; domU1 sends the
 # records in bursts, so that the consumer falls asleep between them.
+# domU2 also drains ring "log" of region xshm-rt, which the bare-metal RT
+# domain fills in bursts and rings through the event channel at port + 2.
 
 say() { echo "XSHM $*"; }
 arg() { sed -n "s/.*xshm\.$1=\([0-9]*\).*/\1/p" /proc/cmdline; }
@@ -17,14 +19,17 @@ dom=$(arg dom)
 port=$(arg evtchn)
 records=$(arg records)
 records=${records:-2000}
+rt_records=$(arg rt_records)
 
 # CPU time of a process, ms (utime + stime, in USER_HZ = 100 ticks)
 cpu_ms() { awk '{ print ($14 + $15) * 10 }' "/proc/$1/stat"; }
 
 say evtchn-dev "$([ -c /dev/xen/evtchn ] && echo yes || echo no)"
 mkdir -p /etc/xshm
-# ring "log": port; ring "logd" (drained by xshm-logd): port + 1
-printf 'xshm-db log %s\nxshm-db logd %s\n' "$port" $((port + 1)) >/etc/xshm/doorbells
+# ring "log": port; ring "logd" (drained by xshm-logd): port + 1; the RT
+# domain's ring: port + 2
+printf 'xshm-db log %s\nxshm-db logd %s\nxshm-rt log %s\n' "$port" $((port + 1)) \
+	$((port + 2)) >/etc/xshm/doorbells
 
 # send_bursts RING GO: once GO has a record, $records records in bursts of
 # 50, 100 ms apart, ringing the doorbell from the start
@@ -54,7 +59,11 @@ if [ "$dom" = 1 ]; then
 	say logd-send-rc "$?"
 	cat /tmp/send-*.err | sed 's/^/XSHM db-send-err /'
 else
-	xshm-ring recv --doorbell --follow -n "$records" -w 300000 \
+	xshm-ring recv --doorbell -n "${rt_records:-1000}" -t 20000 -w 300000 \
+		xshm-rt log >/tmp/rt 2>/tmp/rt.err &
+	rt=$!
+	# one wait of up to 60 s per record: only a ring ends it early
+	xshm-ring recv --doorbell -n "$records" -t 60000 -w 300000 \
 		xshm-db log >/tmp/rx 2>/tmp/rx.err &
 	rx=$!
 	mkdir -p /tmp/logd
@@ -73,10 +82,12 @@ else
 	sleep 5
 	say poll-idle-cpu-ms "$(($(cpu_ms "$p") - c0))"
 	kill "$p"
+	go=$(cut -d' ' -f1 /proc/uptime)
 	echo go | xshm-ring send xshm-db go
 	echo go | xshm-ring send xshm-db go2
 	wait "$rx"
 	say db-recv-rc "$?"
+	say db-recv-ms "$(awk -v a="$go" '{ printf "%d", ($1 - a) * 1000 }' /proc/uptime)"
 	# xshm-logd: every record in its file (it writes once it has them)
 	t=0
 	while [ "$(grep -c 'logd record' /tmp/logd/logd.log 2>/dev/null)" != "$records" ] &&
@@ -84,6 +95,8 @@ else
 		sleep 1
 		t=$((t + 1))
 	done
+	# the event channel interrupts delivered to each bound port's process
+	grep 'evtchn:' /proc/interrupts | sed 's/^ *//; s/  */ /g; s/^/XSHM evtchn-irq /'
 	kill "$logd"
 	wait "$logd"
 	say logd-rc "$?"
@@ -93,4 +106,12 @@ else
 	say db-received "$(wc -l </tmp/rx)"
 	say db-bad "$(awk '$0 != "log record " NR - 1 { bad++ } END { print bad + 0 }' /tmp/rx)"
 	xshm-info -r xshm-db | sed 's/^/XSHM db-info /'
+	wait "$rt"
+	say rt-recv-rc "$?"
+	sed 's/^/XSHM rt-recv-err /' /tmp/rt.err
+	say rt-received "$(wc -l </tmp/rt)"
+	# its seq= numbers rise (a dropped record leaves a gap)
+	say rt-bad "$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^seq=/) s = substr($i, 5) + 0
+		if (NR > 1 && s <= prev) bad++; prev = s } END { print bad + 0 }' /tmp/rt)"
+	xshm-info -r xshm-rt | sed 's/^/XSHM rt-info /'
 fi

@@ -12,7 +12,8 @@
 # Then boot the shapes Xen 4.17 does not support (probes/) and check that
 # Xen still says what we recorded (on 4.17 only: the messages are 4.17's).
 # On Xen other than 4.17, selftests/xen/doorbell.sh boots two more domUs
-# joined by a static event channel (doorbells; XSHM_XEN_DOORBELL=0 skips).
+# joined by a static event channel, and the bare-metal RT domain ringing
+# one of them (doorbells; XSHM_XEN_DOORBELL=0 skips).
 # TAP on stdout; every line of one Xen's run starts with "[xen-<version>]".
 #
 #   XSHM_XENS          Xen series to run          (default "4.17 4.22")
