@@ -174,8 +174,10 @@ int xshm__ring_var_peek(struct xshm_ring *ring, struct xshm_record *rec);
 int xshm__fixed_publish_tail(struct xshm_ring *ring, uint64_t lost, int ret);
 uint64_t xshm__var_record_size(const struct xshm_ring *ring, uint64_t hdr,
 			       uint64_t pos, uint64_t avail);
-void xshm__var_deliver(struct xshm_ring *ring, struct xshm_record *rec,
-		       const void *data, uint64_t hdr, uint64_t size);
+/* the record at peek_pos, of size (0: invalid) with its bytes at data:
+ * 0 handed out in rec, 1 padding skipped, -EBADMSG */
+int xshm__var_take(struct xshm_ring *ring, struct xshm_record *rec,
+		   const void *data, uint64_t hdr, uint64_t size);
 int xshm__var_release_peeked(struct xshm_ring *ring);
 
 /*

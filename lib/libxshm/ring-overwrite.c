@@ -174,17 +174,11 @@ int xshm__var_peek_overwrite(struct xshm_ring *ring, struct xshm_record *rec)
 					      memory_order_relaxed);
 		if ((int64_t)(oldest - pos) > 0)
 			continue;	/* overwritten under us: resync */
-		if (!size) {
-			ring->corrupt++;
-			return -EBADMSG;
-		}
-		if ((uint32_t)hdr & XSHM_WIRE_REC_PAD) {
-			ring->peek_pos += size;
-			continue;
-		}
-		ring->copy_used += len8;
-		xshm__var_deliver(ring, rec, copy, hdr, size);
-		return 0;
+		err = xshm__var_take(ring, rec, copy, hdr, size);
+		if (err == 0)
+			ring->copy_used += len8;
+		if (err <= 0)
+			return err;
 	}
 	return -EAGAIN;	/* the producer keeps lapping us */
 }

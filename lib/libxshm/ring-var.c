@@ -26,11 +26,19 @@ uint64_t xshm__var_record_size(const struct xshm_ring *ring, uint64_t hdr,
 				    ring->chan.elem_size, &pad);
 }
 
-void xshm__var_deliver(struct xshm_ring *ring, struct xshm_record *rec,
-		    const void *data, uint64_t hdr, uint64_t size)
+int xshm__var_take(struct xshm_ring *ring, struct xshm_record *rec,
+		   const void *data, uint64_t hdr, uint64_t size)
 {
 	uint32_t seq = (uint32_t)(hdr >> 32);
 
+	if (!size) {
+		ring->corrupt++;
+		return -EBADMSG;
+	}
+	if ((uint32_t)hdr & XSHM_WIRE_REC_PAD) {
+		ring->peek_pos += size;
+		return 1;
+	}
 	rec->data = data;
 	rec->len = (uint32_t)hdr;
 	rec->seq = seq;
@@ -38,13 +46,14 @@ void xshm__var_deliver(struct xshm_ring *ring, struct xshm_record *rec,
 	ring->peek_lost += rec->lost;
 	ring->peek_seq = seq + 1;
 	ring->peek_pos += size;
+	return 0;
 }
 
 /* FAIL/DROP: committed records stay put until we release them */
 static int peek_plain(struct xshm_ring *ring, struct xshm_record *rec)
 {
 	uint64_t head, avail, hdr, size, pos;
-	int i;
+	int i, err;
 
 	for (i = 0; i < 2; i++) {	/* at most one padding record */
 		pos = ring->peek_pos;
@@ -66,17 +75,10 @@ static int peek_plain(struct xshm_ring *ring, struct xshm_record *rec)
 							 pos & ring->mask),
 					   memory_order_relaxed);
 		size = xshm__var_record_size(ring, hdr, pos, avail);
-		if (!size) {
-			ring->corrupt++;
-			return -EBADMSG;
-		}
-		if ((uint32_t)hdr & XSHM_WIRE_REC_PAD) {
-			ring->peek_pos += size;
-			continue;
-		}
-		xshm__var_deliver(ring, rec, ring->data + (pos & ring->mask) +
-			XSHM_WIRE_REC_HDR, hdr, size);
-		return 0;
+		err = xshm__var_take(ring, rec, ring->data + (pos & ring->mask) +
+				     XSHM_WIRE_REC_HDR, hdr, size);
+		if (err <= 0)
+			return err;
 	}
 	ring->corrupt++;	/* two paddings in a row */
 	return -EBADMSG;

@@ -13,20 +13,27 @@
 
 static unsigned char staging[4096];
 
+/* attach to the layout and to ring name as its producer */
+static int attach_ring(void *base, uint64_t size, const char *name,
+		       struct xshm_peer_layout *lay, struct xshm_peer_ring *r)
+{
+	int err = xshm_peer_layout_attach(lay, base, size);
+
+	if (!err)
+		err = xshm_peer_ring_attach(lay, name, r);
+	if (!err)	/* OVERWRITE var rings stage their records */
+		xshm_peer_ring_set_staging(r, staging, sizeof(staging));
+	return err;
+}
+
 int peer_log(void *base, uint64_t size, const void *msg, size_t len);
 int peer_log(void *base, uint64_t size, const void *msg, size_t len)
 {
 	struct xshm_peer_layout lay;
 	struct xshm_peer_ring log;
-	int err;
+	int err = attach_ring(base, size, "log", &lay, &log);
 
-	err = xshm_peer_layout_attach(&lay, base, size);
-	if (!err)
-		err = xshm_peer_ring_attach(&lay, "log", &log);
-	if (err)
-		return err;
-	xshm_peer_ring_set_staging(&log, staging, sizeof(staging));
-	return xshm_peer_ring_send(&log, msg, len);
+	return err ? err : xshm_peer_ring_send(&log, msg, len);
 }
 
 int peer_slots(void *base, uint64_t size, const void *slots, unsigned int n);
@@ -34,11 +41,8 @@ int peer_slots(void *base, uint64_t size, const void *slots, unsigned int n)
 {
 	struct xshm_peer_layout lay;
 	struct xshm_peer_ring ring;
-	int err;
+	int err = attach_ring(base, size, "slots", &lay, &ring);
 
-	err = xshm_peer_layout_attach(&lay, base, size);
-	if (!err)
-		err = xshm_peer_ring_attach(&lay, "slots", &ring);
 	if (err)
 		return err;
 	err = xshm_peer_ring_push(&ring, slots);
@@ -78,9 +82,7 @@ int peer_sendv(void *base, uint64_t size, const char *const *msgs,
 
 	if (n > 16)
 		return -XSHM_PEER_EINVAL;
-	err = xshm_peer_layout_attach(&lay, base, size);
-	if (!err)
-		err = xshm_peer_ring_attach(&lay, "log", &log);
+	err = attach_ring(base, size, "log", &lay, &log);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
@@ -138,14 +140,10 @@ int peer_log_bell(void *base, uint64_t size, const void *msg, size_t len,
 	struct xshm_peer_layout lay;
 	struct xshm_peer_ring log;
 	struct xshm_peer_bell bell;
-	int err;
+	int err = attach_ring(base, size, "log", &lay, &log);
 
-	err = xshm_peer_layout_attach(&lay, base, size);
-	if (!err)
-		err = xshm_peer_ring_attach(&lay, "log", &log);
 	if (err)
 		return err;
-	xshm_peer_ring_set_staging(&log, staging, sizeof(staging));
 	xshm_peer_bell_producer(&bell, &log, boot_count);
 	err = xshm_peer_ring_send(&log, msg, len);
 	if (xshm_peer_bell_should_ring(&bell)) {
