@@ -6,6 +6,7 @@
 #   make test        every test suite (native, sanitizers, arm64 guests, Xen)
 #   make demo        the main job: two arm64 guests, RT-style logging, report
 #   make demo-host   the same on a plain file on this machine, in seconds
+#   make rtdomain    the bare-metal RT domain image (rtdomain/, arm64)
 #   make bench       benchmarks against peer rings and machine limits
 #   make install     library, headers, pkg-config file, tools, man pages,
 #                    udev rule, systemd unit (PREFIX, DESTDIR honoured)
@@ -24,7 +25,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMSSRCDIR ?= /usr/src/xshm-$(DKMS_VERSION)
 
-.PHONY: all deps lib tools test check demo demo-host bench install uninstall \
+.PHONY: all deps lib tools test check demo demo-host rtdomain bench install uninstall \
 	clean module modules_install modules-load_install dkms-source
 
 all: tools
@@ -43,6 +44,9 @@ test check:
 
 demo:
 	scripts/demo/demo-vm.sh
+
+rtdomain:
+	$(MAKE) -C rtdomain all nm-check
 
 demo-host: tools
 	scripts/demo/demo-host.sh

@@ -25,6 +25,7 @@
 
 #include "chan-spec.h"
 #include "cli.h"
+#include "logd-doorbell.h"
 #include "logd-format.h"
 #include "logd-sink.h"
 #include "logd-state.h"
@@ -93,13 +94,14 @@ struct opts {
 	uint64_t max_size, batch;
 	unsigned int keep;
 	long long wait_ms, retry_ms, poll_max_us;
-	bool fsync, once, stats, wait_given, per_region;
+	bool fsync, once, stats, wait_given, per_region, doorbell;
 	struct xshm_chan_spec specs[XSHM_CHAN_MAX];
 	char names[XSHM_CHAN_MAX][XSHM_NAME_MAX + 1];
 	unsigned int nspecs;
 };
 
 static volatile sig_atomic_t stop, reopen;
+static bool use_doorbell;	/* --doorbell: each attached ring gets its own */
 static const char *region_name;	/* as given, for the file headers */
 
 static void on_signal(int sig)
@@ -148,6 +150,9 @@ static void usage(FILE *f)
 "      --poll-max-us US  longest sleep while the rings are idle (default 10000)\n"
 "      --fsync           fdatasync each batch before recording progress\n"
 "      --once            drain what is in the rings now, then exit\n"
+"      --doorbell        sleep on the rings' doorbells while idle (the Xen\n"
+"                        static event channels of /etc/xshm/doorbells)\n"
+"                        instead of polling; without one, poll\n"
 "  -s, --stats           counters on stderr every second\n"
 CLI_HELP
 "Here 3 is: stopped with records not yet stored (left in the ring); 5 a ring\n"
@@ -171,6 +176,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "poll-max-us", required_argument, NULL, 'P' },
 		{ "fsync", no_argument, NULL, 'F' },
 		{ "once", no_argument, NULL, 'O' },
+		{ "doorbell", no_argument, NULL, 'D' },
 		{ "stats", no_argument, NULL, 's' },
 		CLI_LONGOPTS,
 		{ 0 }
@@ -229,6 +235,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'O':
 			o->once = true;
 			break;
+		case 'D':
+			o->doorbell = true;
+			use_doorbell = true;
+			break;
 		case 's':
 			o->stats = true;
 			break;
@@ -281,6 +291,8 @@ static int attach(struct xshm_region *r, struct lring *lr)
 	err = xshm_ring_attach(r, lr->name, XSHM_CONSUMER, &lr->ring);
 	if (err)
 		return err;
+	if (use_doorbell)	/* else, or failing, the idle loop polls */
+		xshm_ring_doorbell(lr->ring, NULL);
 	lr->generation = xshm_layout_generation(r);
 	return 0;
 }
@@ -782,6 +794,23 @@ static int wait_layout(const struct opts *o, struct xshm_region *r)
 	return -1;
 }
 
+/* 1: slept on the doorbells (or records came), 0: poll, < 0: io_uring error */
+static int idle_on_doorbells(struct io_uring *uring, struct lring *rings,
+			     unsigned int n)
+{
+	struct xshm_ring *db[XSHM_CHAN_MAX];
+
+	for (unsigned int i = 0; i < n; i++) {
+		/* a ring being re-attached, stuck or failing: keep polling */
+		if (rings[i].reattach || rings[i].stuck || rings[i].failing ||
+		    rings[i].have_batch || !rings[i].ring)
+			return 0;
+		db[i] = rings[i].ring;
+	}
+	/* wake at least each second: stats, and signals between the checks */
+	return logd_doorbell_idle(uring, db, n, 1000);
+}
+
 static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 	       unsigned int n)
 {
@@ -956,6 +985,14 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 			}
 		}
 		if (submitted) {
+			idle_us = 1;
+		} else if (o->doorbell && !reopen && !stop &&
+			   (err = idle_on_doorbells(&uring, rings, n)) != 0) {
+			if (err < 0) {
+				msg("io_uring (doorbells): %s", strerror(-err));
+				rc = EXIT_RUNTIME;
+				goto out;
+			}
 			idle_us = 1;
 		} else {
 			sleep_us(idle_us);

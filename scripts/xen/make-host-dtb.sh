@@ -12,9 +12,17 @@
 # address out (Xen should pick it), ROLE "-" leaves the role out (Xen then
 # owns the region).  Domains 1..highest DOM are created.
 #
+# The bare-metal RT domain (rtdomain/), one more domU when XEN_RT_DOMU=1:
+#   XEN_RT_IMAGE    its image (default build/rtdomain/rtdomain.img)
+#   XEN_RT_ARGS     its bootargs (rt.shm=, rt.rate=, ... see rtdomain/rt.c)
+#   XEN_RT_MEM_KB   its memory (default 16384)
+# Its static shared memory nodes are the LAYOUT lines whose DOM is "rt";
+# with it, LAYOUT may have no numbered domain at all.
+#
 # Memory map (QEMU RAM at 0x40000000, -m 2G):
 #   0x50000000  kernel image, shared by all domUs (Xen dedups modules)
 #   0x54000000  initramfs, shared too: /init reads its role from bootargs
+#   0x5fe00000  the RT domain's image (XEN_RT_DOMU=1), at most 2 MB
 #   0x60000000+ room for the shared regions (below 0xc0000000)
 set -eu
 
@@ -36,14 +44,26 @@ GUEST_ARGS=${XEN_GUEST_ARGS:-console=ttyAMA0 loglevel=4 panic=-1}
 
 KERNEL_ADDR=0x50000000
 INITRD_ADDR=0x54000000
+RT_ADDR=0x5fe00000
+RT_DOMU=${XEN_RT_DOMU:-0}
+RT_IMAGE=${XEN_RT_IMAGE:-$(dirname "$0")/../../build/rtdomain/rtdomain.img}
+RT_ARGS=${XEN_RT_ARGS:-}
+RT_MEM_KB=${XEN_RT_MEM_KB:-16384}
 
 mkdir -p "$out"
 ksize=$(stat -L -c %s "$kernel")	# (sid's boot/vmlinuz is a symlink)
 isize=$(stat -L -c %s "$initrd")
 [ $((KERNEL_ADDR + ksize)) -le $((INITRD_ADDR)) ] || {
 	echo "make-host-dtb: kernel too large for the layout" >&2; exit 1; }
-[ $((INITRD_ADDR + isize)) -le $((0x60000000)) ] || {
+initrd_end=0x60000000
+[ "$RT_DOMU" != 1 ] || initrd_end=$RT_ADDR
+[ $((INITRD_ADDR + isize)) -le $((initrd_end)) ] || {
 	echo "make-host-dtb: initramfs too large for the layout" >&2; exit 1; }
+if [ "$RT_DOMU" = 1 ]; then
+	rtsize=$(stat -L -c %s "$RT_IMAGE")
+	[ $((RT_ADDR + rtsize)) -le $((0x60000000)) ] || {
+		echo "make-host-dtb: RT image too large for the layout" >&2; exit 1; }
+fi
 
 # The same machine options as the boot, so the tree matches the board.
 "$QEMU" -M "$MACHINE,dumpdtb=$out/virt.dtb" -cpu "$CPU" -smp "$SMP" \
@@ -92,14 +112,40 @@ EOD
 	local dom id host guest size r
 	while read -r dom id host guest size r; do
 		case $dom in '#'* | '') continue ;; esac
-		[ "$dom" -eq "$n" ] || continue
+		[ "$dom" = "$n" ] || continue
+		shm "$id" "$host" "$guest" "$size" "$r"
+	done <"$layout"
+	printf '\t\t};\n'
+}
+
+# rtdomu: the bare-metal RT domain, its image as a Linux Image "kernel"
+# (Xen enters it at offset 0 with its device tree in x0), console vpl011.
+rtdomu() {
+	cat <<EOD
+		domU-rt {
+			compatible = "xen,domain";
+			#address-cells = <1>;
+			#size-cells = <1>;
+			memory = <0 $RT_MEM_KB>;
+			cpus = <1>;
+			vpl011;
+			module@${RT_ADDR#0x} {
+				compatible = "multiboot,kernel", "multiboot,module";
+				reg = <$RT_ADDR $rtsize>;
+				bootargs = "$RT_ARGS";
+			};
+EOD
+	local dom id host guest size r
+	while read -r dom id host guest size r; do
+		[ "$dom" = rt ] || continue
 		shm "$id" "$host" "$guest" "$size" "$r"
 	done <"$layout"
 	printf '\t\t};\n'
 }
 
 ndom=$(awk '$1 ~ /^[0-9]+$/ && $1 > m { m = $1 } END { print m + 0 }' "$layout")
-[ "$ndom" -ge 1 ] || { echo "make-host-dtb: no domain in $layout" >&2; exit 1; }
+[ "$ndom" -ge 1 ] || [ "$RT_DOMU" = 1 ] ||
+	{ echo "make-host-dtb: no domain in $layout" >&2; exit 1; }
 {
 	cat "$out/virt.dts"
 	cat <<EOD
@@ -113,6 +159,7 @@ EOD
 	for n in $(seq 1 "$ndom"); do
 		domu "$n"
 	done
+	[ "$RT_DOMU" != 1 ] || rtdomu
 	printf '\t};\n};\n'
 } >"$out/host.dts"
 dtc -q -I dts -O dtb -o "$out/host.dtb" "$out/host.dts"
@@ -121,3 +168,6 @@ printf '%s\n' \
 	"-device" "loader,file=$(realpath "$kernel"),addr=$KERNEL_ADDR,force-raw=on" \
 	"-device" "loader,file=$(realpath "$initrd"),addr=$INITRD_ADDR,force-raw=on" \
 	>"$out/loader.args"
+[ "$RT_DOMU" != 1 ] || printf '%s\n' \
+	"-device" "loader,file=$(realpath "$RT_IMAGE"),addr=$RT_ADDR,force-raw=on" \
+	>>"$out/loader.args"

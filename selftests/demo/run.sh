@@ -9,7 +9,8 @@ set -u
 cd "$(dirname "$0")/../.."
 out=build/selftests/demo
 mkdir -p "$out"
-n=0 failed=0
+# shellcheck source=selftests/tap.sh
+. selftests/tap.sh
 
 # total NAME FILE: the figure of the totals row NAME
 total() { sed -n "s|^  $1 *\([0-9][0-9]*\)\$|\1|p" "$2" | tail -n 1; }
@@ -37,15 +38,13 @@ demo_ok() {
 run_demo() {	# run_demo NAME LOG COMMAND...: one TAP line
 	local name=$1 log=$2 rc=0 start=$SECONDS
 	shift 2
-	n=$((n + 1))
 	"$@" >"$log" 2>&1 || rc=$?
 	sed -n '/^== totals/,$p' "$log" | sed 's/^/# /'
 	if [ "$rc" -eq 0 ] && demo_ok "$log" && "${check_more:-true}" "$log"; then
-		echo "ok $n $name ($((SECONDS - start))s)"
+		ok "$name ($((SECONDS - start))s)"
 	else
 		[ "$rc" -eq 0 ] || { echo "# exit status $rc; the end of $log:"; tail -n 20 "$log" | sed 's/^/#   /'; }
-		echo "not ok $n $name"
-		failed=$((failed + 1))
+		not_ok "$name"
 	fi
 }
 
@@ -62,14 +61,13 @@ second_boot() {
 		{ echo "# no second boot of guest rt that resumed the sequence"; return 1; }
 }
 if [ -n "${XSHM_SKIP_VM:-}" ]; then
-	n=$((n + 1)); echo "ok $n # SKIP make demo: XSHM_SKIP_VM is set"
+	skip "make demo" "XSHM_SKIP_VM is set"
 elif ! command -v qemu-system-aarch64 >/dev/null; then
-	n=$((n + 1)); echo "ok $n # SKIP make demo: needs qemu-system-aarch64"
+	skip "make demo" "needs qemu-system-aarch64"
 else
 	check_more=second_boot run_demo \
 		"make demo: two arm64 guests, producer's guest reset midway, stored = produced - lost" \
 		"$out/demo-vm.log" scripts/demo/demo-vm.sh
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+plan

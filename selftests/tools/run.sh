@@ -43,6 +43,8 @@ T=selftests/tools
 . "$T/messages.sh"
 # shellcheck source=selftests/tools/drops.sh
 . "$T/drops.sh"
+# shellcheck source=selftests/tools/rtsim.sh
+. "$T/rtsim.sh"
 # shellcheck source=selftests/tools/guest.sh
 . "$T/guest.sh"
 
