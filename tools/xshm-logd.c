@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "chan-spec.h"
 #include "cli.h"
@@ -29,6 +30,7 @@
 #include "logd-sink.h"
 #include "logd-state.h"
 #include "region-error.h"
+#include "sd-notify.h"
 #include "util.h"
 #include "xshm.h"
 
@@ -39,6 +41,9 @@
 #define ROT_BACKOFF_MIN_MS	100u
 #define ROT_BACKOFF_MAX_MS	30000u
 
+/* SIGTERM: what the rings hold is stored for up to this long, then exit */
+#define STOP_DRAIN_NS	(5 * 1000000000ull)
+
 /* how often a ring stuck on corrupt data is looked at again */
 #define STUCK_RETRY_NS	(200 * 1000000ull)
 
@@ -46,6 +51,7 @@ enum op { OP_DATA, OP_SYNC, OP_STATE };
 
 struct lring {
 	char name[XSHM_NAME_MAX + 1];
+	bool default_path;		/* no =FILE given: DIR/RING.log */
 	struct xshm_ring *ring;
 	struct xshm_chan_info ci;
 	uint64_t generation;
@@ -88,7 +94,7 @@ struct opts {
 	uint64_t max_size, batch;
 	unsigned int keep;
 	long long wait_ms, retry_ms, poll_max_us;
-	bool fsync, once, stats, wait_given, doorbell;
+	bool fsync, once, stats, wait_given, per_region, doorbell;
 	struct xshm_chan_spec specs[XSHM_CHAN_MAX];
 	char names[XSHM_CHAN_MAX][XSHM_NAME_MAX + 1];
 	unsigned int nspecs;
@@ -131,6 +137,8 @@ static void usage(FILE *f)
 "DIR/RING.log.  Progress is kept in FILE.state.\n"
 "\n"
 "  -d, --dir DIR         directory of the default log files (default .)\n"
+"  -n, --per-region      default log files in DIR/NAME/, NAME the region's\n"
+"                        xen,id (a plain file's base name); made if missing\n"
 "  -m, --max-size BYTES  rotate a log before it grows past BYTES (K/M/G)\n"
 "  -k, --keep N          rotated logs kept, FILE.1 .. FILE.N (default 5)\n"
 "  -B, --batch BYTES     bytes gathered per write (default 256K)\n"
@@ -149,13 +157,16 @@ static void usage(FILE *f)
 CLI_HELP
 "Here 3 is: stopped with records not yet stored (left in the ring); 5 a ring\n"
 "was stuck on corrupt data.\n"
-"SIGTERM/SIGINT stop after the writes in flight; SIGHUP reopens the logs.\n");
+"SIGTERM/SIGINT: what the rings hold is stored (5 s at most), the totals\n"
+"printed, then exit.  SIGHUP reopens the logs.  Under systemd (Type=notify)\n"
+"it says READY=1 and its totals in STATUS=.\n");
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, 'd' },
+		{ "per-region", no_argument, NULL, 'n' },
 		{ "max-size", required_argument, NULL, 'm' },
 		{ "keep", required_argument, NULL, 'k' },
 		{ "batch", required_argument, NULL, 'B' },
@@ -174,10 +185,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	char err[300];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "d:m:k:B:c:w:s" CLI_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:nm:k:B:c:w:s" CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->dir = optarg;
+			break;
+		case 'n':
+			o->per_region = true;
 			break;
 		case 'm':
 			if (!parse_size(optarg, &o->max_size) || !o->max_size)
@@ -251,6 +265,7 @@ static int ring_arg(const struct opts *o, const char *arg, struct lring *lr,
 		return usage_error("bad ring argument \"%s\": RING[=FILE] expected", arg);
 	memcpy(lr->name, arg, len);
 	lr->name[len] = '\0';
+	lr->default_path = !eq;
 	if (eq)
 		*path = strdup(eq + 1);
 	else if (asprintf(path, "%s/%s.log", o->dir, lr->name) < 0)
@@ -680,6 +695,59 @@ static int open_all(const struct opts *o, struct xshm_region *r,
 	return -1;
 }
 
+/*
+ * --per-region: the default logs go to DIR/NAME/, NAME the region's
+ * xen,id or a plain file's base name; the directory is made if missing.
+ */
+static int per_region_dir(const struct opts *o, struct xshm_region *r,
+			  struct lring *rings, unsigned int n, char **paths)
+{
+	const char *name = xshm_region_name(r);
+	const char *slash = strrchr(name, '/');
+	char *dir;
+	int rc = -1;
+
+	if (slash)
+		name = slash + 1;
+	if (!name[0] || !strcmp(name, ".") || !strcmp(name, "..")) {
+		msg("%s: no region name to make a directory of", o->region);
+		return EXIT_RUNTIME;
+	}
+	if (asprintf(&dir, "%s/%s", o->dir, name) < 0)
+		return EXIT_RUNTIME;
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		msg("%s: %s", dir, strerror(errno));
+		free(dir);
+		return EXIT_RUNTIME;
+	}
+	for (unsigned int i = 0; i < n && rc < 0; i++) {
+		if (!rings[i].default_path)
+			continue;
+		free(paths[i]);
+		if (asprintf(&paths[i], "%s/%s.log", dir, rings[i].name) < 0) {
+			paths[i] = NULL;
+			rc = EXIT_RUNTIME;
+		}
+	}
+	free(dir);
+	return rc;
+}
+
+/* systemd's status line: this run's totals */
+static void notify_totals(const struct lring *rings, unsigned int n)
+{
+	uint64_t written = 0, lost = 0, corrupt = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		written += rings[i].written;
+		lost += rings[i].lost;
+		corrupt += rings[i].corrupt;
+	}
+	notify_manager("STATUS=storing %u ring%s of %s: %" PRIu64 " records stored, %" PRIu64
+		       " lost, %" PRIu64 " corrupt", n, n == 1 ? "" : "s", region_name,
+		       written, lost, corrupt);
+}
+
 static int wait_layout(const struct opts *o, struct xshm_region *r)
 {
 	uint64_t deadline = now_ns() + (uint64_t)o->wait_ms * 1000000u;
@@ -706,6 +774,9 @@ static int wait_layout(const struct opts *o, struct xshm_region *r)
 		else
 			msg("%s: no valid layout yet (%s); waiting up to %lld ms for one",
 			    o->region, xshm_strerror(err), o->wait_ms);
+		/* ready: the records will be stored once the peer writes them */
+		notify_manager("READY=1\nSTATUS=waiting for the peer to create a layout in %s",
+			       o->region);
 		err = -ETIMEDOUT;
 	}
 	/* in slices, so that a signal ends the wait */
@@ -744,9 +815,11 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 	       unsigned int n)
 {
 	struct io_uring uring;
-	uint64_t last_stats = now_ns();
+	uint64_t last_stats = now_ns(), last_status = last_stats, status_sum = 0;
 	unsigned int idle_us = 1;
+	uint64_t drain_until = 0;	/* after SIGTERM: store until then at most */
 	bool finishing = false;	/* the next pass is the last */
+	bool fatal = false;
 	int err, rc = EXIT_OK;
 
 	err = io_uring_queue_init(4 * n, &uring, 0);
@@ -794,7 +867,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 					goto out;
 				}
 			}
-			if (!lr->have_batch && !stop && !last &&
+			if (!lr->have_batch && !fatal && !last &&
 			    (!lr->stuck || now >= lr->stuck_retry)) {
 				/* appends to markers already waiting in the batch */
 				err = fill(lr, o->batch);
@@ -803,7 +876,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 					    err == -EBADMSG ? "record longer than the ring" :
 					    xshm_strerror(err));
 					rc = err == -EBADMSG ? EXIT_CORRUPT : EXIT_RUNTIME;
-					stop = 1;
+					fatal = true;
 				}
 				if (!lr->have_batch && release(lr)) {
 					/* only duplicates were peeked */
@@ -871,29 +944,49 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 				}
 			}
 		}
+		if (now_ns() - last_status >= 1000000000u) {
+			uint64_t sum = 0;
+
+			for (unsigned int i = 0; i < n; i++)
+				sum += rings[i].written + rings[i].lost + rings[i].corrupt;
+			if (sum != status_sum)
+				notify_totals(rings, n);
+			status_sum = sum;
+			last_status = now_ns();
+		}
 		if (o->stats && now_ns() - last_stats >= 1000000000u) {
 			print_stats(rings, n, "running:");
 			last_stats = now_ns();
 		}
 		if (last)
 			break;
-		if (stop) {
+		if (fatal) {
 			finishing = true;
 			continue;
 		}
-		if (o->once) {
+		if (stop && !drain_until) {
+			drain_until = now_ns() + STOP_DRAIN_NS;
+			notify_manager("STOPPING=1\nSTATUS=stopping: storing what the rings hold");
+		}
+		/*
+		 * --once, and SIGTERM: store what the rings hold, then stop
+		 * (SIGTERM waits STOP_DRAIN_NS at most, for a producer faster
+		 * than the disk); a failing write ends it at once.
+		 */
+		if (o->once || stop) {
 			bool failing = false;
 
 			for (unsigned int i = 0; i < n; i++)
 				failing |= rings[i].failing;
-			if (all_drained || failing) {
+			if (all_drained || failing ||
+			    (drain_until && now_ns() >= drain_until)) {
 				finishing = true;
 				continue;
 			}
 		}
 		if (submitted) {
 			idle_us = 1;
-		} else if (o->doorbell && !reopen &&
+		} else if (o->doorbell && !reopen && !stop &&
 			   (err = idle_on_doorbells(&uring, rings, n)) != 0) {
 			if (err < 0) {
 				msg("io_uring (doorbells): %s", strerror(-err));
@@ -969,12 +1062,19 @@ int main(int argc, char **argv)
 		rc = region_open_error(o.region, err);
 		goto out;
 	}
+	if (o.per_region) {
+		rc = per_region_dir(&o, r, rings, n, paths);
+		if (rc >= 0)
+			goto out;
+	}
 	rc = wait_layout(&o, r);
 	if (rc >= 0)
 		goto out;
 	rc = open_all(&o, r, rings, n, paths);
 	if (rc >= 0)
 		goto out;
+	notify_manager("READY=1");
+	notify_totals(rings, n);
 	rc = run(&o, r, rings, n);
 	if (verbosity >= 0)
 		print_stats(rings, n, "stopped:");

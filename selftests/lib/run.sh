@@ -109,7 +109,7 @@ installed() {
 		 lib/pkgconfig/libxshm.pc share/man/man3/xshm_ring_reserve.3 \
 		 share/man/man1/xshm-logd.1 share/man/man1/xshm-bench.1 \
 		 bin/xshm-info bin/xshm-ring bin/xshm-logd bin/xshm-bench lib/udev/rules.d/60-xshm.rules \
-		 lib/systemd/system/xshm-logd.service; do
+		 lib/systemd/system/xshm-logd@.service; do
 		[ -f "$pkg/root/usr/$f" ] || { echo "missing: /usr/$f"; missing=1; }
 	done
 	[ "$(readlink "$pkg/root/usr/lib/libxshm.so.1")" = libxshm.so.$ver_full ] &&
@@ -120,7 +120,7 @@ installed() {
 	grep -q "$pkg" "$pkg/root/usr/lib/pkgconfig/libxshm.pc" &&
 		{ echo "DESTDIR leaked into the pkg-config file"; missing=1; }
 	grep -q 'ExecStart=/usr/bin/xshm-logd' \
-		"$pkg/root/usr/lib/systemd/system/xshm-logd.service" ||
+		"$pkg/root/usr/lib/systemd/system/xshm-logd@.service" ||
 		{ echo "unit does not name the installed daemon"; missing=1; }
 	return $missing
 }

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Sourced by run.sh: xshm-logd: storing, batching, rotation, restarts of either side,
-# signals, full disks, corrupt records; the log checker it relies on; the unit.
+# signals, full disks, corrupt records; the log checker it relies on.
 
 t_checker() {	# the log checker used below must catch what it claims to
 	local t=2026-12-05T03:10:00.123456Z
@@ -72,7 +72,8 @@ t_logd_rotation() {
 	[ "$(cd "$L/rot" && echo *)" = "log.log log.log.1 log.log.2 log.log.state" ] &&
 	for f in "$L/rot"/log.log*; do [ "$(stat -c %s "$f")" -le 16384 ]; done &&
 	check_log "$L/rot/log.log.2" "$L/rot/log.log.1" "$L/rot/log.log" >"$W/sum" &&
-	json "$W/sum" "d['errors'] == 0 and d['last_seq'] == 4999 and d['first_seq'] > 0 and d['records'] == 5000 - d['first_seq']" &&
+	# (a loaded machine may make the producer drop: those are announced)
+	json "$W/sum" "d['errors'] == 0 and d['last_seq'] == 4999 and d['records'] + d['lost'] == 5000 - d['first_seq']" &&
 	has "$W/rot.err" 'rotations [1-9]'
 }
 tap "xshm-logd --max-size/--keep: rotated files stay under the size, newest kept contiguous" t_logd_rotation
@@ -107,6 +108,21 @@ sys.exit(0 if s["errors"] == 0 and c["next_seq"] == 20000 and trailing == 0
 PY
 }
 tap "xshm-logd SIGTERM/SIGINT mid-stream: clean exit, restart resumes, nothing lost or doubled" t_logd_sigterm
+
+t_logd_sigterm_flush() {	# SIGTERM stores what the ring holds, then the totals
+	local d=$L/flush pid
+	mkdir -p "$d" && newregion "$W/fl.shm" log:var:256K:drop &&
+	bg "$LOGD" -d "$d" --poll-max-us 1000000 "$W/fl.shm" log 2>"$W/fl.err"
+	pid=${LAST:-}
+	# idle for 2.5 s: it polls the ring once a second by now
+	wait_for 10 grep -q '^size [1-9]' "$d/log.log.state" && sleep 2.5 &&
+	"$RTSIM" -r 1000000 -n 2000 "$W/fl.shm" log >/dev/null &&
+	stop_pid "$pid" TERM && [ "$RC" = 0 ] &&
+	has "$W/fl.err" 'stopped: ring "log" -> .*: written 2000 records .* lost 0 ' &&
+	check_log "$d/log.log" >"$W/sum" && accounted "$W/sum" 2000 &&
+	json "$W/sum" "d['lost'] == 0" && drained "$W/fl.shm" log
+}
+tap "xshm-logd: SIGTERM stores every record the ring holds, then prints the totals" t_logd_sigterm_flush
 
 t_logd_producer_restart() {
 	local want
@@ -315,18 +331,3 @@ t_logd_eio() {	# a write that fails outright (not short): /dev/full
 	expect_rc 0 "$RING" stat --json "$W/eio.shm" log && json "$W/out" "d['channels'][0]['fill'] > 0"
 }
 tap "xshm-logd: a failing write (ENOSPC from /dev/full) is reported, records stay in the ring" t_logd_eio
-
-t_unit() {
-	# shellcheck disable=SC2016 # a literal $ in the unit
-	has tools/xshm-logd.service '^ExecStart=@BINDIR@/xshm-logd \$XSHM_LOGD_ARGS$' &&
-	has tools/xshm-logd.service '^KillSignal=SIGTERM$' &&
-	has tools/xshm-logd.service '^RestartPreventExitStatus=2$' || return 1
-	command -v systemd-analyze >/dev/null || return 0
-	sed "s|@BINDIR@|$BIN|g" tools/xshm-logd.service >"$W/xshm-logd.service"
-	if ! systemd-analyze verify --man=no "$W/xshm-logd.service" >"$W/verify.out" 2>&1; then
-		cat "$W/verify.out"
-		return 1
-	fi
-	[ ! -s "$W/verify.out" ] || { cat "$W/verify.out"; return 1; }
-}
-tap "systemd unit for xshm-logd is well-formed" t_unit

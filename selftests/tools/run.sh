@@ -29,6 +29,8 @@ T=selftests/tools
 . "$T/logd-loss.sh"
 # shellcheck source=selftests/tools/logd-rotate.sh
 . "$T/logd-rotate.sh"
+# shellcheck source=selftests/tools/logd-systemd.sh
+. "$T/logd-systemd.sh"
 # shellcheck source=selftests/tools/cli.sh
 . "$T/cli.sh"
 # shellcheck source=selftests/tools/json.sh
