@@ -266,7 +266,8 @@ def limit_breaches(summ):
                 shaky.append(line + " (unstable figures)")
             else:
                 stable.append(line)
-    return stable, shaky
+    lp_stable, lp_shaky = logpath.limit_breaches(summ, UNSTABLE)
+    return stable + lp_stable, shaky + lp_shaky
 
 
 def update_readme(summ, machine, path):
@@ -351,7 +352,8 @@ def write_md(summ, raw_runs, placements, machine, path):
     lines += ["## Limits check", "",
               "A limit that a ring beats in the same run is not a limit "
               "(medians, whole-run and steady, against the best two-core "
-              "copy and memcpy).", ""]
+              "copy and memcpy; the log path's stored bytes/s against the "
+              "disk's write() ceiling).", ""]
     if not stable and not shaky:
         lines += ["No ring exceeded a limit in this run.", ""]
     if stable:

@@ -30,8 +30,9 @@ mkdir -p "$out/artifacts"
 
 build_xshm() {
 	make -s -C lib/libxshm CC=clang BUILD="$out/lib" \
-		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $san -g -O1" static >&2 &&
-	# shellcheck disable=SC2086
+		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $san -g -O1" static >&2 ||
+		return 1
+	# shellcheck disable=SC2086 # $cflags is a list of flags
 	clang $cflags -D_GNU_SOURCE -Ilib/libxshm -o "$out/xshm_fuzz" \
 		fuzz/xshm_fuzz.c "$out/lib/libxshm.a" || return 1
 	# seeds: every mode, ring policy and channel group once, with a marker

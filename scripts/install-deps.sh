@@ -10,7 +10,7 @@ dpkg-dev fakeroot bc flex bison libssl-dev libelf-dev kmod
 sparse pahole dkms linux-source-6.1 mmdebstrap debian-archive-keyring linux-headers-amd64 dt-schema yamllint
 libfdt-dev liburing-dev libboost-dev libck-dev dpdk-dev libreaderwriterqueue-dev
 lttng-tools liblttng-ust-dev babeltrace2
-gnuplot-nox linux-perf valgrind man-db groff-base jq"
+gnuplot-nox linux-perf valgrind man-db groff-base jq shellcheck logrotate"
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

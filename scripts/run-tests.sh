@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")/.."
 
-ALL_SUITES="kernel-checks memory-model lib stress sanitizers driver systemd tools demo bench xen"
+ALL_SUITES="lint kernel-checks memory-model lib stress sanitizers driver systemd tools demo bench xen"
 suites=${*:-$ALL_SUITES}
 logs=build/test-logs
 mkdir -p "$logs"

@@ -18,6 +18,8 @@
 struct chan_state {
 	int err;			/* attach/stats error, 0 if fine */
 	struct xshm_ring_stats st;	/* rings */
+	struct xshm_doorbell_stats db;	/* doorbell words (3.1) */
+	bool has_db;			/* db was read (not lww) */
 	struct xshm_value_info vi;	/* seqlock family */
 	uint32_t next_seq;
 	const char *health;		/* ok, empty, stalled, stuck, corrupt */
@@ -81,6 +83,9 @@ static void probe_ring(struct xshm_region *r, const struct xshm_chan_info *ci,
 	if (cs->err)
 		return;
 	cs->err = xshm_ring_stats(ring, &cs->st);
+	if (!cs->err)
+		cs->err = xshm_ring_doorbell_stats(ring, &cs->db);
+	cs->has_db = !cs->err;
 	cs->next_seq = xshm_ring_next_seq(ring);
 	if (!cs->err && ci->type == XSHM_CHAN_RING_VAR)
 		check_records(ring, cs);
@@ -96,6 +101,8 @@ static void probe_value(struct xshm_region *r, const struct xshm_chan_info *ci,
 	cs->err = val ? xshm_seqlock_attach(r, ci->name, XSHM_CONSUMER, 0, &sl) :
 			-ENOMEM;
 	if (!cs->err) {
+		cs->has_db = ci->type != XSHM_CHAN_LWW &&
+			     xshm_seqlock_doorbell_stats(sl, &cs->db) == 0;
 		cs->err = xshm_seqlock_read(sl, val, ci->elem_size, &cs->vi,
 					    STALL_MS);
 		xshm_seqlock_detach(sl);
@@ -124,6 +131,13 @@ static void error_health(struct chan_state *cs)
 		set_health(cs, "unknown", NULL, EXIT_OK);	/* e.g. read-only */
 	else
 		set_health(cs, "ok", NULL, EXIT_OK);
+}
+
+/* a 3.0 side leaves every doorbell word 0: say nothing about them */
+static bool doorbell_in_use(const struct xshm_doorbell_stats *db)
+{
+	return db->prod_rings || db->cons_rings || db->prod_notified ||
+	       db->prod_sleeps || db->cons_notified || db->cons_sleeps;
 }
 
 static void text_channel(FILE *out, const struct xshm_chan_info *ci,
@@ -160,6 +174,21 @@ static void text_channel(FILE *out, const struct xshm_chan_info *ci,
 				cs->vi.stamp, cs->vi.writer);
 	}
 	fprintf(out, "  health %s\n", cs->health);
+	if (cs->has_db && doorbell_in_use(&cs->db) && chan_is_ring(ci->type))
+		fprintf(out, "    doorbell: producer %s, notified %" PRIu64
+			", slept %" PRIu64 "; consumer %s, notified %" PRIu64
+			", slept %" PRIu64 "\n",
+			cs->db.prod_rings ? "rings" : "does not ring",
+			cs->db.prod_notified, cs->db.prod_sleeps,
+			cs->db.cons_rings ? "rings" : "does not ring",
+			cs->db.cons_notified, cs->db.cons_sleeps);
+	else if (cs->has_db && doorbell_in_use(&cs->db))
+		fprintf(out, "    doorbell: writer %s, notified %" PRIu64
+			"; reader %s, slept %" PRIu64 "\n",
+			cs->db.prod_rings ? "rings" : "does not ring",
+			cs->db.prod_notified,
+			cs->db.cons_rings ? "has a doorbell" : "has none",
+			cs->db.cons_sleeps);
 	if (cs->problem)
 		fprintf(out, "    %s: %s\n", cs->health, cs->problem);
 }
@@ -188,9 +217,25 @@ static void json_channel(struct json *j, const struct xshm_chan_info *ci,
 		json_u64_str(j, "overwritten", cs->st.overwritten);
 		json_u64_str(j, "corrupt", cs->st.corrupt);
 		json_u64(j, "next_seq", cs->next_seq);
+		json_obj_begin(j, "doorbell");
+		json_bool(j, "producer_rings", cs->db.prod_rings);
+		json_u64_str(j, "producer_notified", cs->db.prod_notified);
+		json_u64_str(j, "producer_sleeps", cs->db.prod_sleeps);
+		json_bool(j, "consumer_rings", cs->db.cons_rings);
+		json_u64_str(j, "consumer_notified", cs->db.cons_notified);
+		json_u64_str(j, "consumer_sleeps", cs->db.cons_sleeps);
+		json_obj_end(j);
 	} else {
 		json_u64_str(j, "stamp", cs->vi.stamp);
 		json_u64(j, "writer", cs->vi.writer);
+	}
+	if (cs->has_db && !chan_is_ring(ci->type)) {
+		json_obj_begin(j, "doorbell");
+		json_bool(j, "writer_rings", cs->db.prod_rings);
+		json_u64_str(j, "writer_notified", cs->db.prod_notified);
+		json_bool(j, "reader_doorbell", cs->db.cons_rings);
+		json_u64_str(j, "reader_sleeps", cs->db.cons_sleeps);
+		json_obj_end(j);
 	}
 	json_obj_end(j);
 }

@@ -160,19 +160,18 @@ static const char *const where_name[] = {
 	[LOGD_AFTER_LAST] = "after-last",
 	[LOGD_DISK_FULL] = "disk-full",
 	[LOGD_EXIT] = "exit",
-	[LOGD_REINIT] = "reinit",
 };
 
 void logd_put_lost(struct logd_batch *b, const char *ring, uint64_t lost,
-		   enum logd_where where, int have_seq, uint32_t seq)
+		   enum logd_where where, enum logd_seq_key key, uint32_t seq)
 {
-	if (have_seq && (where == LOGD_BETWEEN || where == LOGD_AFTER_LAST))
-		put_marker(b, LOGD_MARKER "ring=%s lost=%" PRIu64 " where=%s %s=%" PRIu32 "\n",
-			   ring, lost, where_name[where],
-			   where == LOGD_BETWEEN ? "before-seq" : "after-seq", seq);
-	else
+	if (key == LOGD_NO_SEQ)
 		put_marker(b, LOGD_MARKER "ring=%s lost=%" PRIu64 " where=%s\n",
 			   ring, lost, where_name[where]);
+	else
+		put_marker(b, LOGD_MARKER "ring=%s lost=%" PRIu64 " where=%s %s=%" PRIu32 "\n",
+			   ring, lost, where_name[where],
+			   key == LOGD_BEFORE_SEQ ? "before-seq" : "after-seq", seq);
 }
 
 void logd_put_corrupt(struct logd_batch *b, const char *ring, uint64_t total)

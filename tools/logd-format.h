@@ -8,7 +8,8 @@
  *
  * The payload is escaped (backslash, control bytes, DEL and bytes >= 0x80
  * as \xHH; a trailing newline dropped), so a record is always one line and
- * can never be mistaken for a marker.
+ * can never be mistaken for a marker.  Loss markers say where= (between,
+ * after-last, disk-full, exit).
  */
 #ifndef XSHM_TOOLS_LOGD_FORMAT_H
 #define XSHM_TOOLS_LOGD_FORMAT_H
@@ -32,7 +33,6 @@ enum logd_where {
 	LOGD_AFTER_LAST,	/* after the last stored record, ring idle */
 	LOGD_DISK_FULL,		/* taken from the ring, could not be stored */
 	LOGD_EXIT,		/* found at exit */
-	LOGD_REINIT,		/* the old layout's, at its re-initialisation */
 };
 
 /* a batch being built: buf has room for cap bytes */
@@ -49,9 +49,15 @@ size_t logd_escape(char *dst, const void *src, size_t len);
 void logd_put_header(struct logd_batch *b, const char *region, const char *ring);
 /* a record, stamped with the time now */
 void logd_put_record(struct logd_batch *b, const void *data, size_t len);
-/* lost records; seq: before-seq (between) or after-seq (after-last), if known */
+/* which record a lost= marker names */
+enum logd_seq_key {
+	LOGD_NO_SEQ,
+	LOGD_BEFORE_SEQ,	/* the record that follows the loss */
+	LOGD_AFTER_SEQ,		/* the last record stored before it */
+};
+
 void logd_put_lost(struct logd_batch *b, const char *ring, uint64_t lost,
-		   enum logd_where where, int have_seq, uint32_t seq);
+		   enum logd_where where, enum logd_seq_key key, uint32_t seq);
 void logd_put_corrupt(struct logd_batch *b, const char *ring, uint64_t total);
 void logd_put_generation(struct logd_batch *b, const char *ring,
 			 uint64_t generation);

@@ -15,10 +15,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * O_APPEND: after logrotate's copytruncate cut the file to 0, the next
+ * write lands at its new end, not at the old offset (which would leave a
+ * hole of NUL bytes).  sink_check_size() notices the cut.
+ */
+static int open_fd(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	return fd < 0 ? -errno : fd;
+}
+
 static int open_log(struct sink *s)
 {
-	s->fd = open(s->path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	return s->fd < 0 ? -errno : 0;
+	s->fd = open_fd(s->path);
+	return s->fd < 0 ? s->fd : 0;
 }
 
 int sink_open(struct sink *s, const char *path, uint64_t max_size,
@@ -78,17 +90,47 @@ static int rotated_name(char *buf, size_t len, const char *path, unsigned int n)
 	return snprintf(buf, len, "%s.%u", path, n) < (int)len ? 0 : -ENAMETOOLONG;
 }
 
+int sink_check_size(struct sink *s)
+{
+	struct stat sb;
+
+	if (fstat(s->fd, &sb))
+		return -errno;
+	if ((uint64_t)sb.st_size >= s->st.size)
+		return 0;
+	/* cut behind our back (copytruncate): continue at its end */
+	s->st.size = (uint64_t)sb.st_size;
+	s->truncations++;
+	return 1;
+}
+
 int sink_rotate(struct sink *s)
 {
 	char from[4096], to[4096];
-	int err;
+	int err, fd;
 
 	if (s->keep == 0) {
 		if (unlink(s->path) && errno != ENOENT)
 			return -errno;
 	} else {
-		/* drop the oldest, shift the rest up by one */
-		for (unsigned int i = s->keep; i >= 1; i--) {
+		/*
+		 * Shift up by one only what is below the first free slot (or
+		 * below path.keep, the oldest, which goes): a rotation that
+		 * failed at its last rename left path.1 free, and its retry
+		 * must not push older files out again.
+		 */
+		unsigned int top = s->keep;
+
+		for (unsigned int i = 1; i < s->keep; i++) {
+			err = rotated_name(to, sizeof(to), s->path, i);
+			if (err)
+				return err;
+			if (access(to, F_OK) && errno == ENOENT) {
+				top = i;
+				break;
+			}
+		}
+		for (unsigned int i = top; i >= 1; i--) {
 			err = rotated_name(to, sizeof(to), s->path, i);
 			if (err)
 				return err;
@@ -100,11 +142,12 @@ int sink_rotate(struct sink *s)
 				return -errno;
 		}
 	}
+	/* the new file first: if it cannot be made, the old one goes on */
+	fd = open_fd(s->path);
+	if (fd < 0)
+		return fd;
 	close(s->fd);
-	s->fd = -1;
-	err = open_log(s);
-	if (err)
-		return err;
+	s->fd = fd;
 	s->st.size = 0;
 	s->rotations++;
 	return logd_state_store(s->state_fd, &s->st);

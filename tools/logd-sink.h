@@ -18,6 +18,7 @@ struct sink {
 	uint64_t max_size;	/* rotate before exceeding; 0: never */
 	unsigned int keep;	/* rotated files kept: path.1 .. path.keep */
 	uint64_t rotations;
+	uint64_t truncations;	/* cuts seen (logrotate copytruncate) */
 	struct logd_state st;	/* as on disk */
 	bool had_state;		/* a progress file existed */
 	uint64_t discarded;	/* bytes cut at open: written, not recorded */
@@ -33,7 +34,15 @@ int sink_open(struct sink *s, const char *path, uint64_t max_size,
 	      unsigned int keep);
 /* would appending len bytes exceed max_size (in a non-empty file)? */
 bool sink_needs_rotation(const struct sink *s, uint64_t len);
-/* path -> path.1 -> ... -> path.keep, start an empty log; 0 or -errno */
+/*
+ * The log shorter than recorded (cut by logrotate's copytruncate): take
+ * its size.  1 if it was cut, 0 if not, -errno.
+ */
+int sink_check_size(struct sink *s);
+/*
+ * path -> path.1 -> ... -> path.keep, start an empty log; 0 or -errno.
+ * On failure the log being written stays open (possibly renamed).
+ */
 int sink_rotate(struct sink *s);
 /* reopen path (moved away by an external log rotation): 0 or -errno */
 int sink_reopen(struct sink *s);

@@ -26,9 +26,10 @@ void logd_state_format(const struct logd_state *st, char *buf)
 		     "size %" PRIu64 "\n"
 		     "written %" PRIu64 "\n"
 		     "lost %" PRIu64 "\n"
-		     "corrupt %" PRIu64 "\n",
+		     "corrupt %" PRIu64 "\n"
+		     "ahead %" PRIu32 "\n",
 		     st->generation, st->seq, st->have_seq, st->size,
-		     st->written, st->lost, st->corrupt);
+		     st->written, st->lost, st->corrupt, st->ahead);
 	/* pad with blank lines: the block is always rewritten whole */
 	if (n < 0)
 		n = 0;
@@ -41,8 +42,8 @@ int logd_state_parse(const char *buf, size_t len, struct logd_state *st)
 {
 	char copy[LOGD_STATE_SIZE + 1];
 	unsigned long long gen, size, written, lost, corrupt;
-	unsigned int seq;
-	int have;
+	unsigned int seq, ahead = 0;
+	int have, n;
 
 	if (len < strlen(STATE_MAGIC) || len > LOGD_STATE_SIZE)
 		return -EBADMSG;
@@ -50,10 +51,13 @@ int logd_state_parse(const char *buf, size_t len, struct logd_state *st)
 	copy[len] = '\0';
 	if (strncmp(copy, STATE_MAGIC, strlen(STATE_MAGIC)))
 		return -EBADMSG;
-	if (sscanf(copy + strlen(STATE_MAGIC),
-		   "generation %llu seq %u have_seq %d size %llu written %llu lost %llu corrupt %llu",
-		   &gen, &seq, &have, &size, &written, &lost, &corrupt) != 7)
+	/* "ahead" is newer: a file without it has announced nothing ahead */
+	n = sscanf(copy + strlen(STATE_MAGIC),
+		   "generation %llu seq %u have_seq %d size %llu written %llu lost %llu corrupt %llu ahead %u",
+		   &gen, &seq, &have, &size, &written, &lost, &corrupt, &ahead);
+	if (n != 7 && n != 8)
 		return -EBADMSG;
+	st->ahead = ahead;
 	st->generation = gen;
 	st->seq = seq;
 	st->have_seq = have != 0;

@@ -21,6 +21,7 @@ struct logd_state {
 	uint64_t written;	/* records written, all time */
 	uint64_t lost;		/* records reported lost, all time */
 	uint64_t corrupt;	/* corrupt-data events, all time */
+	uint32_t ahead;		/* losses after seq already announced */
 };
 
 /* fill buf with exactly LOGD_STATE_SIZE bytes */

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <sched.h>
@@ -40,6 +41,7 @@
 #define TAIL_MAGIC	0x5a5a5a5a5a5a5a5aull
 
 enum role { ROLE_BOTH, ROLE_SEND, ROLE_RECV };
+enum wait_mode { WAIT_SPIN, WAIT_POLL, WAIT_DOORBELL };
 
 struct opts {
 	const char *region;
@@ -48,7 +50,42 @@ struct opts {
 	uint64_t create;
 	long long size, batch, count, rounds, timeout_ms;
 	int cpu[2];			/* -1: not pinned */
+	enum wait_mode wait;
+	long long idle_s;		/* receiver idle this long first */
+	long long gap_us;		/* between round trips */
 };
+
+/*
+ * --wait doorbell with --role both: two connected doorbell pairs made
+ * before the fork, [0] the sender's end, [1] the receiver's.
+ */
+static struct xshm_doorbell *db_out[2], *db_back[2];
+static pid_t receiver_pid = -1;	/* role both: the child */
+
+/* CPU time (user + system) of pid from /proc/<pid>/stat, in ms; < 0: none */
+static double proc_cpu_ms(pid_t pid)
+{
+	unsigned long long ut, st;
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the command may hold spaces */
+	/* after ")": state, then fields 4..13, then utime (14) and stime (15) */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u"
+			 " %llu %llu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
 
 /* one side's two rings and its message buffer */
 struct side {
@@ -85,6 +122,14 @@ static void usage(FILE *f)
 "  -C, --create SIZE    REGION is a plain file: create or extend it to SIZE\n"
 "  -f, --force          replace a layout that is not xshm-bench's\n"
 "  -j, --json           JSON output\n"
+"  -w, --wait MODE      how a side waits for the other: spin (default),\n"
+"                       poll (the library's default backoff) or doorbell\n"
+"                       (role both: an eventfd pair; else the configured\n"
+"                       Xen static event channel, see xshm_ring_doorbell(3))\n"
+"      --idle S         role both: first leave the receiver idle S seconds\n"
+"                       and report its CPU time (/proc/PID/stat)\n"
+"      --gap US         sleep US between round trips, so that the receiver\n"
+"                       is asleep when each one starts (wake-up latency)\n"
 CLI_HELP
 "Here 3 is: the other side did not answer in time; 4 the region holds\n"
 "another layout; 5 a message was lost, reordered or torn.\n", BATCH_MAX);
@@ -145,6 +190,24 @@ static bool expired(struct side *s, unsigned long *spins)
 	return now_ns() > s->deadline_ns;
 }
 
+/*
+ * Nothing to do on ring: spin (--wait spin), or wait in the library,
+ * polling with its default backoff or sleeping on the doorbell.
+ */
+static bool wait_ring(struct side *s, struct xshm_ring *ring,
+		      unsigned long *spins)
+{
+	uint64_t now;
+
+	if (s->o->wait == WAIT_SPIN)
+		return expired(s, spins);
+	now = now_ns();
+	if (now > s->deadline_ns)
+		return true;
+	xshm_ring_wait(ring, (int)((s->deadline_ns - now) / 1000000u) + 1);
+	return false;
+}
+
 static void arm(struct side *s)
 {
 	s->deadline_ns = now_ns() + (uint64_t)s->o->timeout_ms * 1000000u;
@@ -176,7 +239,7 @@ static int send_n(struct side *s, unsigned int n)
 		if (ret > 0) {
 			done += (unsigned int)ret;
 		} else if (ret == 0 || ret == -EAGAIN) {
-			if (expired(s, &spins))
+			if (wait_ring(s, s->out, &spins))
 				return -ETIMEDOUT;
 		} else {
 			return ret;
@@ -200,7 +263,7 @@ static int recv_some(struct side *s, unsigned int max)
 						   max * s->stride, s->recs, max);
 		if (ret != 0 && ret != -EAGAIN)
 			return ret;
-		if (expired(s, &spins))
+		if (wait_ring(s, s->in, &spins))
 			return -ETIMEDOUT;
 	}
 }
@@ -324,6 +387,11 @@ static int attach(struct side *s, bool sender)
 	if (!ret)
 		ret = xshm_ring_attach(s->r, BACK_CHAN, sender ? XSHM_CONSUMER :
 					     XSHM_PRODUCER, sender ? &s->in : &s->out);
+	if (!ret && s->o->wait == WAIT_DOORBELL) {
+		/* the pairs (role both), or the configured channels */
+		xshm_ring_doorbell(s->out, sender ? db_out[0] : db_back[1]);
+		xshm_ring_doorbell(s->in, sender ? db_back[0] : db_out[1]);
+	}
 	return ret;
 }
 
@@ -453,6 +521,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 struct results {
+	double idle_cpu_ms;	/* < 0: not measured */
 	uint64_t stream_ns;
 	uint64_t *rtt;		/* sorted round trips */
 	long long nrtt;
@@ -467,6 +536,17 @@ static int sender(struct side *s, struct results *res)
 
 	/* hello: the receiver is attached to this layout; then the run */
 	ret = recv_n(s, UINT64_MAX, 1, NULL, NULL);
+	res->idle_cpu_ms = -1;
+	if (!ret && o->idle_s && receiver_pid > 0) {
+		/* the receiver now waits for the run: measure it idle */
+		double before;
+
+		sleep(1);
+		before = proc_cpu_ms(receiver_pid);
+		sleep((unsigned int)o->idle_s);
+		if (before >= 0)
+			res->idle_cpu_ms = proc_cpu_ms(receiver_pid) - before;
+	}
 	if (!ret)
 		ret = send_one(s, (uint64_t)o->count);
 	if (!ret)
@@ -494,7 +574,11 @@ static int sender(struct side *s, struct results *res)
 		}
 	}
 	for (long long i = 0; !ret && i < o->rounds; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0;
+
+		if (o->gap_us)	/* let the receiver fall asleep */
+			usleep((useconds_t)o->gap_us);
+		t0 = now_ns();
 
 		ret = send_one(s, (uint64_t)(o->count + i));
 		if (!ret)
@@ -521,8 +605,11 @@ static void report(const struct opts *o, const struct side *s,
 	/* the receiver times from its first to its last message */
 	double rate = o->count > 1 && secs > 0 ? (o->count - 1) / secs : 0;
 	struct xshm_ring_stats st;
+	struct xshm_doorbell_stats db;
+	static const char *const wait_name[] = { "spin", "poll", "doorbell" };
 
 	xshm_ring_stats(s->out, &st);
+	xshm_ring_doorbell_stats(s->out, &db);
 	if (o->json) {
 		struct json j;
 
@@ -546,6 +633,16 @@ static void report(const struct opts *o, const struct side *s,
 		json_f64(&j, "p999", pct(res, 0.999));
 		json_f64(&j, "max", pct(res, 1.0));
 		json_obj_end(&j);
+		json_str(&j, "wait", wait_name[o->wait]);
+		json_obj_begin(&j, "doorbell");
+		json_u64(&j, "records", st.produced);
+		json_u64(&j, "notifications", db.prod_notified);
+		json_u64(&j, "receiver_sleeps", db.cons_sleeps);
+		json_f64(&j, "notifications_per_record", st.produced ?
+			 (double)db.prod_notified / (double)st.produced : 0);
+		json_obj_end(&j);
+		if (res->idle_cpu_ms >= 0)
+			json_f64(&j, "idle_receiver_cpu_ms", res->idle_cpu_ms);
 		json_obj_end(&j);
 		json_finish(&j);
 		return;
@@ -558,6 +655,14 @@ static void report(const struct opts *o, const struct side *s,
 	printf("latency, one way (half a round trip), %lld rounds: p50 %.0f ns, p99 %.0f ns, p99.9 %.0f ns, max %.0f ns\n",
 	       res->nrtt, pct(res, 0.5), pct(res, 0.99), pct(res, 0.999),
 	       pct(res, 1.0));
+	printf("wait %s: %" PRIu64 " notifications for %" PRIu64
+	       " records (%.5f per record), receiver slept %" PRIu64 " times\n",
+	       wait_name[o->wait], db.prod_notified, st.produced,
+	       st.produced ? (double)db.prod_notified / (double)st.produced : 0,
+	       db.cons_sleeps);
+	if (res->idle_cpu_ms >= 0)
+		printf("idle receiver: %.1f ms of CPU in %lld s\n",
+		       res->idle_cpu_ms, o->idle_s);
 }
 
 static int run_side(const struct opts *o, struct xshm_region *r, bool is_sender,
@@ -656,13 +761,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "create", required_argument, NULL, 'C' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "idle", required_argument, NULL, 'I' },
+		{ "gap", required_argument, NULL, 'g' },
 		CLI_LONGOPTS,
 		{ 0 }
 	};
 	bool cpus_given = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "r:s:b:n:l:c:t:C:fj" CLI_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, "r:s:b:n:l:c:t:C:fjw:" CLI_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -717,6 +825,24 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'j':
 			o->json = true;
 			break;
+		case 'w':
+			if (!strcmp(optarg, "spin"))
+				o->wait = WAIT_SPIN;
+			else if (!strcmp(optarg, "poll"))
+				o->wait = WAIT_POLL;
+			else if (!strcmp(optarg, "doorbell"))
+				o->wait = WAIT_DOORBELL;
+			else
+				return usage_error("--wait is spin, poll or doorbell, not \"%s\"", optarg);
+			break;
+		case 'I':
+			if (!parse_int(optarg, 1, &o->idle_s) || o->idle_s > 3600)
+				return usage_error("--idle needs 1..3600 seconds, not \"%s\"", optarg);
+			break;
+		case 'g':
+			if (!parse_int(optarg, 1, &o->gap_us) || o->gap_us > 1000000)
+				return usage_error("--gap needs 1..1000000 us, not \"%s\"", optarg);
+			break;
 		default:
 			if (!cli_common_option(c, usage))
 				return EXIT_USAGE;
@@ -769,6 +895,15 @@ int main(int argc, char **argv)
 		xshm_region_close(r);
 		return rc;
 	}
+	if (o.idle_s)	/* the receiver waits through the idle time */
+		o.timeout_ms += o.idle_s * 1000;
+	if (o.role == ROLE_BOTH && o.wait == WAIT_DOORBELL &&
+	    (xshm_doorbell_pair(&db_out[0], &db_out[1]) ||
+	     xshm_doorbell_pair(&db_back[0], &db_back[1]))) {
+		msg("cannot make doorbells: %s", strerror(errno));
+		xshm_region_close(r);
+		return EXIT_RUNTIME;
+	}
 	if (o.role == ROLE_BOTH) {
 		fflush(stdout);
 		pid = fork();
@@ -779,6 +914,7 @@ int main(int argc, char **argv)
 		}
 		if (pid == 0)
 			_exit(run_side(&o, r, false, o.cpu[1]));
+		receiver_pid = pid;
 	}
 	rc = run_side(&o, r, true, o.cpu[0]);
 	if (pid > 0) {

@@ -24,12 +24,20 @@
 
 #include "chan-spec.h"
 #include "cli.h"
+#include "logd-doorbell.h"
 #include "logd-format.h"
 #include "logd-sink.h"
 #include "logd-state.h"
 #include "region-error.h"
 #include "util.h"
 #include "xshm.h"
+
+/* an idle ring's next seq must stay put this long before drops are announced */
+#define IDLE_SETTLE_NS	(20 * 1000000ull)
+
+/* a failed rotation is tried again after 100 ms, doubling up to 30 s */
+#define ROT_BACKOFF_MIN_MS	100u
+#define ROT_BACKOFF_MAX_MS	30000u
 
 /* how often a ring stuck on corrupt data is looked at again */
 #define STUCK_RETRY_NS	(200 * 1000000ull)
@@ -56,7 +64,15 @@ struct lring {
 	bool drained;			/* last fill found the ring empty */
 	bool stuck;			/* corrupt data at our cursor */
 	bool waiting;			/* for a re-initialised layout to be valid */
+	bool seq_valid;			/* pending.seq is of this layout */
+	bool after_full;		/* a failed write episode just ended */
+	bool idle_seen;			/* idle_next was read at an idle poll */
+	uint32_t idle_next;		/* the producer's next seq then */
+	uint64_t idle_at;		/* when it was first read */
 	uint64_t stuck_retry;		/* when to look at a stuck ring again */
+	uint64_t rot_retry_at;		/* a failed rotation is tried again then */
+	uint64_t rot_fails;		/* failed rotations in a row */
+	unsigned int rot_backoff_ms;
 
 	unsigned int inflight;		/* io_uring ops outstanding */
 	int res[3];			/* results by enum op */
@@ -72,13 +88,14 @@ struct opts {
 	uint64_t max_size, batch;
 	unsigned int keep;
 	long long wait_ms, retry_ms, poll_max_us;
-	bool fsync, once, stats;
+	bool fsync, once, stats, wait_given, doorbell;
 	struct xshm_chan_spec specs[XSHM_CHAN_MAX];
 	char names[XSHM_CHAN_MAX][XSHM_NAME_MAX + 1];
 	unsigned int nspecs;
 };
 
 static volatile sig_atomic_t stop, reopen;
+static bool use_doorbell;	/* --doorbell: each attached ring gets its own */
 static const char *region_name;	/* as given, for the file headers */
 
 static void on_signal(int sig)
@@ -119,11 +136,15 @@ static void usage(FILE *f)
 "  -B, --batch BYTES     bytes gathered per write (default 256K)\n"
 "  -c, --init SPEC       initialise the region with these channels if it\n"
 "                        holds no layout (repeatable; see xshm-ring init)\n"
-"  -w, --wait MS         wait up to MS for a layout (default -1: forever)\n"
+"  -w, --wait MS         wait up to MS for a layout (default -1: forever;\n"
+"                        with --once 0: exit 4 at once)\n"
 "      --retry-ms MS     retry a failed write after MS (default 1000)\n"
 "      --poll-max-us US  longest sleep while the rings are idle (default 10000)\n"
 "      --fsync           fdatasync each batch before recording progress\n"
 "      --once            drain what is in the rings now, then exit\n"
+"      --doorbell        sleep on the rings' doorbells while idle (the Xen\n"
+"                        static event channels of /etc/xshm/doorbells)\n"
+"                        instead of polling; without one, poll\n"
 "  -s, --stats           counters on stderr every second\n"
 CLI_HELP
 "Here 3 is: stopped with records not yet stored (left in the ring); 5 a ring\n"
@@ -144,6 +165,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "poll-max-us", required_argument, NULL, 'P' },
 		{ "fsync", no_argument, NULL, 'F' },
 		{ "once", no_argument, NULL, 'O' },
+		{ "doorbell", no_argument, NULL, 'D' },
 		{ "stats", no_argument, NULL, 's' },
 		CLI_LONGOPTS,
 		{ 0 }
@@ -182,6 +204,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'w':
 			if (!parse_int(optarg, -1, &o->wait_ms) || o->wait_ms > INT32_MAX)
 				return usage_error("--wait needs milliseconds or -1, not \"%s\"", optarg);
+			o->wait_given = true;
 			break;
 		case 'R':
 			if (!parse_int(optarg, 1, &o->retry_ms))
@@ -197,6 +220,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'O':
 			o->once = true;
+			break;
+		case 'D':
+			o->doorbell = true;
+			use_doorbell = true;
 			break;
 		case 's':
 			o->stats = true;
@@ -249,6 +276,8 @@ static int attach(struct xshm_region *r, struct lring *lr)
 	err = xshm_ring_attach(r, lr->name, XSHM_CONSUMER, &lr->ring);
 	if (err)
 		return err;
+	if (use_doorbell)	/* else, or failing, the idle loop polls */
+		xshm_ring_doorbell(lr->ring, NULL);
 	lr->generation = xshm_layout_generation(r);
 	return 0;
 }
@@ -283,6 +312,50 @@ static void start_batch(struct lring *lr)
 }
 
 /*
+ * The ring is empty: records the producer dropped after the last one
+ * stored show only in its next seq.  Announce them (where=after-last once
+ * the same next seq was seen at idle polls IDLE_SETTLE_NS apart, so that a
+ * commit in progress is not taken for a loss; where=exit at once, after
+ * checking that no record came) and remember them as announced ahead of
+ * seq.  Drops since a failed write episode say where=disk-full.
+ */
+static void losses_ahead(struct lring *lr, enum logd_where where)
+{
+	uint32_t next = xshm_ring_next_seq(lr->ring);
+	uint32_t gap = next - (lr->pending.seq + 1);
+	struct xshm_record rec;
+
+	if (!lr->seq_valid || gap >= 0x80000000u || gap <= lr->pending.ahead) {
+		lr->idle_seen = false;
+		if (lr->seq_valid)
+			lr->after_full = false;	/* idle, nothing lost: over */
+		return;
+	}
+	if (where == LOGD_AFTER_LAST && (!lr->idle_seen || lr->idle_next != next)) {
+		lr->idle_seen = true;
+		lr->idle_next = next;
+		lr->idle_at = now_ns();
+		return;
+	}
+	if (where == LOGD_AFTER_LAST && now_ns() - lr->idle_at < IDLE_SETTLE_NS)
+		return;
+	/* a record committed since: it carries the gap itself */
+	if (where == LOGD_EXIT && xshm_ring_peek(lr->ring, &rec) != -EAGAIN)
+		return;
+	/* dropped while a write kept failing: say so */
+	if (lr->after_full)
+		where = LOGD_DISK_FULL;
+	lr->after_full = false;
+	logd_put_lost(&lr->b, lr->name, gap - lr->pending.ahead, where,
+		      LOGD_AFTER_SEQ, lr->pending.seq);
+	lr->lost += gap - lr->pending.ahead;
+	lr->pending.lost += gap - lr->pending.ahead;
+	lr->pending.ahead = gap;
+	lr->idle_seen = false;
+	lr->have_batch = true;
+}
+
+/*
  * Gather records into the batch, up to batch bytes.  Returns 0, or a
  * fatal negative errno.
  */
@@ -294,6 +367,7 @@ static int fill(struct lring *lr, uint64_t batch)
 
 		if (ret == -EAGAIN) {
 			lr->drained = true;
+			losses_ahead(lr, LOGD_AFTER_LAST);
 			break;
 		}
 		lr->drained = false;
@@ -340,11 +414,23 @@ static int fill(struct lring *lr, uint64_t batch)
 			lr->dedup = false;
 		}
 		if (rec.lost) {
-			logd_put_lost(&lr->b, lr->name, rec.lost, LOGD_BETWEEN,
-				      1, rec.seq);
-			lr->lost += rec.lost;
-			lr->pending.lost += rec.lost;
+			/* some may have been announced after the last record */
+			uint64_t news = lr->seq_valid && rec.lost > lr->pending.ahead ?
+					rec.lost - lr->pending.ahead :
+					lr->seq_valid ? 0 : rec.lost;
+
+			if (news) {
+				logd_put_lost(&lr->b, lr->name, news,
+					      lr->after_full ? LOGD_DISK_FULL : LOGD_BETWEEN,
+					      LOGD_BEFORE_SEQ, rec.seq);
+				lr->lost += news;
+				lr->pending.lost += news;
+				lr->after_full = false;
+			}
 		}
+		lr->idle_seen = false;
+		lr->pending.ahead = 0;
+		lr->seq_valid = true;
 		logd_put_record(&lr->b, rec.data, rec.len);
 		lr->nrecs++;
 		lr->pending.seq = rec.seq;
@@ -456,9 +542,12 @@ static int finish(struct lring *lr, const struct opts *o)
 			    lr->sink.path, strerror(-err));
 		return 0;
 	}
-	if (lr->failing)
+	if (lr->failing) {
 		note("%s: writing again; %" PRIu64 " kept records stored",
 		    lr->sink.path, lr->nrecs);
+		/* what the producer dropped meanwhile shows up next */
+		lr->after_full = true;
+	}
 	lr->failing = false;
 	lr->sink.st = lr->pending;
 	lr->written += lr->nrecs;
@@ -488,11 +577,44 @@ static int reattach(struct xshm_region *r, struct lring *lr, uint64_t batch)
 	lr->reattach = false;
 	lr->stuck = false;
 	lr->dedup = false;	/* a new layout numbers records afresh */
+	lr->seq_valid = false;
+	lr->idle_seen = false;
 	note("ring \"%s\": layout re-initialised (generation %" PRIu64 "), re-attached",
 	    lr->name, lr->generation);
 	start_batch(lr);
 	logd_put_generation(&lr->b, lr->name, lr->generation);
 	return 0;
+}
+
+/*
+ * Rotate before the write.  A rotation that fails (renames refused, no
+ * room for a new file) leaves the current file open: the batch goes
+ * there, and the rotation is tried again after 100 ms, doubling up to
+ * 30 s.  Said once per episode, not once per try.
+ */
+static void rotate(struct lring *lr, uint64_t now)
+{
+	int err = sink_rotate(&lr->sink);
+
+	if (err) {
+		lr->rot_backoff_ms = lr->rot_backoff_ms ?
+			(lr->rot_backoff_ms * 2 > ROT_BACKOFF_MAX_MS ?
+			 ROT_BACKOFF_MAX_MS : lr->rot_backoff_ms * 2) :
+			ROT_BACKOFF_MIN_MS;
+		lr->rot_retry_at = now + (uint64_t)lr->rot_backoff_ms * 1000000u;
+		lr->rot_fails++;
+		if (lr->rot_fails == 1)
+			msg("%s: rotation failed: %s; logging on to the current file, retrying after %u ms, backing off to %u s",
+			    lr->sink.path, strerror(-err), ROT_BACKOFF_MIN_MS,
+			    ROT_BACKOFF_MAX_MS / 1000);
+		return;
+	}
+	if (lr->rot_fails)
+		note("%s: rotated after %" PRIu64 " failed tries", lr->sink.path,
+		     lr->rot_fails);
+	lr->rot_fails = 0;
+	lr->rot_backoff_ms = 0;
+	lr->rot_retry_at = 0;
 }
 
 static void print_stats(const struct lring *rings, unsigned int n,
@@ -546,6 +668,7 @@ static int open_all(const struct opts *o, struct xshm_region *r,
 		/* only the same layout's seqs identify records already stored */
 		lr->dedup = lr->sink.had_state &&
 			    lr->sink.st.generation == lr->generation;
+		lr->seq_valid = lr->dedup && lr->sink.st.have_seq;
 		if (alloc_batch(lr, o->batch)) {
 			msg("out of memory");
 			return EXIT_RUNTIME;
@@ -574,9 +697,19 @@ static int wait_layout(const struct opts *o, struct xshm_region *r)
 			return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		}
 	}
+	err = xshm_layout_check(r);
+	if (err && o->wait_ms) {
+		/* once, and before waiting: a silent wait looks like a hang */
+		if (o->wait_ms < 0)
+			msg("%s: no valid layout yet (%s); waiting for the peer to create one",
+			    o->region, xshm_strerror(err));
+		else
+			msg("%s: no valid layout yet (%s); waiting up to %lld ms for one",
+			    o->region, xshm_strerror(err), o->wait_ms);
+		err = -ETIMEDOUT;
+	}
 	/* in slices, so that a signal ends the wait */
-	for (err = o->wait_ms ? -ETIMEDOUT : xshm_layout_check(r);
-	     err == -ETIMEDOUT;) {
+	while (err == -ETIMEDOUT) {
 		err = xshm_layout_wait(r, 200);
 		if (err != -ETIMEDOUT)
 			break;
@@ -590,12 +723,30 @@ static int wait_layout(const struct opts *o, struct xshm_region *r)
 	return -1;
 }
 
+/* 1: slept on the doorbells (or records came), 0: poll, < 0: io_uring error */
+static int idle_on_doorbells(struct io_uring *uring, struct lring *rings,
+			     unsigned int n)
+{
+	struct xshm_ring *db[XSHM_CHAN_MAX];
+
+	for (unsigned int i = 0; i < n; i++) {
+		/* a ring being re-attached, stuck or failing: keep polling */
+		if (rings[i].reattach || rings[i].stuck || rings[i].failing ||
+		    rings[i].have_batch || !rings[i].ring)
+			return 0;
+		db[i] = rings[i].ring;
+	}
+	/* wake at least each second: stats, and signals between the checks */
+	return logd_doorbell_idle(uring, db, n, 1000);
+}
+
 static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 	       unsigned int n)
 {
 	struct io_uring uring;
 	uint64_t last_stats = now_ns();
 	unsigned int idle_us = 1;
+	bool finishing = false;	/* the next pass is the last */
 	int err, rc = EXIT_OK;
 
 	err = io_uring_queue_init(4 * n, &uring, 0);
@@ -605,7 +756,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 	}
 	for (;;) {
 		unsigned int inflight = 0, submitted = 0;
-		bool all_drained = true;
+		bool all_drained = true, last = finishing;
 		uint64_t now = now_ns();
 
 		/* nothing is in flight here: every batch completed below */
@@ -643,7 +794,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 					goto out;
 				}
 			}
-			if (!lr->have_batch && !stop &&
+			if (!lr->have_batch && !stop && !last &&
 			    (!lr->stuck || now >= lr->stuck_retry)) {
 				/* appends to markers already waiting in the batch */
 				err = fill(lr, o->batch);
@@ -660,6 +811,10 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 					goto out;
 				}
 			}
+			/* the last pass: drops after the last record */
+			if (last && !lr->have_batch && !lr->failing &&
+			    !lr->stuck && !lr->reattach && !lr->holding)
+				losses_ahead(lr, LOGD_EXIT);
 			if ((!lr->drained && !lr->stuck) || lr->have_batch ||
 			    lr->reattach)
 				all_drained = false;
@@ -667,16 +822,13 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 				continue;
 			if (lr->failing && (stop || o->once))
 				continue;
-			if (sink_needs_rotation(&lr->sink, lr->b.used)) {
-				err = sink_rotate(&lr->sink);
-				if (err) {
-					msg("%s: rotation failed: %s", lr->sink.path,
-					    strerror(-err));
-					lr->failing = true;
-					lr->retry_at = now + (uint64_t)o->retry_ms * 1000000u;
-					continue;
-				}
-			}
+			err = sink_check_size(&lr->sink);
+			if (err > 0)
+				note("%s: cut to %" PRIu64 " bytes by someone else (copytruncate); appending",
+				     lr->sink.path, lr->sink.st.size);
+			if (now >= lr->rot_retry_at &&
+			    sink_needs_rotation(&lr->sink, lr->b.used))
+				rotate(lr, now);
 			submit(&uring, lr, i, o->fsync);
 			inflight += lr->inflight;
 			submitted++;
@@ -723,17 +875,31 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 			print_stats(rings, n, "running:");
 			last_stats = now_ns();
 		}
-		if (stop)
+		if (last)
 			break;
+		if (stop) {
+			finishing = true;
+			continue;
+		}
 		if (o->once) {
 			bool failing = false;
 
 			for (unsigned int i = 0; i < n; i++)
 				failing |= rings[i].failing;
-			if (all_drained || failing)
-				break;
+			if (all_drained || failing) {
+				finishing = true;
+				continue;
+			}
 		}
 		if (submitted) {
+			idle_us = 1;
+		} else if (o->doorbell && !reopen &&
+			   (err = idle_on_doorbells(&uring, rings, n)) != 0) {
+			if (err < 0) {
+				msg("io_uring (doorbells): %s", strerror(-err));
+				rc = EXIT_RUNTIME;
+				goto out;
+			}
 			idle_us = 1;
 		} else {
 			sleep_us(idle_us);
@@ -771,6 +937,9 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	region_name = o.region;
+	/* --once never waits forever: not at all unless --wait says so */
+	if (o.once && !o.wait_given)
+		o.wait_ms = 0;
 	n = (unsigned int)(argc - optind);
 	rings = calloc(n, sizeof(*rings));
 	paths = calloc(n, sizeof(*paths));

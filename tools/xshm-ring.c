@@ -25,7 +25,7 @@
 struct opts {
 	const char *cmd, *region, *chan, *value;
 	uint64_t create;
-	bool binary, follow, stats, json, force, allow_drops;
+	bool binary, follow, stats, json, force, allow_drops, doorbell;
 	long long timeout_ms;		/* -1: not given */
 	long long count;		/* 0: unlimited */
 	long long wait_ms;		/* layout wait */
@@ -77,6 +77,8 @@ static void usage(FILE *f)
 "                       get/set: the value's raw bytes\n"
 "  -f, --follow         recv: wait for more records until SIGINT/SIGTERM\n"
 "      --allow-drops    send: exit 0 even if a drop-policy ring dropped lines\n"
+"      --doorbell       send/recv/peek: sleep on the channel's doorbell\n"
+"                       (/etc/xshm/doorbells) instead of polling\n"
 "  -t, --timeout MS     recv: wait up to MS for each record (default: stop\n"
 "                       when the ring is empty); send: wait up to MS while\n"
 "                       a fail-policy ring is full (default: forever);\n"
@@ -290,9 +292,14 @@ static int cmd_send(const struct opts *o, struct xshm_ring *ring,
 			if (o->timeout_ms >= 0 &&
 			    now_ns() - full_since >= (uint64_t)o->timeout_ms * 1000000u)
 				break;
-			sleep_us(backoff);
-			if (backoff < 1000)
-				backoff *= 2;
+			if (xshm_ring_fd(ring) >= 0) {
+				/* room, or 200 ms for the timeout and stats */
+				xshm_ring_wait(ring, 200);
+			} else {
+				sleep_us(backoff);
+				if (backoff < 1000)
+					backoff *= 2;
+			}
 			maybe_stats(o, "sent", &c, ring);
 		}
 		if (ret >= 0) {
@@ -535,6 +542,9 @@ static int cmd_ring(const struct opts *o, struct xshm_region *r)
 		msg("attach \"%s\": %s", o->chan, xshm_strerror(ret));
 		return err_exit(ret);
 	}
+	/* without one, the library says so once and the waits poll */
+	if (o->doorbell)
+		xshm_ring_doorbell(ring, NULL);
 	if (role == XSHM_PRODUCER)
 		ret = cmd_send(o, ring, &ci);
 	else
@@ -550,6 +560,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "chan", required_argument, NULL, 'c' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "allow-drops", no_argument, NULL, 'A' },
+		{ "doorbell", no_argument, NULL, 'D' },
 		{ "writer", required_argument, NULL, 'W' },
 		{ "stamp", required_argument, NULL, 'T' },
 		{ "binary", no_argument, NULL, 'b' },
@@ -585,6 +596,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'F':
 			o->force = true;
+			break;
+		case 'D':
+			o->doorbell = true;
 			break;
 		case 'A':
 			o->allow_drops = true;

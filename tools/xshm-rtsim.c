@@ -5,6 +5,10 @@
  * consumer: a full ring drops (or overwrites) and the ring counts it.
  * Each record reads "rtsim seq=<ring seq> t=<ns> <padding>", so a stored
  * log can be checked line by line against the ring's numbering.
+ *
+ * It stands in for the real-time domain, so its data path is the one a
+ * real-time domain would build: xshm-peer.h alone (attach, initialise,
+ * send), on the memory libxshm maps for it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "chan-spec.h"
@@ -22,6 +27,7 @@
 #include "region-error.h"
 #include "util.h"
 #include "xshm.h"
+#include "xshm-peer.h"
 
 #define TICK_NS		1000000ull	/* send every millisecond */
 
@@ -31,6 +37,61 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+/* what xshm_peer_layout_init() needs from an RTOS: a clock, a pause, entropy */
+static uint64_t now_ms(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void pause_a_little(void *ctx)
+{
+	struct timespec ts = { 0, 100000 };
+
+	(void)ctx;
+	nanosleep(&ts, NULL);
+}
+
+static int peer_init(struct xshm_region *r, const struct xshm_chan_spec *specs,
+		     unsigned int n)
+{
+	struct xshm_peer_chan_spec spec[XSHM_CHAN_MAX];
+	struct xshm_peer_init_env env = { now_ms, pause_a_little, NULL, 0, 0 };
+	struct xshm_peer_layout lay;
+	unsigned int i;
+
+	if (getrandom(&env.random, sizeof(env.random), 0) !=
+	    (ssize_t)sizeof(env.random))
+		env.random = now_ms(NULL) ^ ((uint64_t)getpid() << 32);
+	for (i = 0; i < n; i++)
+		spec[i] = (struct xshm_peer_chan_spec){ specs[i].name,
+			specs[i].type, specs[i].policy, specs[i].elem_size,
+			specs[i].capacity };
+	return xshm_peer_layout_init(&lay, xshm_region_base(r),
+				     xshm_region_size(r), spec, n, 0, &env);
+}
+
+/* poll for a layout (-ENODATA: not yet) up to wait_ms (< 0: forever) */
+static int peer_wait(struct xshm_region *r, long long wait_ms,
+		     struct xshm_peer_layout *lay)
+{
+	uint64_t start = now_ms(NULL);
+	int err;
+
+	for (;;) {
+		err = xshm_peer_layout_attach(lay, xshm_region_base(r),
+					      xshm_region_size(r));
+		if (err != -ENODATA && err != -EAGAIN)
+			return err;
+		if (wait_ms >= 0 && now_ms(NULL) - start >= (uint64_t)wait_ms)
+			return -ETIMEDOUT;
+		pause_a_little(NULL);
+	}
 }
 
 static void usage(FILE *f)
@@ -72,7 +133,9 @@ int main(int argc, char **argv)
 	uint64_t sent = 0, dropped = 0, due = 0, ticks = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct xshm_region *r;
-	struct xshm_ring *ring;
+	struct xshm_peer_layout lay;
+	struct xshm_peer_ring ring;
+	void *staging = NULL;
 	struct timespec next;
 	uint32_t first_seq;
 	char rec[4096];
@@ -122,7 +185,7 @@ int main(int argc, char **argv)
 	if (err)
 		return region_open_error(argv[optind], err);
 	if (nspecs) {
-		err = xshm_layout_init(r, specs, nspecs, 0);
+		err = peer_init(r, specs, nspecs);
 		if (err == -ENOSPC)
 			rc = region_too_small(argv[optind], xshm_region_size(r),
 					      specs, nspecs);
@@ -133,20 +196,30 @@ int main(int argc, char **argv)
 			return rc;
 		}
 	}
-	err = xshm_layout_wait(r, (int)wait_ms);
+	err = peer_wait(r, wait_ms, &lay);
 	if (err) {
 		rc = layout_error(argv[optind], r, err);
 		xshm_region_close(r);
 		return rc;
 	}
-	err = xshm_ring_attach(r, argv[optind + 1], XSHM_PRODUCER, &ring);
+	err = xshm_peer_ring_attach(&lay, argv[optind + 1], &ring);
+	if (!err && ring.type != XSHM_WIRE_RING_VAR)
+		err = -EINVAL;		/* records need a RING_VAR channel */
+	if (!err && ring.policy == XSHM_WIRE_FULL_OVERWRITE) {
+		/* an RTOS would give a static buffer of the ring's size */
+		staging = malloc(ring.capacity);
+		if (!staging)
+			err = -ENOMEM;
+		xshm_peer_ring_set_staging(&ring, staging, ring.capacity);
+	}
 	if (err) {
+		free(staging);
 		msg("%s: ring \"%s\": %s", argv[optind], argv[optind + 1],
 		    err == -ENOENT ? "no such channel" : xshm_strerror(err));
 		xshm_region_close(r);
 		return EXIT_RUNTIME;
 	}
-	first_seq = xshm_ring_next_seq(ring);
+	first_seq = ring.next_seq;
 	detail("%s: ring \"%s\" from seq %" PRIu32 ", %lld records/s of %lld bytes",
 	       argv[optind], argv[optind + 1], first_seq, rate, size);
 
@@ -157,7 +230,7 @@ int main(int argc, char **argv)
 		due = ticks * (uint64_t)rate * TICK_NS / 1000000000ull;
 		while (sent + dropped < due && (!count || sent + dropped < (uint64_t)count)) {
 			struct timespec now;
-			uint32_t seq = xshm_ring_next_seq(ring);
+			uint32_t seq = ring.next_seq;
 			int len;
 
 			clock_gettime(CLOCK_MONOTONIC, &now);
@@ -165,7 +238,7 @@ int main(int argc, char **argv)
 				       seq, (long long)now.tv_sec, now.tv_nsec);
 			for (; len < size; len++)
 				rec[len] = (char)('a' + len % 26);
-			err = xshm_ring_send(ring, rec, (size_t)len);
+			err = xshm_peer_ring_send(&ring, rec, (size_t)len);
 			if (err >= 0) {
 				sent++;
 			} else if (err == -ENOBUFS || err == -EAGAIN) {
@@ -193,15 +266,15 @@ int main(int argc, char **argv)
 		json_u64(&j, "sent", sent);
 		json_u64(&j, "dropped", dropped);
 		json_u64(&j, "first_seq", first_seq);
-		json_u64(&j, "next_seq", xshm_ring_next_seq(ring));
+		json_u64(&j, "next_seq", ring.next_seq);
 		json_obj_end(&j);
 		json_finish(&j);
 	} else {
 		printf("sent %" PRIu64 " dropped %" PRIu64 " first-seq %" PRIu32
 		       " next-seq %" PRIu32 "\n", sent, dropped, first_seq,
-		       xshm_ring_next_seq(ring));
+		       ring.next_seq);
 	}
-	xshm_ring_detach(ring);
+	free(staging);
 	xshm_region_close(r);
 	return rc;
 }

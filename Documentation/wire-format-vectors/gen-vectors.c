@@ -142,6 +142,17 @@ int main(int argc, char **argv)
 	img[18] = 7;		/* version_minor, 16 bits */
 	reseal();
 	emit("good-newer-minor", "0", "any version_minor of major 3");
+	layout(5);
+	img[18] = 0;		/* a 3.0 initialiser's layout */
+	reseal();
+	emit("good-minor-0", "0", "3.0 layouts stay valid (3.1 only names padding)");
+	layout(1);
+	put64(128 + 48, 1);		/* producer: bell.ring */
+	put64(128 + 56, 0x1234567);	/* producer: bell.sleep ticket */
+	put64(128 + 128 + 32, 1);	/* consumer: bell.ring */
+	put64(128 + 128 + 48, 99);	/* consumer: bell.notified */
+	emit("good-doorbell-words", "0",
+	     "3.1 doorbell words are a channel matter, not a layout one");
 	layout(1);
 	put64(128 + 40, 0);	/* the ring producer's owner word: retired */
 	emit("good-retired-owner-word", "0",

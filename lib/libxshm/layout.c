@@ -49,7 +49,7 @@ int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 	if (r->size < XSHM_WIRE_HDR_SIZE)
 		return -ENODATA;
 	/* LMM_LAYOUT_READY_ACQ: pairs with LMM_LAYOUT_READY_PUB */
-	if (atomic_load_explicit(xshm_wire_u64(r->base, 0),
+	if (atomic_load_explicit(xshm_wire_state_word(r->base),
 				 memory_order_acquire) != XSHM_WIRE_READY_WORD)
 		return -ENODATA;
 	/*
@@ -57,11 +57,12 @@ int xshm__layout_read(const struct xshm_region *r, struct xshm_layout_copy *out)
 	 * generation, stored last, tells which layout the copy comes from.
 	 */
 	/* LMM_LAYOUT_GEN_FIRST: pairs with LMM_LAYOUT_GEN_PUB */
-	gen = atomic_load_explicit(xshm_wire_u64(r->base, 40),
+	gen = atomic_load_explicit(xshm_wire_gen_word(r->base),
 				   memory_order_acquire);
 	memset(out, 0, sizeof(*out));
-	xshm_wire_load_words((unsigned char *)h + 8, r->base + 8,
-			     XSHM_WIRE_HDR_SIZE - 8);
+	xshm_wire_load_words((unsigned char *)h + XSHM_WIRE_HDR_CHECKSUM_OFF,
+			     r->base + XSHM_WIRE_HDR_CHECKSUM_OFF,
+			     XSHM_WIRE_HDR_SIZE - XSHM_WIRE_HDR_CHECKSUM_OFF);
 	err = xshm_wire_header_check(h, r->size);
 	if (err) {
 		/* a copy torn by a re-initialisation is not a corrupt one */
@@ -164,10 +165,10 @@ XSHM_API uint64_t xshm_layout_generation(const struct xshm_region *r)
 {
 	/* LMM_LAYOUT_GEN_ACQ: pairs with LMM_LAYOUT_READY_PUB */
 	if (!r || r->size < XSHM_WIRE_HDR_SIZE ||
-	    atomic_load_explicit(xshm_wire_u64(r->base, 0),
+	    atomic_load_explicit(xshm_wire_state_word(r->base),
 				 memory_order_acquire) != XSHM_WIRE_READY_WORD)
 		return 0;
-	return atomic_load_explicit(xshm_wire_u64(r->base, 40),
+	return atomic_load_explicit(xshm_wire_gen_word(r->base),
 				    memory_order_relaxed);
 }
 

@@ -1,28 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Consumer side of fixed-slot rings.
+ * Consumer side of fixed-slot rings (FAIL and DROP; OVERWRITE is in
+ * ring-overwrite.c).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "internal.h"
 
-/* how many times a lapping OVERWRITE producer may make us start over */
-#define OVERWRITE_RETRIES 64
-
-static int consumer_check(struct xshm_ring *ring)
-{
-	if (!ring)
-		return -EINVAL;
-	if (ring->role != XSHM_CONSUMER)
-		return -EPERM;
-	if (ring->chan.type != XSHM_WIRE_RING_FIXED)
-		return -EINVAL;
-	return xshm__stale(ring->region, ring->generation);
-}
-
 /* the copy is complete: hand the slots back (the producer's licence) */
-static int publish_tail(struct xshm_ring *ring, uint64_t lost, int ret)
+int xshm__fixed_publish_tail(struct xshm_ring *ring, uint64_t lost, int ret)
 {
 	int err = xshm__cons_enter(ring);
 
@@ -33,7 +20,9 @@ static int publish_tail(struct xshm_ring *ring, uint64_t lost, int ret)
 		atomic_store_explicit(&ring->cons->lost, ring->lost,
 				      memory_order_relaxed);
 	}
-	/* LMM_FIXED_TAIL_PUB: pairs with LMM_RING_TAIL_ACQ */
+	/* LMM_FIXED_TAIL_PUB: pairs with LMM_RING_TAIL_ACQ,
+	 * LMM_STATS_TAIL_ACQ, LMM_PEER_ATTACH_TAIL_ACQ,
+	 * LMM_DB_SPACE_RECHECK_LOAD */
 	atomic_store_explicit(&ring->cons->tail, ring->tail,
 			      memory_order_release);
 	return xshm__cons_leave(ring, ret);
@@ -48,7 +37,8 @@ static int pop_plain(struct xshm_ring *ring, unsigned char *dst,
 	unsigned int i, n;
 
 	if (avail < max) {
-		/* LMM_FIXED_HEAD_ACQ: pairs with LMM_FIXED_*_PUB */
+		/* LMM_FIXED_HEAD_ACQ: pairs with LMM_FIXED_HEAD_PUB,
+		 * LMM_FIXED_BATCH_PUB */
 		head = atomic_load_explicit(&ring->prod->head,
 					    memory_order_acquire);
 		if (head - ring->tail > ring->cap) {
@@ -77,54 +67,7 @@ static int pop_plain(struct xshm_ring *ring, unsigned char *dst,
 			       ring->stride, elem);
 	}
 	ring->tail += n;
-	return publish_tail(ring, 0, (int)n);
-}
-
-/*
- * OVERWRITE: the producer may be rewriting the slots we copy.  It
- * publishes its frontier before overwriting, so: copy (relaxed word
- * loads), acquire fence, re-read the frontier; if it passed our position
- * the copy may be torn and is thrown away, and the slots skipped are
- * counted as lost.
- */
-static int pop_overwrite(struct xshm_ring *ring, unsigned char *dst,
-			 unsigned int max)
-{
-	uint32_t elem = ring->chan.elem_size;
-	uint64_t head, oldest, avail, lost = 0;
-	unsigned int i, n = 0, k, tries;
-	int err = 0;
-
-	for (tries = 0; n < max && tries < OVERWRITE_RETRIES; tries++) {
-		err = xshm__overwrite_bounds(ring, &head, &oldest);
-		if (err)
-			break;
-		if ((int64_t)(oldest - ring->tail) > 0) {
-			lost += oldest - ring->tail;
-			ring->tail = oldest;
-		}
-		if ((int64_t)(head - ring->tail) <= 0)
-			break;
-		avail = head - ring->tail;
-		k = avail < max - n ? (unsigned int)avail : max - n;
-		for (i = 0; i < k; i++)
-			xshm_wire_load_words(dst + (size_t)(n + i) * elem,
-					     ring->data + ((ring->tail + i) &
-					     ring->mask) * ring->stride, elem);
-		/* LMM_OVW_FIXED_RECHECK: pairs with LMM_OVW_OLDEST_PUB */
-		atomic_thread_fence(memory_order_acquire);
-		oldest = atomic_load_explicit(&ring->prod->oldest,
-					      memory_order_relaxed);
-		if ((int64_t)(oldest - ring->tail) > 0)
-			continue;	/* torn: retry from the frontier */
-		ring->tail += k;
-		n += k;
-	}
-	if (!n && !err)
-		err = -EAGAIN;
-	if (n || lost)
-		return publish_tail(ring, lost, n ? (int)n : err);
-	return err;
+	return xshm__fixed_publish_tail(ring, 0, (int)n);
 }
 
 /* the caller's slot size must be the channel's: the peer chose it */
@@ -136,7 +79,7 @@ static int slot_size_check(const struct xshm_ring *ring, size_t size)
 XSHM_API int xshm_ring_pop_batch_sized(struct xshm_ring *ring, void *slots,
 				       size_t size, unsigned int max)
 {
-	int err = consumer_check(ring);
+	int err = xshm__ring_check(ring, XSHM_CONSUMER, XSHM_WIRE_RING_FIXED);
 
 	if (err)
 		return err;
@@ -151,7 +94,7 @@ XSHM_API int xshm_ring_pop_batch_sized(struct xshm_ring *ring, void *slots,
 	if (err)
 		return err;
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
-		err = pop_overwrite(ring, slots, max);
+		err = xshm__fixed_pop_overwrite(ring, slots, max);
 	else
 		err = pop_plain(ring, slots, max);
 	err = xshm__cons_leave(ring, err);
@@ -161,7 +104,7 @@ XSHM_API int xshm_ring_pop_batch_sized(struct xshm_ring *ring, void *slots,
 XSHM_API int xshm_ring_pop_sized(struct xshm_ring *ring, void *slot,
 				 size_t size)
 {
-	int err = consumer_check(ring);
+	int err = xshm__ring_check(ring, XSHM_CONSUMER, XSHM_WIRE_RING_FIXED);
 
 	if (err)
 		return err;
@@ -174,7 +117,7 @@ XSHM_API int xshm_ring_pop_sized(struct xshm_ring *ring, void *slot,
 	if (err)
 		return err;
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
-		err = pop_overwrite(ring, slot, 1);
+		err = xshm__fixed_pop_overwrite(ring, slot, 1);
 	else
 		err = pop_plain(ring, slot, 1);
 	err = xshm__cons_leave(ring, err);
@@ -201,7 +144,7 @@ XSHM_API int xshm_ring_pop_wait_sized(struct xshm_ring *ring, void *slot,
 
 	if (!ring)
 		return -EINVAL;
-	return xshm__poll(&ring->wait, timeout_ms, try_pop, &a);
+	return xshm__ring_wait(ring, timeout_ms, try_pop, &a);
 }
 
 /*

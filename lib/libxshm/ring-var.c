@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Consumer side of variable-length record rings: peek, release, recv.
+ * Consumer side of variable-length record rings: peek, release, recv
+ * (FAIL and DROP; OVERWRITE is in ring-overwrite.c).
  *
  * Each record header is copied to a local and validated before use: the
  * length must fit the channel, the bytes still to the ring end and the
@@ -12,54 +13,20 @@
 
 #include "internal.h"
 
-#define OVERWRITE_RETRIES 64
-
-/* loss implied by a record's seq: a backwards step is a re-delivery */
-static uint64_t seq_gap(uint32_t seq, uint32_t expect)
-{
-	uint32_t gap = seq - expect;
-
-	return gap < 0x80000000u ? gap : 0;
-}
-
-/* entry checks of every consumer call */
-static int consumer_check(struct xshm_ring *ring)
-{
-	if (!ring)
-		return -EINVAL;
-	if (ring->role != XSHM_CONSUMER)
-		return -EPERM;
-	if (ring->chan.type != XSHM_WIRE_RING_VAR)
-		return -EINVAL;
-	return xshm__stale(ring->region, ring->generation);
-}
-
 /*
  * Check header hdr found at position pos with avail committed bytes.
  * Returns the record's size in the ring, 0 if invalid.
  */
-static uint64_t record_size(const struct xshm_ring *ring, uint64_t hdr,
+uint64_t xshm__var_record_size(const struct xshm_ring *ring, uint64_t hdr,
 			    uint64_t pos, uint64_t avail)
 {
-	uint64_t to_end = ring->cap - (pos & ring->mask), size;
-	uint32_t lenf = (uint32_t)hdr;
+	int pad;
 
-	if (lenf & XSHM_WIRE_REC_PAD) {
-		size = (uint64_t)(lenf & XSHM_WIRE_REC_LEN_MASK) +
-		       XSHM_WIRE_REC_HDR;
-		if (size != to_end || (uint32_t)(hdr >> 32))
-			return 0;
-	} else {
-		if (lenf > ring->chan.elem_size)
-			return 0;
-		size = xshm_wire_rec_size(lenf);
-		if (size > to_end)
-			return 0;	/* records never wrap */
-	}
-	return size <= avail ? size : 0;
+	return xshm_wire_rec_decode(hdr, ring->cap - (pos & ring->mask), avail,
+				    ring->chan.elem_size, &pad);
 }
 
-static void deliver(struct xshm_ring *ring, struct xshm_record *rec,
+void xshm__var_deliver(struct xshm_ring *ring, struct xshm_record *rec,
 		    const void *data, uint64_t hdr, uint64_t size)
 {
 	uint32_t seq = (uint32_t)(hdr >> 32);
@@ -67,7 +34,7 @@ static void deliver(struct xshm_ring *ring, struct xshm_record *rec,
 	rec->data = data;
 	rec->len = (uint32_t)hdr;
 	rec->seq = seq;
-	rec->lost = seq_gap(seq, ring->peek_seq);
+	rec->lost = xshm_wire_seq_gap(seq, ring->peek_seq);
 	ring->peek_lost += rec->lost;
 	ring->peek_seq = seq + 1;
 	ring->peek_pos += size;
@@ -98,7 +65,7 @@ static int peek_plain(struct xshm_ring *ring, struct xshm_record *rec)
 		hdr = atomic_load_explicit(xshm_wire_u64(ring->data,
 							 pos & ring->mask),
 					   memory_order_relaxed);
-		size = record_size(ring, hdr, pos, avail);
+		size = xshm__var_record_size(ring, hdr, pos, avail);
 		if (!size) {
 			ring->corrupt++;
 			return -EBADMSG;
@@ -107,69 +74,12 @@ static int peek_plain(struct xshm_ring *ring, struct xshm_record *rec)
 			ring->peek_pos += size;
 			continue;
 		}
-		deliver(ring, rec, ring->data + (pos & ring->mask) +
+		xshm__var_deliver(ring, rec, ring->data + (pos & ring->mask) +
 			XSHM_WIRE_REC_HDR, hdr, size);
 		return 0;
 	}
 	ring->corrupt++;	/* two paddings in a row */
 	return -EBADMSG;
-}
-
-/*
- * OVERWRITE: copy the record out (relaxed word loads) into this handle's
- * buffer, then acquire fence and re-read the producer's frontier: if it
- * passed the record, the copy may be torn and we resync at the frontier;
- * the records skipped show up as a gap in seq numbers.
- */
-static int peek_overwrite(struct xshm_ring *ring, struct xshm_record *rec)
-{
-	uint64_t head, oldest, avail, hdr, size, pos, len8;
-	unsigned char *copy;
-	int i, err;
-
-	for (i = 0; i < OVERWRITE_RETRIES; i++) {
-		pos = ring->peek_pos;
-		err = xshm__overwrite_bounds(ring, &head, &oldest);
-		if (err)
-			return err;
-		if ((int64_t)(oldest - pos) > 0)
-			ring->peek_pos = pos = oldest;
-		if ((int64_t)(head - pos) <= 0)
-			return -EAGAIN;
-		avail = head - pos;
-		hdr = atomic_load_explicit(xshm_wire_u64(ring->data,
-							 pos & ring->mask),
-					   memory_order_relaxed);
-		size = record_size(ring, hdr, pos, avail);
-		len8 = 0;
-		copy = ring->copy + ring->copy_used;
-		if (size && !((uint32_t)hdr & XSHM_WIRE_REC_PAD)) {
-			len8 = xshm_wire_round_up((uint32_t)hdr, 8);
-			if (ring->copy_used + len8 > ring->cap)
-				return -ENOBUFS;	/* release first */
-			xshm_wire_load_words(copy, ring->data +
-					     (pos & ring->mask) +
-					     XSHM_WIRE_REC_HDR, len8);
-		}
-		/* LMM_OVW_VAR_RECHECK: pairs with LMM_OVW_OLDEST_PUB */
-		atomic_thread_fence(memory_order_acquire);
-		oldest = atomic_load_explicit(&ring->prod->oldest,
-					      memory_order_relaxed);
-		if ((int64_t)(oldest - pos) > 0)
-			continue;	/* overwritten under us: resync */
-		if (!size) {
-			ring->corrupt++;
-			return -EBADMSG;
-		}
-		if ((uint32_t)hdr & XSHM_WIRE_REC_PAD) {
-			ring->peek_pos += size;
-			continue;
-		}
-		ring->copy_used += len8;
-		deliver(ring, rec, copy, hdr, size);
-		return 0;
-	}
-	return -EAGAIN;	/* the producer keeps lapping us */
 }
 
 int xshm__ring_var_peek(struct xshm_ring *ring, struct xshm_record *rec)
@@ -178,13 +88,13 @@ int xshm__ring_var_peek(struct xshm_ring *ring, struct xshm_record *rec)
 
 	if (!ring || !rec)
 		return -EINVAL;
-	err = consumer_check(ring);
+	err = xshm__ring_check(ring, XSHM_CONSUMER, XSHM_WIRE_RING_VAR);
 	if (!err)
 		err = xshm__cons_enter(ring);
 	if (err)
 		return err;
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
-		err = peek_overwrite(ring, rec);
+		err = xshm__var_peek_overwrite(ring, rec);
 	else
 		err = peek_plain(ring, rec);
 	return xshm__cons_leave(ring, err);
@@ -214,11 +124,11 @@ XSHM_API int xshm_ring_peek_wait(struct xshm_ring *ring,
 
 	if (!ring)
 		return -EINVAL;
-	return xshm__poll(&ring->wait, timeout_ms, try_peek, &a);
+	return xshm__ring_wait(ring, timeout_ms, try_peek, &a);
 }
 
 /* free every record peeked so far: one release store of tail */
-static int release_peeked(struct xshm_ring *ring)
+int xshm__var_release_peeked(struct xshm_ring *ring)
 {
 	int err;
 
@@ -238,7 +148,8 @@ static int release_peeked(struct xshm_ring *ring)
 	 */
 	atomic_store_explicit(&ring->cons->next_seq, ring->peek_seq,
 			      memory_order_relaxed);
-	/* LMM_VAR_TAIL_PUB: pairs with LMM_RING_TAIL_ACQ */
+	/* LMM_VAR_TAIL_PUB: pairs with LMM_RING_TAIL_ACQ, LMM_STATS_TAIL_ACQ,
+	 * LMM_PEER_ATTACH_TAIL_ACQ, LMM_DB_SPACE_RECHECK_LOAD */
 	atomic_store_explicit(&ring->cons->tail, ring->peek_pos,
 			      memory_order_release);
 	ring->tail = ring->peek_pos;
@@ -250,11 +161,11 @@ static int release_peeked(struct xshm_ring *ring)
 
 XSHM_API int xshm_ring_release(struct xshm_ring *ring)
 {
-	int err = consumer_check(ring);
+	int err = xshm__ring_check(ring, XSHM_CONSUMER, XSHM_WIRE_RING_VAR);
 
 	if (err)
 		return err;
-	return release_peeked(ring);
+	return xshm__var_release_peeked(ring);
 }
 
 static ssize_t recv_entered(struct xshm_ring *ring, void *buf, size_t cap,
@@ -301,7 +212,7 @@ XSHM_API ssize_t xshm_ring_recv(struct xshm_ring *ring, void *buf, size_t cap,
 
 	if (!ring || (!buf && cap))
 		return -EINVAL;
-	err = consumer_check(ring);
+	err = xshm__ring_check(ring, XSHM_CONSUMER, XSHM_WIRE_RING_VAR);
 	if (!err)
 		err = xshm__cons_enter(ring);
 	if (err)
@@ -310,21 +221,6 @@ XSHM_API ssize_t xshm_ring_recv(struct xshm_ring *ring, void *buf, size_t cap,
 	err = xshm__cons_leave(ring, 0);
 	return err ? err : n;
 }
-
-/*
- * Batches.  The caller's buffer takes each record at the next multiple of
- * 8; cap was clamped so that these offsets cannot overflow.
- */
-struct batch {
-	unsigned char *buf;
-	size_t cap, at;
-	struct xshm_record *recs;
-	unsigned int max, n;
-	uint64_t pos;		/* after the last record walked */
-	uint64_t end;		/* after the last record taken */
-	int stop;		/* why the walk ended early: -EMSGSIZE/-EBADMSG */
-	uint64_t stop_pos;	/* where */
-};
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
@@ -339,8 +235,8 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
  * a header that is wrong) takes record_size() itself.  recs[i].lost holds
  * the record's position for now (OVERWRITE re-checks it).
  */
-static void batch_walk(struct xshm_ring *ring, struct batch *b, uint64_t head,
-		       bool shared_copy)
+void xshm__var_batch_walk(struct xshm_ring *ring, struct xshm__batch *b,
+			  uint64_t head, bool shared_copy)
 {
 	/* locals: the copies are char stores that might alias *ring, *b */
 	const unsigned char *data = ring->data, *src;
@@ -362,7 +258,7 @@ static void batch_walk(struct xshm_ring *ring, struct batch *b, uint64_t head,
 		size = xshm_wire_rec_size(lenf);
 		if (lenf > elem || size > room) {
 			if (!(lenf & XSHM_WIRE_REC_PAD) || pad ||
-			    !record_size(ring, hdr, pos, head - pos)) {
+			    !xshm__var_record_size(ring, hdr, pos, head - pos)) {
 				b->stop = -EBADMSG;
 				break;
 			}
@@ -380,7 +276,7 @@ static void batch_walk(struct xshm_ring *ring, struct batch *b, uint64_t head,
 		if (shared_copy)
 			xshm_wire_load_words(buf + at, src, lenf);
 		else
-			xshm_peer__copy(buf + at, src, lenf);
+			xshm_wire_copy(buf + at, src, lenf);
 		recs[n] = (struct xshm_record){
 			/* no arithmetic on a NULL buf (cap 0) */
 			.data = at ? buf + at : buf, .len = lenf,
@@ -404,7 +300,7 @@ static void batch_walk(struct xshm_ring *ring, struct batch *b, uint64_t head,
  * Hand out recs[from, n) as recs[0, ...): seq gaps give the losses exactly
  * as peek counts them, then everything goes with one release.
  */
-static int batch_deliver(struct xshm_ring *ring, struct batch *b,
+int xshm__var_batch_deliver(struct xshm_ring *ring, struct xshm__batch *b,
 			 unsigned int from)
 {
 	uint32_t expect = ring->peek_seq, seq;
@@ -415,13 +311,13 @@ static int batch_deliver(struct xshm_ring *ring, struct batch *b,
 		memmove(b->recs, b->recs + from, k * sizeof(*b->recs));
 	for (i = 0; i < k; i++) {
 		seq = b->recs[i].seq;
-		b->recs[i].lost = seq_gap(seq, expect);
+		b->recs[i].lost = xshm_wire_seq_gap(seq, expect);
 		ring->peek_lost += b->recs[i].lost;
 		expect = seq + 1;
 	}
 	ring->peek_seq = expect;
 	ring->peek_pos = b->end;
-	err = release_peeked(ring);
+	err = xshm__var_release_peeked(ring);
 	return err ? err : (int)k;
 }
 
@@ -429,7 +325,7 @@ static int batch_deliver(struct xshm_ring *ring, struct batch *b,
  * FAIL/DROP.  A bad header after good records ends the batch; it is
  * counted when a call returns -EBADMSG for it, as recv would.
  */
-static int recv_batch_plain(struct xshm_ring *ring, struct batch *b)
+static int recv_batch_plain(struct xshm_ring *ring, struct xshm__batch *b)
 {
 	/* LMM_VAR_BATCH_HEAD_ACQ: pairs with LMM_VAR_HEAD_PUB */
 	uint64_t head = atomic_load_explicit(&ring->prod->head,
@@ -441,66 +337,20 @@ static int recv_batch_plain(struct xshm_ring *ring, struct batch *b)
 		return -EBADMSG;
 	}
 	ring->head_cache = head;
-	batch_walk(ring, b, head, false);
+	xshm__var_batch_walk(ring, b, head, false);
 	if (b->n)
-		return batch_deliver(ring, b, 0);
+		return xshm__var_batch_deliver(ring, b, 0);
 	if (b->stop == -EBADMSG)
 		ring->corrupt++;
 	return b->stop;
-}
-
-/*
- * OVERWRITE: copy the records straight into the caller's buffer with
- * relaxed word loads, then acquire fence and re-read the frontier, as
- * peek does: records that start before it may be torn and are left out
- * (they show up as lost, via the seq gap); so is a bad header, which is
- * only corrupt if the producer had not passed it.
- */
-static int recv_batch_overwrite(struct xshm_ring *ring, struct batch *b)
-{
-	uint64_t head, oldest, start = ring->peek_pos;
-	unsigned int i, tries;
-	int err;
-
-	for (tries = 0; tries < OVERWRITE_RETRIES; tries++) {
-		err = xshm__overwrite_bounds(ring, &head, &oldest);
-		if (err)
-			return err;
-		if ((int64_t)(oldest - start) > 0)
-			start = oldest;
-		if ((int64_t)(head - start) <= 0)
-			return 0;
-		b->pos = b->end = start;
-		b->n = 0;
-		b->at = 0;
-		b->stop = 0;
-		batch_walk(ring, b, head, true);
-		/* LMM_OVW_BATCH_RECHECK: pairs with LMM_OVW_OLDEST_PUB */
-		atomic_thread_fence(memory_order_acquire);
-		oldest = atomic_load_explicit(&ring->prod->oldest,
-					      memory_order_relaxed);
-		for (i = 0; i < b->n; i++)
-			if ((int64_t)(oldest - b->recs[i].lost) <= 0)
-				break;
-		if (b->stop && (int64_t)(oldest - b->stop_pos) > 0)
-			b->stop = 0;	/* overwritten, not corrupt */
-		if (i < b->n)
-			return batch_deliver(ring, b, i);
-		if ((int64_t)(oldest - start) > 0)
-			continue;	/* lapped during the copy: resync */
-		if (b->stop == -EBADMSG)
-			ring->corrupt++;
-		return b->stop;
-	}
-	return -EAGAIN;	/* the producer keeps lapping us */
 }
 
 XSHM_API int xshm_ring_recv_batch(struct xshm_ring *ring, void *buf,
 				  size_t cap, struct xshm_record *recs,
 				  unsigned int max)
 {
-	struct batch b = { 0 };
-	int err = consumer_check(ring);
+	struct xshm__batch b = { 0 };
+	int err = xshm__ring_check(ring, XSHM_CONSUMER, XSHM_WIRE_RING_VAR);
 
 	if (err)
 		return err;
@@ -518,7 +368,7 @@ XSHM_API int xshm_ring_recv_batch(struct xshm_ring *ring, void *buf,
 	if (err)
 		return err;
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE)
-		err = recv_batch_overwrite(ring, &b);
+		err = xshm__var_recv_batch_overwrite(ring, &b);
 	else
 		err = recv_batch_plain(ring, &b);
 	return xshm__cons_leave(ring, err);
@@ -549,6 +399,6 @@ XSHM_API ssize_t xshm_ring_recv_wait(struct xshm_ring *ring, void *buf,
 
 	if (!ring)
 		return -EINVAL;
-	err = xshm__poll(&ring->wait, timeout_ms, try_recv, &a);
+	err = xshm__ring_wait(ring, timeout_ms, try_recv, &a);
 	return err ? err : a.len;
 }

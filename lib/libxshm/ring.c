@@ -16,7 +16,8 @@ static int read_positions(struct xshm_ring *ring)
 	uint64_t head, tail, oldest;
 	bool var = c->type == XSHM_WIRE_RING_VAR;
 
-	/* LMM_ATTACH_HEAD_ACQ: pairs with LMM_*_HEAD_PUB */
+	/* LMM_ATTACH_HEAD_ACQ: pairs with LMM_FIXED_HEAD_PUB,
+	 * LMM_FIXED_BATCH_PUB, LMM_VAR_HEAD_PUB */
 	head = atomic_load_explicit(&ring->prod->head, memory_order_acquire);
 	oldest = atomic_load_explicit(&ring->prod->oldest,
 				      memory_order_relaxed);
@@ -107,9 +108,11 @@ XSHM_API int xshm_ring_attach(struct xshm_region *r, const char *name,
 						 ring->generation);
 		if (!err && ring->chan.type == XSHM_WIRE_RING_VAR &&
 		    ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE) {
-			ring->p.staging = malloc(ring->cap);
-			ring->p.staging_size = ring->cap;
-			if (!ring->p.staging)
+			void *staging = malloc(ring->cap);
+
+			xshm_peer_ring_set_staging(&ring->p, staging,
+						   ring->cap);
+			if (!staging)
 				err = -ENOMEM;
 		}
 	}
@@ -136,6 +139,7 @@ XSHM_API void xshm_ring_detach(struct xshm_ring *ring)
 {
 	if (!ring)
 		return;
+	xshm__db_detach(ring);
 	free(ring->copy);
 	free(ring->p.staging);
 	free(ring);
@@ -148,50 +152,36 @@ XSHM_API void xshm_ring_set_wait(struct xshm_ring *ring,
 		ring->wait = wp ? *wp : xshm__default_wait;
 }
 
-/* common entry checks: handle, role, channel type, layout generation */
-static int producer_check(struct xshm_ring *ring, uint32_t type)
-{
-	if (!ring)
-		return -EINVAL;
-	if (ring->role != XSHM_PRODUCER)
-		return -EPERM;
-	if (ring->chan.type != type)
-		return -EINVAL;
-	/*
-	 * A write path already open (reservations pending) may finish: an
-	 * initialiser waits for it on the owner word, which decides.
-	 */
-	if (ring->p.pending)
-		return 0;
-	return xshm__stale(ring->region, ring->generation);
-}
-
 XSHM_API int xshm_ring_push(struct xshm_ring *ring, const void *slot)
 {
-	int err = producer_check(ring, XSHM_WIRE_RING_FIXED);
+	int err = xshm__ring_check(ring, XSHM_PRODUCER,
+				   XSHM_WIRE_RING_FIXED);
 
 	if (err)
 		return err;
 	if (!slot)
 		return -EINVAL;
-	return xshm_peer_ring_push(&ring->p, slot);
+	return xshm__db_published(ring, xshm_peer_ring_push(&ring->p, slot));
 }
 
 XSHM_API int xshm_ring_push_batch(struct xshm_ring *ring, const void *slots,
 				  unsigned int n)
 {
-	int err = producer_check(ring, XSHM_WIRE_RING_FIXED);
+	int err = xshm__ring_check(ring, XSHM_PRODUCER,
+				   XSHM_WIRE_RING_FIXED);
 
 	if (err)
 		return err;
 	if (!slots && n)
 		return -EINVAL;
-	return xshm_peer_ring_push_batch(&ring->p, slots, n);
+	return xshm__db_published(ring,
+				  xshm_peer_ring_push_batch(&ring->p, slots, n));
 }
 
 XSHM_API int xshm_ring_reserve(struct xshm_ring *ring, size_t len, void **buf)
 {
-	int err = producer_check(ring, XSHM_WIRE_RING_VAR);
+	int err = xshm__ring_check(ring, XSHM_PRODUCER,
+				   XSHM_WIRE_RING_VAR);
 
 	if (err)
 		return err;
@@ -202,23 +192,39 @@ XSHM_API int xshm_ring_reserve(struct xshm_ring *ring, size_t len, void **buf)
 
 XSHM_API int xshm_ring_commit(struct xshm_ring *ring)
 {
-	int err = producer_check(ring, XSHM_WIRE_RING_VAR);
+	int err = xshm__ring_check(ring, XSHM_PRODUCER,
+				   XSHM_WIRE_RING_VAR);
 
 	if (err)
 		return err;
-	return xshm_peer_ring_commit(&ring->p);
+	return xshm__db_published(ring, xshm_peer_ring_commit(&ring->p));
 }
 
 XSHM_API int xshm_ring_send(struct xshm_ring *ring, const void *data,
 			    size_t len)
 {
-	int err = producer_check(ring, XSHM_WIRE_RING_VAR);
+	int err = xshm__ring_check(ring, XSHM_PRODUCER,
+				   XSHM_WIRE_RING_VAR);
 
 	if (err)
 		return err;
 	if (!data && len)
 		return -EINVAL;
-	return xshm_peer_ring_send(&ring->p, data, len);
+	return xshm__db_published(ring,
+				  xshm_peer_ring_send(&ring->p, data, len));
+}
+
+/* record i of a struct iovec array, for xshm_peer_ring_sendv_fn() */
+static int iovec_get(const void *recs, unsigned int i, const void **data,
+		     size_t *len)
+{
+	const struct iovec *v = (const struct iovec *)recs + i;
+
+	if (!v->iov_base && v->iov_len)
+		return -EINVAL;
+	*data = v->iov_base;
+	*len = v->iov_len;
+	return 0;
 }
 
 /*
@@ -228,36 +234,14 @@ XSHM_API int xshm_ring_send(struct xshm_ring *ring, const void *data,
 XSHM_API int xshm_ring_sendv(struct xshm_ring *ring, const struct iovec *recs,
 			     unsigned int n)
 {
-	struct xshm_peer_ring *p = ring ? &ring->p : NULL;
-	struct xshm_peer__batch b;
-	unsigned int i = 0, k;
-	int err = producer_check(ring, XSHM_WIRE_RING_VAR);
+	int err = xshm__ring_check(ring, XSHM_PRODUCER,
+				   XSHM_WIRE_RING_VAR);
 
 	if (err)
 		return err;
-	if ((!recs && n) || n > 0x7fffffffu)
-		return -EINVAL;
-	err = xshm_peer__sendv_begin(p);
-	if (err)
-		return err;
-	xshm_peer__batch_begin(p, &b);
-	for (; i < n; i++) {
-		if (!recs[i].iov_base && recs[i].iov_len) {
-			err = -EINVAL;
-			break;
-		}
-		err = xshm_peer__batch_put(p, &b, recs[i].iov_base,
-					   recs[i].iov_len);
-		if (err)
-			break;
-	}
-	xshm_peer__batch_end(p, &b);
-	k = i;
-	if (err == -EAGAIN && p->policy == XSHM_WIRE_FULL_DROP)
-		while (k < n && recs[k].iov_len <= p->elem_size &&
-		       (recs[k].iov_base || !recs[k].iov_len))
-			k++;
-	return xshm_peer__sendv_end(p, &i, err, k - i);
+	return xshm__db_published(ring,
+				  xshm_peer_ring_sendv_fn(&ring->p, recs, n,
+							  iovec_get));
 }
 
 XSHM_API uint32_t xshm_ring_next_seq(const struct xshm_ring *ring)
@@ -301,7 +285,7 @@ static uint64_t unnoticed_overwrites(struct xshm_ring *ring, uint64_t head,
 	}
 	expect = atomic_load_explicit(&ring->cons->next_seq,
 				      memory_order_relaxed);
-	return seq_at - expect < 0x80000000u ? seq_at - expect : 0;
+	return xshm_wire_seq_gap(seq_at, expect);
 }
 
 XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
@@ -315,9 +299,10 @@ XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
 	if (err)
 		return err;
 	memset(st, 0, sizeof(*st));
-	/* LMM_STATS_HEAD_ACQ: pairs with LMM_*_HEAD_PUB */
+	/* LMM_STATS_HEAD_ACQ: pairs with LMM_FIXED_HEAD_PUB,
+	 * LMM_FIXED_BATCH_PUB, LMM_VAR_HEAD_PUB */
 	head = atomic_load_explicit(&ring->prod->head, memory_order_acquire);
-	/* LMM_STATS_TAIL_ACQ: pairs with LMM_*_TAIL_PUB */
+	/* LMM_STATS_TAIL_ACQ: pairs with LMM_FIXED_TAIL_PUB, LMM_VAR_TAIL_PUB */
 	tail = atomic_load_explicit(&ring->cons->tail, memory_order_acquire);
 	oldest = atomic_load_explicit(&ring->prod->oldest,
 				      memory_order_relaxed);
@@ -342,48 +327,4 @@ XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
 					   memory_order_relaxed);
 	st->corrupt = ring->corrupt + ring->p.corrupt;
 	return 0;
-}
-
-int xshm__overwrite_bounds(struct xshm_ring *ring, uint64_t *head,
-			   uint64_t *oldest)
-{
-	bool var = ring->chan.type == XSHM_WIRE_RING_VAR;
-	uint64_t h, o;
-	int i;
-
-	/*
-	 * An honest producer keeps oldest <= head at every instant, and
-	 * oldest >= head - capacity for any head we acquired before reading
-	 * oldest.  So: head, then oldest.  If oldest is ahead, the producer
-	 * moved on after our head load; a second head load must then be
-	 * at or past oldest (else corrupt), and we start over for a pair.
-	 */
-	for (i = 0; i < 16; i++) {
-		/* LMM_OVW_BOUNDS_HEAD_ACQ: pairs with LMM_*_HEAD_PUB */
-		h = atomic_load_explicit(&ring->prod->head,
-					 memory_order_acquire);
-		o = atomic_load_explicit(&ring->prod->oldest,
-					 memory_order_relaxed);
-		if ((int64_t)(o - h) > 0) {
-			/* LMM_OVW_REREAD: pairs with LMM_OVW_OLDEST_STORE */
-			atomic_thread_fence(memory_order_acquire);
-			/* LMM_OVW_BOUNDS_HEAD_REACQ: pairs with LMM_*_PUB */
-			h = atomic_load_explicit(&ring->prod->head,
-						 memory_order_acquire);
-			if ((int64_t)(o - h) > 0)
-				break;	/* corrupt */
-			continue;
-		}
-		if (h - o > ring->cap || (int64_t)(h - ring->head_cache) < 0 ||
-		    (var && ((h | o) & 7)))
-			break;	/* corrupt; a head never moves backwards */
-		ring->head_cache = h;
-		*head = h;
-		*oldest = o;
-		return 0;
-	}
-	if (i == 16)
-		return -EAGAIN;	/* a producer too fast to pin down */
-	ring->corrupt++;
-	return -EBADMSG;
 }

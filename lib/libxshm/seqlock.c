@@ -11,21 +11,11 @@
 
 #include "internal.h"
 
-struct xshm_seqlock {
-	struct xshm_region *region;
-	uint64_t generation;
-	enum xshm_role role;
-	struct xshm_wire_chan chan;
-	struct xshm_peer_value v;	/* layout of the channel; writer state */
-	unsigned char *scratch;		/* 2 * span: candidate and best */
-	struct xshm_wait_policy wait;	/* readers: while a write is on */
-};
-
-XSHM_API int xshm_seqlock_attach(struct xshm_region *r, const char *name,
-				 enum xshm_role role, unsigned int writer_slot,
-				 struct xshm_seqlock **out)
+XSHM_API int xshm_value_attach(struct xshm_region *r, const char *name,
+			       enum xshm_role role, unsigned int writer_slot,
+			       struct xshm_value **out)
 {
-	struct xshm_seqlock *sl;
+	struct xshm_value *sl;
 	int err;
 
 	if (!r || !name || !out ||
@@ -73,23 +63,24 @@ err_free:
 	return err;
 }
 
-XSHM_API void xshm_seqlock_detach(struct xshm_seqlock *sl)
+XSHM_API void xshm_value_detach(struct xshm_value *sl)
 {
 	if (!sl)
 		return;
+	xshm__db_value_detach(sl);
 	free(sl->scratch);
 	free(sl);
 }
 
-XSHM_API void xshm_seqlock_set_wait(struct xshm_seqlock *sl,
-				    const struct xshm_wait_policy *wp)
+XSHM_API void xshm_value_set_wait(struct xshm_value *sl,
+				  const struct xshm_wait_policy *wp)
 {
 	if (sl)
 		sl->wait = wp ? *wp : xshm__default_wait;
 }
 
-XSHM_API int xshm_seqlock_write(struct xshm_seqlock *sl, const void *val,
-				size_t len, uint64_t stamp)
+XSHM_API int xshm_value_write(struct xshm_value *sl, const void *val,
+			      size_t len, uint64_t stamp)
 {
 	int err;
 
@@ -100,7 +91,10 @@ XSHM_API int xshm_seqlock_write(struct xshm_seqlock *sl, const void *val,
 	err = xshm__stale(sl->region, sl->generation);
 	if (err)
 		return err;
-	return xshm_peer_value_write(&sl->v, val, len, stamp);
+	err = xshm_peer_value_write(&sl->v, val, len, stamp);
+	if (sl->db)
+		xshm__db_value_written(sl);
+	return err;
 }
 
 /*
@@ -108,13 +102,14 @@ XSHM_API int xshm_seqlock_write(struct xshm_seqlock *sl, const void *val,
  * at blk.  0 and *seq on success; -EBUSY if a write is in progress (odd);
  * -EAGAIN if a write happened while we copied.
  */
-static int try_read(const struct xshm_seqlock *sl, unsigned char *blk,
+static int try_read(const struct xshm_value *sl, unsigned char *blk,
 		    unsigned char *dst, uint64_t *seq, uint64_t *stamp)
 {
 	_Atomic uint64_t *sp = xshm_wire_u64(blk, XSHM_WIRE_SEQ_OFF);
 	uint64_t s0, s1, copy = 0;
 
-	/* LMM_SEQ_READ_BEGIN: pairs with LMM_SEQ_WRITE_END */
+	/* LMM_SEQ_READ_BEGIN: pairs with LMM_SEQ_WRITE_END,
+	 * LMM_SEQ_WRITE_BEGIN */
 	s0 = atomic_load_explicit(sp, memory_order_acquire);
 	if (sl->v.type == XSHM_WIRE_LATCH)
 		copy = s0 & 1;	/* odd: copy 0 is being written */
@@ -124,7 +119,8 @@ static int try_read(const struct xshm_seqlock *sl, unsigned char *blk,
 				      memory_order_relaxed);
 	xshm_wire_load_words(dst, blk + sl->v.payload + copy * sl->v.span,
 			     sl->v.span);
-	/* LMM_SEQ_READ_RECHECK: pairs with LMM_SEQ_WRITE_FENCE */
+	/* LMM_SEQ_READ_RECHECK: pairs with LMM_SEQ_WRITE_FENCE,
+	 * LMM_LATCH_COPY1_FENCE */
 	atomic_thread_fence(memory_order_acquire);
 	s1 = atomic_load_explicit(sp, memory_order_relaxed);
 	if (s0 != s1)
@@ -133,8 +129,8 @@ static int try_read(const struct xshm_seqlock *sl, unsigned char *blk,
 	return 0;
 }
 
-XSHM_API int xshm_seqlock_read(struct xshm_seqlock *sl, void *val, size_t len,
-			       struct xshm_value_info *info, int timeout_ms)
+XSHM_API int xshm_value_read(struct xshm_value *sl, void *val, size_t len,
+			     struct xshm_value_info *info, int timeout_ms)
 {
 	struct xshm_value_info vi = { 0 };
 	unsigned char *cand, *best, *tmp;
@@ -208,3 +204,10 @@ XSHM_API int xshm_seqlock_read(struct xshm_seqlock *sl, void *val, size_t len,
 		*info = vi;
 	return 0;
 }
+
+/* the names before XSHM_1.3 (libxshm.map: XSHM_1.0) */
+XSHM_ALIAS(xshm_seqlock_attach, xshm_value_attach);
+XSHM_ALIAS(xshm_seqlock_detach, xshm_value_detach);
+XSHM_ALIAS(xshm_seqlock_set_wait, xshm_value_set_wait);
+XSHM_ALIAS(xshm_seqlock_write, xshm_value_write);
+XSHM_ALIAS(xshm_seqlock_read, xshm_value_read);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Polling waits: there is no notification between domains, so a waiter
+ * Polling waits, for channels without a doorbell (doorbell.c): a waiter
  * spins briefly (lowest latency), then sleeps 1 us doubling up to
  * max_sleep_us (bounded added latency, low idle CPU), until its deadline.
  */

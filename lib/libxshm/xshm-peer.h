@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * xshm-peer.h - the xshm wire format and a freestanding producer/writer.
+ * xshm-peer.h - a freestanding producer, value writer and initialiser for
+ * an RTOS or bare-metal peer of libxshm.
  *
- * This header is the single definition of the bytes libxshm puts in a
- * shared region (see Documentation/wire-format.md); libxshm includes it so
- * the library and a peer built from it cannot drift apart.  It also holds
- * everything a small RTOS or bare-metal peer needs to create the layout
+ * Everything a small peer needs to create the layout
  * (xshm_peer_layout_init(), safe against the other side doing the same at
- * the same moment) and to play the producer of a ring (fixed slots or
+ * the same moment), to play the producer of a ring (fixed slots or
  * variable-length records, every full policy) or the writer of a SEQLOCK,
- * LATCH or LWW value:
+ * LATCH or LWW value.  libxshm's own producer and writer are these
+ * functions, so library and peer behave the same:
  *
  *	struct xshm_peer_layout lay;
  *	struct xshm_peer_ring log;
@@ -17,41 +16,16 @@
  *	    xshm_peer_ring_attach(&lay, "log", &log) == 0)
  *		xshm_peer_ring_send(&log, msg, len);
  *
- * Freestanding: no libc calls, no allocation, only <stddef.h>, <stdint.h>
- * and <stdatomic.h> (GCC and Clang may still emit calls to memcpy, as they
- * do in any freestanding build).  Functions return 0 or a count on success
+ * The bytes themselves (constants, structures, validation) are defined in
+ * xshm-wire.h, which this header includes.  Freestanding: no libc calls,
+ * no allocation (GCC and Clang may still emit calls to memcpy, as they do
+ * in any freestanding build).  Functions return 0 or a count on success
  * and a negative Linux errno value (XSHM_PEER_E*) on failure.
- *
- * Everything read from shared memory is read once into a local, validated
- * and only then used: the other side may be buggy or hostile.
  */
 #ifndef XSHM_PEER_H
 #define XSHM_PEER_H
 
-#include <stdatomic.h>
-#include <stddef.h>
-#include <stdint.h>
-
-_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
-	       "xshm needs lock-free 64-bit atomics");
-_Static_assert(sizeof(long long) == 8, "xshm needs 64-bit long long");
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "the xshm wire format is little-endian; this port needs byte swaps"
-#endif
-
-/* Linux errno values (identical on x86 and arm64) without <errno.h> */
-#define XSHM_PEER_ENOENT	2
-#define XSHM_PEER_EAGAIN	11
-#define XSHM_PEER_EBUSY		16
-#define XSHM_PEER_EEXIST	17
-#define XSHM_PEER_EINVAL	22
-#define XSHM_PEER_ENOSPC	28
-#define XSHM_PEER_ENODATA	61
-#define XSHM_PEER_EPROTO	71
-#define XSHM_PEER_EBADMSG	74
-#define XSHM_PEER_EMSGSIZE	90
-#define XSHM_PEER_ENOBUFS	105
-#define XSHM_PEER_ESTALE	116
+#include "xshm-wire.h"
 
 /* GCC's TSan does not model fences; every access they order is atomic */
 #if defined(__SANITIZE_THREAD__) && !defined(__clang__)
@@ -59,448 +33,6 @@ _Static_assert(sizeof(long long) == 8, "xshm needs 64-bit long long");
 #pragma GCC diagnostic ignored "-Wtsan"
 #define XSHM_PEER_TSAN_PRAGMA
 #endif
-
-#ifdef __GNUC__
-#define XSHM_PEER_MEMCPY(d, s, n) __builtin_memcpy((d), (s), (n))
-#define XSHM_PEER_UNUSED __attribute__((unused))
-#else
-#define XSHM_PEER_MEMCPY(d, s, n) xshm_wire_bytecopy((d), (s), (n))
-#define XSHM_PEER_UNUSED
-#endif
-
-/* ---- Wire constants ---------------------------------------------------- */
-
-#define XSHM_WIRE_MAGIC		0x4d485358u	/* "XSHM" in memory */
-#define XSHM_WIRE_STATE_INIT	0x54494e49u	/* "INIT": being written */
-#define XSHM_WIRE_STATE_READY	0x59444552u	/* "REDY": valid layout */
-#define XSHM_WIRE_VERSION_MAJOR	3u
-#define XSHM_WIRE_VERSION_MINOR	0u
-
-/*
- * Bytes 0..7 are one 64-bit atomic word: magic | state << 32.  READY is
- * the only value that means "a valid layout"; while a side initialises,
- * the state half is INIT and the other half its claim ticket (non-zero).
- */
-#define XSHM_WIRE_READY_WORD \
-	((uint64_t)XSHM_WIRE_STATE_READY << 32 | XSHM_WIRE_MAGIC)
-/* an initialiser that shows no progress for this long is presumed dead */
-#define XSHM_WIRE_TAKEOVER_MS	1000u
-
-#define XSHM_WIRE_BLOCK		128u	/* alignment of every shared block */
-#define XSHM_WIRE_HDR_SIZE	64u	/* struct xshm_wire_header */
-#define XSHM_WIRE_CHAN_SIZE	64u	/* struct xshm_wire_chan */
-#define XSHM_WIRE_CHECKSUM_FROM	16u	/* CRC32C covers [16, header_size) */
-#define XSHM_WIRE_NAME_LEN	32u	/* channel name incl. NUL */
-#define XSHM_WIRE_CHAN_MAX	32u
-
-/* channel types and full policies (the values of enum xshm_chan_type etc.) */
-#define XSHM_WIRE_RING_FIXED	1u
-#define XSHM_WIRE_RING_VAR	2u
-#define XSHM_WIRE_SEQLOCK	3u
-#define XSHM_WIRE_LATCH		4u
-#define XSHM_WIRE_LWW		5u
-#define XSHM_WIRE_FULL_FAIL	0u
-#define XSHM_WIRE_FULL_DROP	1u
-#define XSHM_WIRE_FULL_OVERWRITE 2u
-
-/* limits that keep every size computation far from overflow */
-#define XSHM_WIRE_ELEM_MAX	(1u << 24)	/* slot/value bytes */
-#define XSHM_WIRE_SLOTS_MAX	(1u << 30)	/* fixed ring slots */
-#define XSHM_WIRE_VAR_MIN	64u		/* var ring data bytes */
-#define XSHM_WIRE_VAR_MAX	(1u << 30)
-#define XSHM_WIRE_LWW_MAX	256u		/* LWW writers */
-
-/* variable-length record header: u32 len_flags, u32 seq; 8-byte aligned */
-#define XSHM_WIRE_REC_HDR	8u
-#define XSHM_WIRE_REC_PAD	0x80000000u	/* padding up to the ring end */
-#define XSHM_WIRE_REC_LEN_MASK	0x7fffffffu
-
-/* ---- Wire structures (all little-endian, offsets in comments) ---------- */
-
-/* at offset 0 of the region */
-struct xshm_wire_header {
-	uint32_t magic;		/*  0: XSHM_WIRE_MAGIC */
-	uint32_t state;		/*  4: atomic; INIT while written, then READY */
-	uint32_t checksum;	/*  8: CRC32C of [16, header_size) */
-	uint32_t reserved0;	/* 12: 0 */
-	uint16_t version_major;	/* 16 */
-	uint16_t version_minor;	/* 18 */
-	uint32_t header_size;	/* 20: 64 + 64 * nchans */
-	uint32_t nchans;	/* 24: 1..32 */
-	uint32_t flags;		/* 28: 0 */
-	uint64_t layout_size;	/* 32: bytes used from offset 0 */
-	uint64_t generation;	/* 40: new value on every initialisation */
-	uint64_t reserved[2];	/* 48: 0 */
-};
-
-/* channel table entry, the table follows the header at offset 64 */
-struct xshm_wire_chan {
-	char name[XSHM_WIRE_NAME_LEN];	/*  0: NUL-terminated, not empty */
-	uint32_t type;			/* 32: XSHM_WIRE_RING_FIXED.. */
-	uint32_t policy;		/* 36: rings: XSHM_WIRE_FULL_*; else 0 */
-	uint32_t elem_size;		/* 40 */
-	uint32_t capacity;		/* 44 */
-	uint64_t offset;		/* 48: from region start, 128-aligned */
-	uint64_t size;			/* 56: xshm_wire_chan_size() */
-};
-
-/* ring: producer block at offset+0, consumer block at offset+128, data */
-struct xshm_wire_ring_prod {
-	_Atomic uint64_t head;		/*  0: release after data */
-	_Atomic uint64_t oldest;	/*  8: OVERWRITE frontier */
-	_Atomic uint64_t produced;	/* 16: records committed */
-	_Atomic uint64_t dropped;	/* 24: records dropped (DROP) */
-	_Atomic uint32_t next_seq;	/* 32: next record's seq (var) */
-	uint32_t pad0;
-	_Atomic uint64_t owner;		/* 40: see xshm_peer_owner_enter() */
-	uint8_t pad[80];
-};
-
-struct xshm_wire_ring_cons {
-	_Atomic uint64_t tail;		/*  0: release after copying */
-	_Atomic uint64_t lost;		/*  8: losses the consumer saw */
-	_Atomic uint32_t next_seq;	/* 16: seq the consumer expects */
-	uint32_t pad0;
-	_Atomic uint64_t owner;		/* 24: see xshm_peer_owner_enter() */
-	uint8_t pad[96];
-};
-
-_Static_assert(sizeof(struct xshm_wire_header) == XSHM_WIRE_HDR_SIZE, "");
-_Static_assert(sizeof(struct xshm_wire_chan) == XSHM_WIRE_CHAN_SIZE, "");
-_Static_assert(sizeof(struct xshm_wire_ring_prod) == XSHM_WIRE_BLOCK, "");
-_Static_assert(sizeof(struct xshm_wire_ring_cons) == XSHM_WIRE_BLOCK, "");
-_Static_assert(sizeof(_Atomic uint64_t) == 8, "");
-_Static_assert(sizeof(_Atomic uint32_t) == 4, "");
-
-/*
- * Value channels.  Every control block is 128 bytes: [0] u64 seq,
- * [8] u64 stamp (LWW, written inside the seqlock).  Small values live in
- * the seq word's cache line, so that an update moves one line: when its
- * copies (LATCH: 2, else 1) of the payload rounded up to 8 take at most
- * 48 bytes, P is that rounded size and copy 0 is at +16.  Otherwise P is
- * the payload rounded up to 8 and then to 128, and copy 0 is at +128.
- *   SEQLOCK: copy 0                         size 128 (small) or 128 + P
- *   LATCH:   copy 0, copy 1 at copy 0 + P   size 128 (small) or 128 + 2P
- *   LWW:     capacity slots, each a SEQLOCK block (with its stamp)
- */
-#define XSHM_WIRE_SEQ_OFF	0u
-#define XSHM_WIRE_STAMP_OFF	8u
-#define XSHM_WIRE_VALUE_INLINE_OFF 16u	/* small values: copy 0 */
-#define XSHM_WIRE_VALUE_INLINE_MAX 48u	/* bytes of copies inline */
-#define XSHM_WIRE_VALUE_OWNER_OFF 64u	/* writer's owner word */
-
-/* ---- Small helpers ------------------------------------------------------ */
-
-static inline XSHM_PEER_UNUSED void
-xshm_wire_bytecopy(void *dst, const void *src, size_t n)
-{
-	unsigned char *d = (unsigned char *)dst;
-	const unsigned char *s = (const unsigned char *)src;
-
-	while (n--)
-		*d++ = *s++;
-}
-
-static inline uint64_t xshm_wire_round_up(uint64_t v, uint64_t align)
-{
-	return (v + align - 1) & ~(align - 1);
-}
-
-static inline int xshm_wire_is_pow2(uint64_t v)
-{
-	return v && !(v & (v - 1));
-}
-
-static inline _Atomic uint64_t *xshm_wire_u64(void *base, uint64_t off)
-{
-	return (_Atomic uint64_t *)(void *)((unsigned char *)base + off);
-}
-
-static inline _Atomic uint32_t *xshm_wire_u32(void *base, uint64_t off)
-{
-	return (_Atomic uint32_t *)(void *)((unsigned char *)base + off);
-}
-
-/*
- * Copy into/out of shared memory with relaxed 64-bit atomic accesses: used
- * wherever the other side may access the same bytes concurrently (seqlock
- * payloads, overwritten ring data), so that the copy is not a C11 data
- * race.  The shared side must be 8-byte aligned; len may be any size (the
- * last word is written whole, the excess bytes as zero).
- */
-static inline void xshm_wire_store_words(void *shared, const void *src,
-					 size_t len)
-{
-	_Atomic uint64_t *w = (_Atomic uint64_t *)shared;
-	const unsigned char *s = (const unsigned char *)src;
-	uint64_t v;
-
-	for (; len >= 8; len -= 8, s += 8, w++) {
-		XSHM_PEER_MEMCPY(&v, s, 8);
-		atomic_store_explicit(w, v, memory_order_relaxed);
-	}
-	if (len) {
-		v = 0;
-		XSHM_PEER_MEMCPY(&v, s, len);
-		atomic_store_explicit(w, v, memory_order_relaxed);
-	}
-}
-
-static inline void xshm_wire_load_words(void *dst, const void *shared,
-					size_t len)
-{
-	const _Atomic uint64_t *w = (const _Atomic uint64_t *)shared;
-	unsigned char *d = (unsigned char *)dst;
-	uint64_t v;
-
-	for (; len >= 8; len -= 8, d += 8, w++) {
-		v = atomic_load_explicit(w, memory_order_relaxed);
-		XSHM_PEER_MEMCPY(d, &v, 8);
-	}
-	if (len) {
-		v = atomic_load_explicit(w, memory_order_relaxed);
-		XSHM_PEER_MEMCPY(d, &v, len);
-	}
-}
-
-/* CRC32C (Castagnoli, reflected 0x82f63b78), bitwise: no table needed */
-static inline uint32_t xshm_wire_crc32c(uint32_t crc, const void *buf,
-					size_t len)
-{
-	const unsigned char *p = (const unsigned char *)buf;
-	int k;
-
-	crc = ~crc;
-	while (len--) {
-		crc ^= *p++;
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1u)));
-	}
-	return ~crc;
-}
-
-/* ---- Layout validation (shared by the library and peers) --------------- */
-
-/* does a value channel keep its payload in the seq word's line? */
-static inline int xshm_wire_value_inline(uint32_t type, uint32_t elem_size)
-{
-	return (type == XSHM_WIRE_LATCH ? 2 : 1) *
-	       xshm_wire_round_up(elem_size, 8) <= XSHM_WIRE_VALUE_INLINE_MAX;
-}
-
-/* distance between a value's copies (the payload, rounded) */
-static inline uint64_t xshm_wire_value_span(uint32_t type, uint32_t elem_size)
-{
-	uint64_t p = xshm_wire_round_up(elem_size, 8);
-
-	return xshm_wire_value_inline(type, elem_size) ?
-	       p : xshm_wire_round_up(p, XSHM_WIRE_BLOCK);
-}
-
-/* where copy 0 starts in a value block */
-static inline uint64_t xshm_wire_value_payload(uint32_t type,
-					       uint32_t elem_size)
-{
-	return xshm_wire_value_inline(type, elem_size) ?
-	       XSHM_WIRE_VALUE_INLINE_OFF : XSHM_WIRE_BLOCK;
-}
-
-/* bytes of one value block (LWW: of one slot) */
-static inline uint64_t xshm_wire_value_block(uint32_t type, uint32_t elem_size)
-{
-	if (xshm_wire_value_inline(type, elem_size))
-		return XSHM_WIRE_BLOCK;
-	return XSHM_WIRE_BLOCK + xshm_wire_value_span(type, elem_size) *
-	       (type == XSHM_WIRE_LATCH ? 2 : 1);
-}
-
-/* fixed ring slot stride: elem_size rounded up to 8 */
-/* fixed slots up to this size are copied in runs, not one by one */
-#define XSHM_WIRE_BULK_SLOT_MAX 16u
-
-static inline uint64_t xshm_wire_slot_stride(uint32_t elem_size)
-{
-	return xshm_wire_round_up(elem_size, 8);
-}
-
-/* largest var record (header + payload, aligned) the ring accepts */
-static inline uint64_t xshm_wire_rec_size(uint64_t len)
-{
-	return XSHM_WIRE_REC_HDR + xshm_wire_round_up(len, 8);
-}
-
-/*
- * Check a channel's parameters and compute the bytes it occupies.  The
- * parameter rules are the wire format's: anything else is refused.
- */
-static inline int xshm_wire_chan_size(uint32_t type, uint32_t policy,
-				      uint32_t elem_size, uint32_t capacity,
-				      uint64_t *size)
-{
-	uint64_t data;
-
-	if (elem_size == 0 || elem_size > XSHM_WIRE_ELEM_MAX)
-		return -XSHM_PEER_EINVAL;
-	switch (type) {
-	case XSHM_WIRE_RING_FIXED:
-		if (policy > XSHM_WIRE_FULL_OVERWRITE ||
-		    !xshm_wire_is_pow2(capacity) ||
-		    capacity > XSHM_WIRE_SLOTS_MAX)
-			return -XSHM_PEER_EINVAL;
-		data = (uint64_t)capacity * xshm_wire_slot_stride(elem_size);
-		*size = 2 * XSHM_WIRE_BLOCK +
-			xshm_wire_round_up(data, XSHM_WIRE_BLOCK);
-		return 0;
-	case XSHM_WIRE_RING_VAR:
-		if (policy > XSHM_WIRE_FULL_OVERWRITE ||
-		    !xshm_wire_is_pow2(capacity) ||
-		    capacity < XSHM_WIRE_VAR_MIN ||
-		    capacity > XSHM_WIRE_VAR_MAX ||
-		    xshm_wire_rec_size(elem_size) > capacity / 2)
-			return -XSHM_PEER_EINVAL;
-		*size = 2 * XSHM_WIRE_BLOCK +
-			xshm_wire_round_up(capacity, XSHM_WIRE_BLOCK);
-		return 0;
-	case XSHM_WIRE_SEQLOCK:
-	case XSHM_WIRE_LATCH:
-		if (policy != 0 || capacity != 0)
-			return -XSHM_PEER_EINVAL;
-		*size = xshm_wire_value_block(type, elem_size);
-		return 0;
-	case XSHM_WIRE_LWW:
-		if (policy != 0 || capacity == 0 ||
-		    capacity > XSHM_WIRE_LWW_MAX)
-			return -XSHM_PEER_EINVAL;
-		*size = (uint64_t)capacity *
-			xshm_wire_value_block(type, elem_size);
-		return 0;
-	default:
-		return -XSHM_PEER_EINVAL;
-	}
-}
-
-/* first byte channels may use, after the header and the table */
-static inline uint64_t xshm_wire_data_start(uint32_t header_size)
-{
-	return xshm_wire_round_up(header_size, XSHM_WIRE_BLOCK);
-}
-
-/*
- * Validate a local copy of one channel entry against the header's bounds:
- * a name, known parameters, the exact size they imply, and a 128-aligned
- * extent inside [data_start, layout_size).
- */
-static inline int xshm_wire_chan_check(const struct xshm_wire_chan *c,
-				       uint64_t data_start,
-				       uint64_t layout_size)
-{
-	uint64_t size;
-	unsigned int i;
-
-	if (c->name[0] == '\0')
-		return -XSHM_PEER_EBADMSG;
-	for (i = 0; i < XSHM_WIRE_NAME_LEN && c->name[i]; i++)
-		;
-	if (i == XSHM_WIRE_NAME_LEN)
-		return -XSHM_PEER_EBADMSG;
-	if (xshm_wire_chan_size(c->type, c->policy, c->elem_size, c->capacity,
-				&size))
-		return -XSHM_PEER_EBADMSG;
-	if (size != c->size || c->offset % XSHM_WIRE_BLOCK ||
-	    c->offset < data_start || c->offset > layout_size ||
-	    c->size > layout_size - c->offset)
-		return -XSHM_PEER_EBADMSG;
-	return 0;
-}
-
-/*
- * Validate a local copy of the header (bytes 16..63 as read; magic and
- * state are checked by the caller) against the mapped size.
- */
-static inline int xshm_wire_header_check(const struct xshm_wire_header *h,
-					 uint64_t mapped_size)
-{
-	if (h->version_major != XSHM_WIRE_VERSION_MAJOR)
-		return -XSHM_PEER_EPROTO;
-	if (h->nchans == 0 || h->nchans > XSHM_WIRE_CHAN_MAX ||
-	    h->header_size != XSHM_WIRE_HDR_SIZE +
-			      h->nchans * XSHM_WIRE_CHAN_SIZE ||
-	    h->layout_size > mapped_size ||
-	    h->layout_size < xshm_wire_data_start(h->header_size) ||
-	    h->generation == 0)
-		return -XSHM_PEER_EBADMSG;
-	return 0;
-}
-
-/* does the region still hold the layout of this generation? */
-static inline int xshm_wire_layout_current(void *base, uint64_t generation)
-{
-	/* LMM_LAYOUT_CURRENT_ACQ: pairs with LMM_LAYOUT_READY_PUB */
-	uint64_t word = atomic_load_explicit(
-		xshm_wire_u64(base, 0), memory_order_acquire);
-	uint64_t gen = atomic_load_explicit(
-		xshm_wire_u64(base, 40), memory_order_relaxed);
-
-	if (word != XSHM_WIRE_READY_WORD || gen != generation)
-		return -XSHM_PEER_ESTALE;
-	return 0;
-}
-
-/*
- * Owner words.  Every side that writes a channel (ring producer, ring
- * consumer, value writer or LWW slot writer) has one 64-bit owner word in
- * its own block, set to the layout's generation G at initialisation.  A
- * write path runs between enter (CAS G -> ~G) and exit (CAS ~G -> G); an
- * initialiser that re-initialises first retires every owner word of the
- * old layout (CAS G -> 0), waiting while one reads ~G.  A side whose
- * layout was retired or replaced fails its enter (the word is not G) and
- * stores nothing: it gets -ESTALE.  A stale side can therefore not write
- * into the memory of a new layout, unless it stays inside one write path
- * longer than XSHM_WIRE_TAKEOVER_MS (it is then presumed dead).
- */
-
-/* acquire: our stores stay after it; pairs with the retire CAS */
-static inline int xshm_peer_owner_enter(_Atomic uint64_t *owner, uint64_t gen)
-{
-	uint64_t idle = gen;
-
-	/* LMM_OWNER_ENTER: pairs with LMM_OWNER_RETIRE */
-	if (atomic_compare_exchange_strong_explicit(owner, &idle, ~gen,
-						    memory_order_acquire,
-						    memory_order_relaxed))
-		return 0;
-	return -XSHM_PEER_ESTALE;
-}
-
-/* release: our stores come before it; pairs with the retire CAS */
-static inline int xshm_peer_owner_exit(_Atomic uint64_t *owner, uint64_t gen)
-{
-	uint64_t busy = ~gen;
-
-	/* LMM_OWNER_EXIT: pairs with LMM_OWNER_RETIRE */
-	if (atomic_compare_exchange_strong_explicit(owner, &busy, gen,
-						    memory_order_release,
-						    memory_order_relaxed))
-		return 0;
-	return -XSHM_PEER_ESTALE;
-}
-
-/*
- * At attach: a predecessor killed inside a write path left ~G; the side
- * that replaces it takes the word back.  -ESTALE if it is neither.
- */
-static inline int xshm_peer_owner_adopt(_Atomic uint64_t *owner, uint64_t gen)
-{
-	uint64_t w = ~gen;
-
-	/* LMM_OWNER_ADOPT: pairs with LMM_OWNER_EXIT */
-	if (atomic_compare_exchange_strong_explicit(owner, &w, gen,
-						    memory_order_acquire,
-						    memory_order_relaxed) ||
-	    w == gen)
-		return 0;
-	return -XSHM_PEER_ESTALE;
-}
 
 /* ---- Attaching to a layout ---------------------------------------------- */
 
@@ -530,21 +62,22 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 	if (!base || ((uintptr_t)base & 7) || size < XSHM_WIRE_HDR_SIZE)
 		return -XSHM_PEER_EINVAL;
 	/* LMM_PEER_ATTACH_ACQ: pairs with LMM_LAYOUT_READY_PUB */
-	if (atomic_load_explicit(xshm_wire_u64(base, 0),
+	if (atomic_load_explicit(xshm_wire_state_word(base),
 				 memory_order_acquire) != XSHM_WIRE_READY_WORD)
 		return -XSHM_PEER_ENODATA;
 	/* the generation is stored last: it tells which layout we copy */
 	/* LMM_PEER_GEN_FIRST: pairs with LMM_LAYOUT_GEN_PUB */
-	gen = atomic_load_explicit(xshm_wire_u64(base, 40),
+	gen = atomic_load_explicit(xshm_wire_gen_word(base),
 				   memory_order_acquire);
-	xshm_wire_load_words((unsigned char *)&h + 8,
-			     (unsigned char *)base + 8, XSHM_WIRE_HDR_SIZE - 8);
+	xshm_wire_load_words((unsigned char *)&h + XSHM_WIRE_HDR_CHECKSUM_OFF,
+			     (unsigned char *)base + XSHM_WIRE_HDR_CHECKSUM_OFF,
+			     XSHM_WIRE_HDR_SIZE - XSHM_WIRE_HDR_CHECKSUM_OFF);
 	err = xshm_wire_header_check(&h, size);
 	if (err) {
 		/* a copy torn by a re-initialisation is not a corrupt one */
 		/* LMM_PEER_TORN_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
 		atomic_thread_fence(memory_order_acquire);
-		return xshm_wire_layout_current(base, gen) ||
+		return xshm_wire_layout_stale(base, gen) ||
 		       h.generation != gen ? -XSHM_PEER_EAGAIN : err;
 	}
 	stored = h.checksum;
@@ -555,7 +88,7 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 	}
 	/* LMM_PEER_ATTACH_RECHECK: pairs with LMM_LAYOUT_INIT_FENCE */
 	atomic_thread_fence(memory_order_acquire);
-	if (h.generation != gen || xshm_wire_layout_current(base, gen))
+	if (h.generation != gen || xshm_wire_layout_stale(base, gen))
 		return -XSHM_PEER_EAGAIN;
 	if (crc != stored)
 		return -XSHM_PEER_EBADMSG;
@@ -571,7 +104,7 @@ static inline int xshm_peer_layout_attach(struct xshm_peer_layout *l,
 /* -ESTALE once the layout was re-initialised (attach again) */
 static inline int xshm_peer_layout_stale(const struct xshm_peer_layout *l)
 {
-	return xshm_wire_layout_current(l->base, l->generation);
+	return xshm_wire_layout_stale(l->base, l->generation);
 }
 
 /* find a channel by name; *out is a validated local copy */
@@ -732,7 +265,7 @@ static inline int xshm_peer__beat(struct xshm_peer__claim *cl)
 	/* acq_rel: orders our earlier stores before the beat a waiter sees */
 	/* LMM_CLAIM_BEAT: pairs with LMM_CLAIM_LOOK_ACQ */
 	if (!atomic_compare_exchange_strong_explicit(
-		    xshm_wire_u64(cl->base, 0), &want, next,
+		    xshm_wire_state_word(cl->base), &want, next,
 		    memory_order_acq_rel, memory_order_relaxed))
 		return -XSHM_PEER_EAGAIN;
 	cl->ticket = next;
@@ -755,7 +288,7 @@ static inline int xshm_peer__retire(struct xshm_peer__claim *cl,
 
 	for (;;) {
 		w = gen;
-		/* LMM_OWNER_RETIRE: pairs with LMM_OWNER_EXIT */
+		/* LMM_OWNER_RETIRE: pairs with LMM_OWNER_EXIT, LMM_OWNER_ENTER */
 		if (atomic_compare_exchange_strong_explicit(
 			    owner, &w, 0, memory_order_acquire,
 			    memory_order_acquire) || w != ~gen)
@@ -787,11 +320,12 @@ static inline int xshm_peer__retire_all(struct xshm_peer__claim *cl,
 		c = &old->chan[k];
 		if (c->type == XSHM_WIRE_RING_FIXED ||
 		    c->type == XSHM_WIRE_RING_VAR) {
-			err = xshm_peer__retire(cl, c->offset + 40, gen);
+			err = xshm_peer__retire(cl, c->offset +
+						XSHM_WIRE_PROD_OWNER_OFF, gen);
 			if (!err)
-				err = xshm_peer__retire(cl, c->offset +
-							XSHM_WIRE_BLOCK + 24,
-							gen);
+				err = xshm_peer__retire(
+					cl, c->offset +
+					XSHM_WIRE_CONS_OWNER_OFF, gen);
 			continue;
 		}
 		blk = xshm_wire_value_block(c->type, c->elem_size);
@@ -815,10 +349,11 @@ static inline void xshm_peer__own_all(unsigned char *base,
 		c = &w->chan[k];
 		if (c->type == XSHM_WIRE_RING_FIXED ||
 		    c->type == XSHM_WIRE_RING_VAR) {
-			atomic_store_explicit(xshm_wire_u64(base, c->offset + 40),
+			atomic_store_explicit(xshm_wire_u64(base, c->offset +
+					      XSHM_WIRE_PROD_OWNER_OFF),
 					      gen, memory_order_relaxed);
 			atomic_store_explicit(xshm_wire_u64(base, c->offset +
-					      XSHM_WIRE_BLOCK + 24), gen,
+					      XSHM_WIRE_CONS_OWNER_OFF), gen,
 					      memory_order_relaxed);
 			continue;
 		}
@@ -918,21 +453,30 @@ static inline int xshm_peer__write(struct xshm_peer__claim *cl,
 		xshm_wire_store_words(cl->base + o, zero, n);
 	}
 	xshm_peer__own_all(cl->base, w);
-	/* the header but its generation (at 40), the table */
-	xshm_wire_store_words(cl->base + 8, (unsigned char *)&w->hdr + 8,
-			      40 - 8);
-	xshm_wire_store_words(cl->base + 48, (unsigned char *)&w->hdr + 48,
-			      XSHM_WIRE_HDR_SIZE - 48 + tbl);
+	/* the header but its generation (stored last), the table */
+	xshm_wire_store_words(cl->base + XSHM_WIRE_HDR_CHECKSUM_OFF,
+			      (unsigned char *)&w->hdr +
+			      XSHM_WIRE_HDR_CHECKSUM_OFF,
+			      XSHM_WIRE_HDR_GEN_OFF -
+			      XSHM_WIRE_HDR_CHECKSUM_OFF);
+	xshm_wire_store_words(cl->base + XSHM_WIRE_HDR_AFTER_GEN_OFF,
+			      (unsigned char *)&w->hdr +
+			      XSHM_WIRE_HDR_AFTER_GEN_OFF, XSHM_WIRE_HDR_SIZE -
+			      XSHM_WIRE_HDR_AFTER_GEN_OFF + tbl);
 	/* a reader that acquires this generation sees the layout above */
-	/* LMM_LAYOUT_GEN_PUB: pairs with LMM_*_GEN_FIRST */
-	atomic_store_explicit(xshm_wire_u64(cl->base, 40), w->hdr.generation,
-			      memory_order_release);
+	/* LMM_LAYOUT_GEN_PUB: pairs with LMM_LAYOUT_GEN_FIRST,
+	 * LMM_PEER_GEN_FIRST */
+	atomic_store_explicit(xshm_wire_gen_word(cl->base),
+			      w->hdr.generation, memory_order_release);
 	want = cl->ticket;
 	/* release: everything above is visible to whoever sees READY */
-	/* LMM_LAYOUT_READY_PUB: pairs with LMM_*_ACQ */
+	/* LMM_LAYOUT_READY_PUB: pairs with LMM_LAYOUT_READY_ACQ,
+	 * LMM_LAYOUT_GEN_ACQ, LMM_LAYOUT_STALE_ACQ, LMM_PEER_ATTACH_ACQ,
+	 * LMM_CLAIM_LOOK_ACQ */
 	if (!atomic_compare_exchange_strong_explicit(
-		    xshm_wire_u64(cl->base, 0), &want, XSHM_WIRE_READY_WORD,
-		    memory_order_release, memory_order_relaxed))
+		    xshm_wire_state_word(cl->base), &want,
+		    XSHM_WIRE_READY_WORD, memory_order_release,
+		    memory_order_relaxed))
 		return -XSHM_PEER_EAGAIN;
 	return 0;
 }
@@ -976,8 +520,9 @@ static inline int xshm_peer_layout_init(struct xshm_peer_layout *l,
 			 XSHM_WIRE_TAKEOVER_MS;
 	for (;;) {
 		have_old = 0;
-		/* LMM_CLAIM_LOOK_ACQ: pairs with LMM_LAYOUT_READY_PUB */
-		w = atomic_load_explicit(xshm_wire_u64(base, 0),
+		/* LMM_CLAIM_LOOK_ACQ: pairs with LMM_LAYOUT_READY_PUB,
+		 * LMM_CLAIM_BEAT, LMM_CLAIM_CAS */
+		w = atomic_load_explicit(xshm_wire_state_word(base),
 					 memory_order_acquire);
 		if (w == XSHM_WIRE_READY_WORD) {
 			err = xshm_peer__read_old(cl.base, size, &old);
@@ -1016,14 +561,18 @@ static inline int xshm_peer_layout_init(struct xshm_peer_layout *l,
 			    ((uint32_t)xshm_peer__mix(&seed) | 1u);
 		/* LMM_CLAIM_CAS: pairs with LMM_CLAIM_LOOK_ACQ */
 		if (!atomic_compare_exchange_strong_explicit(
-			    xshm_wire_u64(base, 0), &w, cl.ticket,
+			    xshm_wire_state_word(base), &w, cl.ticket,
 			    memory_order_acq_rel, memory_order_relaxed))
 			continue;
 		/*
 		 * release: readers that see any store below also see the
 		 * claim (they recheck word 0 after an acquire fence)
 		 */
-		/* LMM_LAYOUT_INIT_FENCE: pairs with every *_RECHECK */
+		/* LMM_LAYOUT_INIT_FENCE: pairs with LMM_LAYOUT_TORN_RECHECK,
+		 * LMM_LAYOUT_READ_RECHECK, LMM_PEER_TORN_RECHECK,
+		 * LMM_PEER_ATTACH_RECHECK, LMM_PEER_FIND_RECHECK,
+		 * LMM_INIT_OLD_RECHECK, LMM_RING_ATTACH_RECHECK,
+		 * LMM_VALUE_ATTACH_RECHECK */
 		atomic_thread_fence(memory_order_release);
 		watching = 0;
 		err = xshm_peer__write(&cl, &want, have_old ? &old : 0, &seed);
@@ -1061,14 +610,6 @@ struct xshm_peer_ring {
 	uint64_t gen;			/* layout generation attached to */
 };
 
-/* is seq a newer than b (32-bit serial number arithmetic)? */
-static inline int xshm_wire_seq_after(uint32_t a, uint32_t b)
-{
-	uint32_t d = a - b;
-
-	return d != 0 && d < 0x80000000u;
-}
-
 /*
  * A producer that died after publishing head but before storing its
  * counters (they follow the head store) left them one batch behind.  The
@@ -1080,9 +621,10 @@ static inline int xshm_wire_seq_after(uint32_t a, uint32_t b)
 static inline void xshm_peer__recover_counters(struct xshm_peer_ring *r,
 					       uint64_t from)
 {
-	uint64_t p = from, hdr, to_end, size;
-	uint32_t lenf, seq = r->next_seq, s;
+	uint64_t p = from, hdr, size;
+	uint32_t seq = r->next_seq, s;
 	int32_t d;
+	int pad;
 
 	if (r->type == XSHM_WIRE_RING_FIXED) {
 		if (r->produced != r->head) {
@@ -1093,29 +635,17 @@ static inline void xshm_peer__recover_counters(struct xshm_peer_ring *r,
 		return;
 	}
 	s = atomic_load_explicit(&r->cons->next_seq, memory_order_relaxed);
-	if (xshm_wire_seq_after(s, seq))
+	if (xshm_wire_seq_gap(s, seq))
 		seq = s;
 	while (p != r->head) {
-		to_end = r->capacity - (p & r->mask);
 		hdr = atomic_load_explicit(xshm_wire_u64(r->data, p & r->mask),
 					   memory_order_relaxed);
-		lenf = (uint32_t)hdr;
-		if (lenf & XSHM_WIRE_REC_PAD) {
-			size = (uint64_t)(lenf & XSHM_WIRE_REC_LEN_MASK) +
-			       XSHM_WIRE_REC_HDR;
-			if (size != to_end)
-				break;
-		} else {
-			if (lenf > r->elem_size)
-				break;
-			size = xshm_wire_rec_size(lenf);
-			if (size > to_end)
-				break;
-		}
-		if (size > r->head - p)
+		size = xshm_wire_rec_decode(hdr, r->capacity - (p & r->mask),
+					    r->head - p, r->elem_size, &pad);
+		if (!size)
 			break;
 		s = (uint32_t)(hdr >> 32) + 1;
-		if (!(lenf & XSHM_WIRE_REC_PAD) && xshm_wire_seq_after(s, seq))
+		if (!pad && xshm_wire_seq_gap(s, seq))
 			seq = s;
 		p += size;
 	}
@@ -1175,7 +705,8 @@ static inline int xshm_peer_ring_attach_chan(struct xshm_peer_ring *r,
 
 	head = atomic_load_explicit(&r->prod->head, memory_order_relaxed);
 	oldest = atomic_load_explicit(&r->prod->oldest, memory_order_relaxed);
-	/* LMM_PEER_ATTACH_TAIL_ACQ: pairs with LMM_*_TAIL_PUB */
+	/* LMM_PEER_ATTACH_TAIL_ACQ: pairs with LMM_FIXED_TAIL_PUB,
+	 * LMM_VAR_TAIL_PUB */
 	tail = atomic_load_explicit(&r->cons->tail, memory_order_acquire);
 	if ((c->type == XSHM_WIRE_RING_VAR && ((head | oldest | tail) & 7)) ||
 	    (r->policy == XSHM_WIRE_FULL_OVERWRITE ? head - oldest :
@@ -1219,7 +750,8 @@ static inline int xshm_peer_ring_attach(const struct xshm_peer_layout *l,
 
 /*
  * OVERWRITE var rings need a staging buffer of at least capacity bytes
- * for xshm_peer_ring_reserve() (send/push work without one).
+ * (records wait there until the commit): reserve, send and sendv return
+ * -EINVAL without one.  Fixed rings need none.
  */
 static inline void xshm_peer_ring_set_staging(struct xshm_peer_ring *r,
 					      void *buf, uint64_t size)
@@ -1231,7 +763,7 @@ static inline void xshm_peer_ring_set_staging(struct xshm_peer_ring *r,
 /* re-read the consumer's tail; -EBADMSG if it is not in [head-cap, head] */
 static inline int xshm_peer__refresh_tail(struct xshm_peer_ring *r)
 {
-	/* LMM_RING_TAIL_ACQ: pairs with LMM_*_TAIL_PUB */
+	/* LMM_RING_TAIL_ACQ: pairs with LMM_FIXED_TAIL_PUB, LMM_VAR_TAIL_PUB */
 	uint64_t tail = atomic_load_explicit(&r->cons->tail,
 					     memory_order_acquire);
 
@@ -1273,7 +805,8 @@ static inline void xshm_peer__publish_oldest(struct xshm_peer_ring *r)
 	/* LMM_OVW_OLDEST_STORE: pairs with LMM_OVW_REREAD */
 	atomic_store_explicit(&r->prod->oldest, r->oldest,
 			      memory_order_release);
-	/* LMM_OVW_OLDEST_PUB: pairs with LMM_OVW_*_RECHECK */
+	/* LMM_OVW_OLDEST_PUB: pairs with LMM_OVW_FIXED_RECHECK,
+	 * LMM_OVW_VAR_RECHECK, LMM_OVW_BATCH_RECHECK */
 	atomic_thread_fence(memory_order_release);
 }
 
@@ -1311,7 +844,9 @@ static inline int xshm_peer__push(struct xshm_peer_ring *r,
 	r->head++;
 	r->produced++;
 	/* head first: it is the truth a restarted producer recovers from */
-	/* LMM_FIXED_HEAD_PUB: pairs with LMM_FIXED_HEAD_ACQ */
+	/* LMM_FIXED_HEAD_PUB: pairs with LMM_FIXED_HEAD_ACQ,
+	 * LMM_ATTACH_HEAD_ACQ, LMM_STATS_HEAD_ACQ, LMM_OVW_BOUNDS_HEAD_ACQ,
+	 * LMM_OVW_BOUNDS_HEAD_REACQ, LMM_DB_RECHECK_LOAD */
 	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	atomic_store_explicit(&r->prod->produced, r->produced,
 			      memory_order_relaxed);
@@ -1420,7 +955,10 @@ static inline int xshm_peer__push_batch(struct xshm_peer_ring *r,
 		r->produced += done;
 	}
 	if (done) {
-		/* LMM_FIXED_BATCH_PUB: pairs with LMM_FIXED_HEAD_ACQ */
+		/* LMM_FIXED_BATCH_PUB: pairs with LMM_FIXED_HEAD_ACQ,
+		 * LMM_ATTACH_HEAD_ACQ, LMM_STATS_HEAD_ACQ,
+		 * LMM_OVW_BOUNDS_HEAD_ACQ, LMM_OVW_BOUNDS_HEAD_REACQ,
+		 * LMM_DB_RECHECK_LOAD */
 		atomic_store_explicit(&r->prod->head, r->head,
 				      memory_order_release);
 		atomic_store_explicit(&r->prod->produced, r->produced,
@@ -1463,29 +1001,20 @@ static inline int xshm_peer_ring_push_batch_sized(struct xshm_peer_ring *r,
 static inline void xshm_peer__make_room_overwrite(struct xshm_peer_ring *r,
 						  uint64_t total)
 {
-	uint64_t hdr, off, to_end, size;
-	uint32_t lenf;
-	int moved = 0;
+	uint64_t hdr, off, size;
+	int moved = 0, pad;
 
 	while (r->pos + total - r->oldest > r->capacity) {
 		if (r->oldest == r->head) {
 			break;	/* cannot happen: batch size is checked */
 		}
 		off = r->oldest & r->mask;
-		to_end = r->capacity - off;
 		hdr = atomic_load_explicit(xshm_wire_u64(r->data, off),
 					   memory_order_relaxed);
-		lenf = (uint32_t)hdr;
-		if (lenf & XSHM_WIRE_REC_PAD)
-			size = (uint64_t)(lenf & XSHM_WIRE_REC_LEN_MASK) +
-			       XSHM_WIRE_REC_HDR;
-		else if (lenf > r->elem_size)
-			size = 0;
-		else
-			size = xshm_wire_rec_size(lenf);
-		if (size == 0 || size > to_end ||
-		    ((lenf & XSHM_WIRE_REC_PAD) && size != to_end) ||
-		    size > r->head - r->oldest) {
+		size = xshm_wire_rec_decode(hdr, r->capacity - off,
+					    r->head - r->oldest, r->elem_size,
+					    &pad);
+		if (size == 0) {
 			r->corrupt++;
 			r->oldest = r->head;
 		} else {
@@ -1516,30 +1045,6 @@ static inline void xshm_peer__var_hdr(struct xshm_peer_ring *r, uint64_t p,
 	else
 		atomic_store_explicit(xshm_wire_u64(r->data, p & r->mask), v,
 				      memory_order_relaxed);
-}
-
-/*
- * Copy a record whose length is known only at run time: a call to memcpy
- * would cost more than the bytes of a short record, so up to 16 bytes go
- * as two overlapping fixed-size copies.
- */
-static inline void xshm_peer__copy(void *dst, const void *src, size_t len)
-{
-	unsigned char *d = (unsigned char *)dst;
-	const unsigned char *s = (const unsigned char *)src;
-
-	if (len >= 8 && len <= 16) {
-		XSHM_PEER_MEMCPY(d, s, 8);
-		XSHM_PEER_MEMCPY(d + len - 8, s + len - 8, 8);
-	} else if (len >= 4 && len < 8) {
-		XSHM_PEER_MEMCPY(d, s, 4);
-		XSHM_PEER_MEMCPY(d + len - 4, s + len - 4, 4);
-	} else if (len < 4) {
-		while (len--)
-			*d++ = *s++;
-	} else {
-		XSHM_PEER_MEMCPY(d, s, len);
-	}
 }
 
 /*
@@ -1662,7 +1167,10 @@ static inline int xshm_peer__commit(struct xshm_peer_ring *r)
 	r->pending = 0;
 	r->head = r->pos;
 	/* head first: it is the truth a restarted producer recovers from */
-	/* LMM_VAR_HEAD_PUB: pairs with LMM_VAR_*HEAD_ACQ */
+	/* LMM_VAR_HEAD_PUB: pairs with LMM_VAR_HEAD_ACQ,
+	 * LMM_VAR_BATCH_HEAD_ACQ, LMM_ATTACH_HEAD_ACQ, LMM_STATS_HEAD_ACQ,
+	 * LMM_OVW_BOUNDS_HEAD_ACQ, LMM_OVW_BOUNDS_HEAD_REACQ,
+	 * LMM_DB_RECHECK_LOAD */
 	atomic_store_explicit(&r->prod->head, r->head, memory_order_release);
 	atomic_store_explicit(&r->prod->next_seq, r->next_seq,
 			      memory_order_relaxed);
@@ -1714,7 +1222,7 @@ static inline int xshm_peer__var_put(struct xshm_peer_ring *r,
 		err = xshm_peer__var_place(r, len, &buf);
 	}
 	if (!err)
-		xshm_peer__copy(buf, data, len);
+		xshm_wire_copy(buf, data, len);
 	return err;
 }
 
@@ -1789,7 +1297,7 @@ static inline int xshm_peer__batch_put(struct xshm_peer_ring *r,
 	atomic_store_explicit(xshm_wire_u64(b->data, off),
 			      (uint64_t)len | ((uint64_t)b->seq << 32),
 			      memory_order_relaxed);
-	xshm_peer__copy(b->data + off + XSHM_WIRE_REC_HDR, data, len);
+	xshm_wire_copy(b->data + off + XSHM_WIRE_REC_HDR, data, len);
 	b->seq++;
 	b->pos += pad + need;
 	b->n++;
@@ -1827,6 +1335,64 @@ static inline int xshm_peer__sendv_begin(struct xshm_peer_ring *r)
 }
 
 /*
+ * Where a sendv takes record i of recs from: 0 with *data and *len set,
+ * or a negative errno (the record is refused and the batch stops before
+ * it).  Callers with their own record type (libxshm: struct iovec) pass
+ * their own; xshm_peer_ring_sendv() passes xshm_peer_rec_get().
+ */
+typedef int (*xshm_peer_rec_fn)(const void *recs, unsigned int i,
+				const void **data, size_t *len);
+
+static inline int xshm_peer_rec_get(const void *recs, unsigned int i,
+				    const void **data, size_t *len)
+{
+	const struct xshm_peer_rec *rec =
+		(const struct xshm_peer_rec *)recs + i;
+
+	if (!rec->data && rec->len)
+		return -XSHM_PEER_EINVAL;
+	*data = rec->data;
+	*len = rec->len;
+	return 0;
+}
+
+/*
+ * xshm_peer_ring_sendv() on records of any type: record i is what
+ * get(recs, i, ...) says.
+ */
+static inline int xshm_peer_ring_sendv_fn(struct xshm_peer_ring *r,
+					  const void *recs, unsigned int n,
+					  xshm_peer_rec_fn get)
+{
+	struct xshm_peer__batch b;
+	const void *data;
+	unsigned int i = 0, k;
+	size_t len;
+	int err;
+
+	if ((!recs && n) || n > 0x7fffffffu)
+		return -XSHM_PEER_EINVAL;
+	err = xshm_peer__sendv_begin(r);
+	if (err)
+		return err;
+	xshm_peer__batch_begin(r, &b);
+	for (; i < n; i++) {
+		err = get(recs, i, &data, &len);
+		if (!err)
+			err = xshm_peer__batch_put(r, &b, data, len);
+		if (err)
+			break;
+	}
+	xshm_peer__batch_end(r, &b);
+	k = i;
+	if (err == -XSHM_PEER_EAGAIN && r->policy == XSHM_WIRE_FULL_DROP)
+		while (k < n && !get(recs, k, &data, &len) &&
+		       len <= r->elem_size)
+			k++;
+	return xshm_peer__sendv_end(r, &i, err, k - i);
+}
+
+/*
  * Send n records with one commit (one release store of head), copying
  * recs[i].len bytes from recs[i].data for each.  Returns the number of
  * records taken from the front of recs: published, or (DROP) dropped and
@@ -1834,35 +1400,16 @@ static inline int xshm_peer__sendv_begin(struct xshm_peer_ring *r)
  * stops at the first record that does not fit; DROP publishes what fits
  * and then drops the rest, after the commit (drops happen between
  * batches); OVERWRITE takes all (a batch larger than the ring is
- * published a ring's worth at a time).  A record larger than elem_size
- * stops the batch before it.  A negative errno only if nothing was taken:
- * -EAGAIN (FAIL: full), -EMSGSIZE, -EBADMSG, -EINVAL.
+ * published a ring's worth at a time).  A record larger than elem_size,
+ * or with no data but a length, stops the batch before it.  A negative
+ * errno only if nothing was taken: -EAGAIN (FAIL: full), -EMSGSIZE,
+ * -EBADMSG, -EINVAL.
  */
 static inline int xshm_peer_ring_sendv(struct xshm_peer_ring *r,
 				       const struct xshm_peer_rec *recs,
 				       unsigned int n)
 {
-	struct xshm_peer__batch b;
-	unsigned int i = 0, k;
-	int err;
-
-	if (n > 0x7fffffffu)
-		return -XSHM_PEER_EINVAL;
-	err = xshm_peer__sendv_begin(r);
-	if (err)
-		return err;
-	xshm_peer__batch_begin(r, &b);
-	for (; i < n; i++) {
-		err = xshm_peer__batch_put(r, &b, recs[i].data, recs[i].len);
-		if (err)
-			break;
-	}
-	xshm_peer__batch_end(r, &b);
-	k = i;
-	if (err == -XSHM_PEER_EAGAIN && r->policy == XSHM_WIRE_FULL_DROP)
-		while (k < n && recs[k].len <= r->elem_size)
-			k++;
-	return xshm_peer__sendv_end(r, &i, err, k - i);
+	return xshm_peer_ring_sendv_fn(r, recs, n, xshm_peer_rec_get);
 }
 
 /* ---- Value writers (SEQLOCK, LATCH, LWW) -------------------------------- */
@@ -2012,7 +1559,8 @@ static inline int xshm_peer_value_write(struct xshm_peer_value *v,
 	}
 	xshm_wire_store_words(payload, val, len);
 	v->seq++;
-	/* LMM_SEQ_WRITE_END: pairs with LMM_SEQ_READ_BEGIN */
+	/* LMM_SEQ_WRITE_END: pairs with LMM_SEQ_READ_BEGIN,
+	 * LMM_DB_VALUE_RECHECK_LOAD */
 	atomic_store_explicit(seq, v->seq, memory_order_release);
 	if (v->type == XSHM_WIRE_LATCH) {
 		/* LMM_LATCH_COPY1_FENCE: pairs with LMM_SEQ_READ_RECHECK */

@@ -39,7 +39,8 @@
  *
  * Symbol versions: XSHM_1.0 for the first release; calls marked
  * (XSHM_1.1) came later (xshm_ring_sendv(), xshm_ring_recv_batch()), and
- * (XSHM_1.2) after them (the _sized fixed-slot calls, recv_wait).
+ * (XSHM_1.2) after them (the _sized fixed-slot calls, recv_wait), then
+ * (XSHM_1.3) the doorbells and the xshm_value_*() names.
  */
 #ifndef XSHM_H
 #define XSHM_H
@@ -157,10 +158,10 @@ int xshm_layout_list(const struct xshm_region *r, struct xshm_chan_info *info,
 /* ---- Waiting ----------------------------------------------------------- */
 
 /*
- * There is no notification between domains: waits poll.  A wait spins
+ * Without a doorbell (see Doorbells below) waits poll.  A wait spins
  * spin_iters times, then sleeps starting at 1 us and doubling up to
  * max_sleep_us (bounding the added latency), until the timeout.  Set per
- * handle with xshm_ring_set_wait() and xshm_seqlock_set_wait() (NULL:
+ * handle with xshm_ring_set_wait() and xshm_value_set_wait() (NULL:
  * back to the defaults).
  */
 struct xshm_wait_policy {
@@ -307,28 +308,88 @@ struct xshm_ring_stats {
 };
 int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st);
 
-/* ---- Seqlocks ---------------------------------------------------------- */
-
-struct xshm_seqlock;
+/* ---- Doorbells (XSHM_1.3, wire format 3.1) ----------------------------- */
 
 /*
- * Attach to a SEQLOCK, LATCH or LWW channel.  Writers of an LWW channel
- * pass their slot (0..capacity-1); everyone else passes 0.
+ * A doorbell lets a waiting side sleep until the other side rings it, and
+ * the other side rings only when the waiter announced that it sleeps
+ * (notification suppression).  Between two Xen domains it is a static
+ * event channel whose local port is configured in /etc/xshm/doorbells
+ * ($XSHM_DOORBELLS): lines "<region> <channel> <local-port>".  In one
+ * process, xshm_doorbell_pair() gives two connected ends (eventfds).
  */
-int xshm_seqlock_attach(struct xshm_region *r, const char *name,
-			enum xshm_role role, unsigned int writer_slot,
-			struct xshm_seqlock **out);
-void xshm_seqlock_detach(struct xshm_seqlock *sl);
+struct xshm_doorbell;
+
+/* bind the configured port: -ENOENT none configured, -ENODEV no
+ * /dev/xen/evtchn, -EOPNOTSUPP kernel without IOCTL_EVTCHN_BIND_STATIC */
+int xshm_doorbell_open(const char *region, const char *channel,
+		       struct xshm_doorbell **out);
+int xshm_doorbell_pair(struct xshm_doorbell **a, struct xshm_doorbell **b);
+void xshm_doorbell_close(struct xshm_doorbell *db);
+/* readable (POLLIN) when the other side rang */
+int xshm_doorbell_fd(const struct xshm_doorbell *db);
+/* after the fd was readable: consume the event (re-arms an event channel) */
+int xshm_doorbell_ack(struct xshm_doorbell *db);
+
+/*
+ * Give the ring a doorbell (db: not owned, close it after detaching the
+ * ring), or db NULL: open the configured one (owned).  On failure the
+ * ring's waits keep polling, and the library says so on stderr, once per
+ * handle (also when the other side turns out to have no doorbell).
+ * Waits (pop_wait, peek_wait, recv_wait, xshm_ring_wait) then spin
+ * briefly and sleep on the doorbell if the other side rings (it set up a
+ * doorbell too), else poll.
+ */
+int xshm_ring_doorbell(struct xshm_ring *ring, struct xshm_doorbell *db);
+/* the doorbell's fd, -ENODEV without one */
+int xshm_ring_fd(const struct xshm_ring *ring);
+/* consumer: until a record is there; producer: until there is room */
+int xshm_ring_wait(struct xshm_ring *ring, int timeout_ms);
+/*
+ * Event loops: xshm_ring_arm() announces the sleep and re-checks: 0 =
+ * armed, poll xshm_ring_fd() then call xshm_ring_disarm(); 1 = ready, do
+ * not sleep; -ENODEV = no doorbell here or at the other side (poll).
+ */
+int xshm_ring_arm(struct xshm_ring *ring);
+int xshm_ring_disarm(struct xshm_ring *ring);
+
+struct xshm_doorbell_stats {
+	int doorbell;		/* this handle has one */
+	int prod_rings, cons_rings;	/* each side announced a doorbell */
+	uint64_t prod_notified, prod_sleeps;	/* shared counters */
+	uint64_t cons_notified, cons_sleeps;
+};
+int xshm_ring_doorbell_stats(const struct xshm_ring *ring,
+			     struct xshm_doorbell_stats *st);
+
+/* ---- Values (SEQLOCK, LATCH, LWW) -------------------------------------- */
+
+/*
+ * One handle type and one set of calls serves the three value channels.
+ * Until XSHM_1.2 they were named for one of them: struct xshm_seqlock and
+ * xshm_seqlock_*().  Those names remain (below), for the same type and the
+ * same functions.
+ */
+struct xshm_value;
+
+/*
+ * (XSHM_1.3 name) Attach to a SEQLOCK, LATCH or LWW channel.  Writers of
+ * an LWW channel pass their slot (0..capacity-1); everyone else passes 0.
+ */
+int xshm_value_attach(struct xshm_region *r, const char *name,
+		      enum xshm_role role, unsigned int writer_slot,
+		      struct xshm_value **out);
+void xshm_value_detach(struct xshm_value *v);
 
 /*
  * len must equal the channel's elem_size.  LWW: stamp orders values
  * across writers (0 = one more than the newest stamp present).  Other
  * types ignore stamp.
  */
-void xshm_seqlock_set_wait(struct xshm_seqlock *sl,
-			   const struct xshm_wait_policy *wp);
-int xshm_seqlock_write(struct xshm_seqlock *sl, const void *val, size_t len,
-		       uint64_t stamp);
+void xshm_value_set_wait(struct xshm_value *v,
+			 const struct xshm_wait_policy *wp);
+int xshm_value_write(struct xshm_value *v, const void *val, size_t len,
+		     uint64_t stamp);
 
 struct xshm_value_info {
 	uint64_t stamp;		/* LWW stamp, else the write count */
@@ -344,8 +405,50 @@ struct xshm_value_info {
  * consistently (-EBUSY only if every written slot is stalled).  -ENODATA
  * if nothing was ever written.
  */
-int xshm_seqlock_read(struct xshm_seqlock *sl, void *val, size_t len,
-		      struct xshm_value_info *info, int timeout_ms);
+int xshm_value_read(struct xshm_value *v, void *val, size_t len,
+		    struct xshm_value_info *info, int timeout_ms);
+
+/*
+ * (XSHM_1.3) Doorbells on SEQLOCK and LATCH channels (not LWW:
+ * -EOPNOTSUPP): as xshm_ring_doorbell(), for the writer or the reader.
+ * xshm_value_wait() returns once the channel's sequence differs from
+ * *seq (start with 0), storing the new one: a new value to read, or one
+ * being written (read with a timeout then); timeout_ms 0 only checks.
+ * It sleeps on the doorbell when both sides have one, and polls
+ * otherwise.
+ */
+int xshm_value_doorbell(struct xshm_value *v, struct xshm_doorbell *db);
+int xshm_value_wait(struct xshm_value *v, uint64_t *seq, int timeout_ms);
+/* the doorbell's fd, -ENODEV without one */
+int xshm_value_fd(const struct xshm_value *v);
+/*
+ * Readers' event loops, as xshm_ring_arm(): 0 = armed (poll
+ * xshm_value_fd(), then xshm_value_disarm()); 1 = the sequence
+ * differs from seq (read); -ENODEV = no doorbell here or at the writer.
+ */
+int xshm_value_arm(struct xshm_value *v, uint64_t seq);
+int xshm_value_disarm(struct xshm_value *v);
+/* prod_* are the writer's words, cons_* the reader's; -EOPNOTSUPP: lww */
+int xshm_value_doorbell_stats(const struct xshm_value *v,
+			      struct xshm_doorbell_stats *st);
+
+/*
+ * The names before XSHM_1.3 (XSHM_1.0; the doorbell calls: XSHM_1.3), for
+ * the same type and the same functions as above: struct xshm_seqlock is
+ * struct xshm_value, and each xshm_seqlock_X() is xshm_value_X().
+ */
+#define xshm_seqlock xshm_value
+extern __typeof__(xshm_value_attach) xshm_seqlock_attach;
+extern __typeof__(xshm_value_detach) xshm_seqlock_detach;
+extern __typeof__(xshm_value_set_wait) xshm_seqlock_set_wait;
+extern __typeof__(xshm_value_write) xshm_seqlock_write;
+extern __typeof__(xshm_value_read) xshm_seqlock_read;
+extern __typeof__(xshm_value_doorbell) xshm_seqlock_doorbell;
+extern __typeof__(xshm_value_wait) xshm_seqlock_wait;
+extern __typeof__(xshm_value_fd) xshm_seqlock_fd;
+extern __typeof__(xshm_value_arm) xshm_seqlock_arm;
+extern __typeof__(xshm_value_disarm) xshm_seqlock_disarm;
+extern __typeof__(xshm_value_doorbell_stats) xshm_seqlock_doorbell_stats;
 
 /* ---- Misc ----------------------------------------------------------------- */
 

@@ -87,6 +87,7 @@ END {
 	printf "{\"records\": %.0f, \"lost\": %.0f, \"first_seq\": %s, \"last_seq\": %s, ", \
 		records, lost, records ? sprintf("%.0f", first) : "null", \
 		records ? sprintf("%.0f", last) : "null"
+	printf "\"lost_after_last\": %.0f, ", pending
 	printf "\"generations\": %.0f, \"corrupt_markers\": %.0f, \"headers\": %.0f, \"other_lines\": %.0f, \"errors\": %.0f}\n", \
 		generations, corrupt, headers, other, errors
 	exit errors ? 1 : 0

@@ -32,13 +32,13 @@ RESTARTS=1
 LIMIT=${XSHM_XEN_TIMEOUT:-600}
 ID=xshm-rt
 OUT=$TOP/build/demo-xen
-STEP_LOG=$OUT/step.log	# step() of scripts/vm/tap.sh
+STEP_LOG=$OUT/step.log	# step() of selftests/tap.sh
 rm -rf "$OUT"
 mkdir -p "$OUT"
 # shellcheck source=scripts/vm/lib.sh
 . scripts/vm/lib.sh
-# shellcheck source=scripts/vm/tap.sh
-. scripts/vm/tap.sh
+# shellcheck source=selftests/tap.sh
+. selftests/tap.sh
 start=$SECONDS
 
 rtdomain() {
@@ -79,28 +79,28 @@ if step "rtdomain built freestanding; nm: no undefined and no libc symbol" rtdom
 	timeout $((LIMIT + 30)) scripts/xen/boot-dom0less.sh "$(cat "$OUT/xen.path")" "$OUT" \
 		"$OUT/console.raw" 1 "$LIMIT" XSHM-GUEST-END 2>"$OUT/boot.log" || rc=$?
 	tr -d '\r' <"$OUT/console.raw" >"$OUT/console.log"
-	result "$rc" "${TAG}Xen booted both domains, the Linux guest finished ($((SECONDS - t0)) s)"
+	result "$rc" "Xen booted both domains, the Linux guest finished ($((SECONDS - t0)) s)"
 	# Xen prefixes each domain's console lines: domU1 is DOM1, domU-rt DOM2.
 	sed -n 's/^(XEN) DOM2: //p' "$OUT/console.log" >"$OUT/rt-console.log"
 	sed -n 's/^(XEN) DOM1: //p' "$OUT/console.log" >"$OUT/linux-console.log"
 	sed 's/^/# rt: /' "$OUT/rt-console.log" | grep -v 'rtdomain: bootargs' | head -n 40
 	grep -q 'region mapped Normal write-back, inner shareable' "$OUT/rt-console.log"
-	result $? "${TAG}RT domain: MMU on, region Normal write-back (AT S1E1R, PAR_EL1)"
+	result $? "RT domain: MMU on, region Normal write-back (AT S1E1R, PAR_EL1)"
 	grep -q 'rtdomain: region "xshm-rt" from the device tree' "$OUT/rt-console.log"
-	result $? "${TAG}RT domain found its region in the device tree Xen gave it"
+	result $? "RT domain found its region in the device tree Xen gave it"
 	grep -q 'layout created (one-time initialiser)' "$OUT/rt-console.log" &&
 		grep -q 'layout found, attached (not re-initialised)' "$OUT/rt-console.log"
-	result $? "${TAG}RT domain created the layout, then re-attached after its warm restart"
+	result $? "RT domain created the layout, then re-attached after its warm restart"
 	# The guest's own TAP lines, renumbered into ours.
 	sed -n '/XSHM-GUEST-BEGIN/,/XSHM-GUEST-END/p' "$OUT/linux-console.log" |
 		grep -E '^(not )?ok [0-9]+ ' >"$OUT/guest-tap" || true
 	while IFS= read -r line; do
 		case $line in
-		ok*) result 0 "${TAG}linux: ${line#ok [0-9]* }" ;;
-		*) result 1 "${TAG}linux: ${line#not ok [0-9]* }" ;;
+		ok*) result 0 "linux: ${line#ok [0-9]* }" ;;
+		*) result 1 "linux: ${line#not ok [0-9]* }" ;;
 		esac
 	done <"$OUT/guest-tap"
-	[ -s "$OUT/guest-tap" ] || result 1 "${TAG}linux guest printed its checks"
+	[ -s "$OUT/guest-tap" ] || result 1 "linux guest printed its checks"
 	sed -n '/XSHM-LOG-BEGIN/,/XSHM-LOG-END/p' "$OUT/linux-console.log" |
 		sed '1d;$d' >"$OUT/stored.log"
 	sed -n 's/^XSHM-RING-STAT //p' "$OUT/linux-console.log" >"$OUT/ring-stat.txt"
@@ -108,7 +108,7 @@ if step "rtdomain built freestanding; nm: no undefined and no libc symbol" rtdom
 	python3 scripts/demo/check-rtlog.py "$OUT/stored.log" "$OUT/rt-console.log" \
 		"$OUT/ring-stat.txt" >"$OUT/check.out" 2>&1 || rc=$?
 	sed 's/^/# /' "$OUT/check.out"
-	result "$rc" "${TAG}check-rtlog: every numbered record stored once in order or announced lost; announced == ring drop counter; restart visible"
+	result "$rc" "check-rtlog: every numbered record stored once in order or announced lost; announced == ring drop counter; restart visible"
 	# The totals show the demo did what it claims: records stored, bursts
 	# above the ring's size dropped and announced, none lost unannounced,
 	# and every generation of the RT domain (its warm restart) in the log.
@@ -121,11 +121,11 @@ if step "rtdomain built freestanding; nm: no undefined and no libc symbol" rtdom
 		[ "${lost:-0}" -gt 0 ] && [ "$((stored + lost))" -eq "$produced" ] &&
 		[ "$unannounced" = 0 ] && [ "$lost" = "$dropped" ] &&
 		[ "${gens:-0}" -eq $((RESTARTS + 1)) ] && [ "$boots" = "$gens" ]
-	result $? "${TAG}totals: produced ${produced:-?} = stored ${stored:-?} + lost ${lost:-?} (announced; ring dropped ${dropped:-?}; unannounced ${unannounced:-?}), ${gens:-?} generations all in the log"
+	result $? "totals: produced ${produced:-?} = stored ${stored:-?} + lost ${lost:-?} (announced; ring dropped ${dropped:-?}; unannounced ${unannounced:-?}), ${gens:-?} generations all in the log"
 	if grep -qE 'WARNING:|BUG:|Oops|Kernel panic' "$OUT/linux-console.log"; then
-		result 1 "${TAG}no kernel warnings, oopses or panics in the Linux guest"
+		result 1 "no kernel warnings, oopses or panics in the Linux guest"
 	else
-		result 0 "${TAG}no kernel warnings, oopses or panics in the Linux guest"
+		result 0 "no kernel warnings, oopses or panics in the Linux guest"
 	fi
 fi
 echo "# console: $OUT/console.log; stored log: $OUT/stored.log; took $((SECONDS - start)) s"

@@ -18,13 +18,15 @@ s = json.loads(sys.argv[1])
 produced, dropped, where = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 nfiles = int(sys.argv[5]) if len(sys.argv) == 6 else None
 stored, lost = s["records"], s["lost"]
-# drops after the last stored record have no later record to announce them
+# drops after the last stored record that the log does not announce
+# (xshm-logd announces them when idle and at exit: lost_after_last)
 trailing = produced - 1 - s["last_seq"] if s["last_seq"] is not None else produced
+trailing -= s.get("lost_after_last", 0)
 rows = [
     ("produced (ring seq numbers)", produced),
     ("stored in " + where, stored),
     ("lost, announced in the log", lost),
-    ("lost after the last record", trailing),
+    ("lost after the last record", trailing),  # not announced
     ("dropped (ring counter)", dropped),
 ]
 if nfiles is not None:

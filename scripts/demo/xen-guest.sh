@@ -13,7 +13,7 @@
 /bin/busybox --install -s /bin	# applets, next to Debian's programs
 export PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin
 echo XSHM-GUEST-BEGIN
-# shellcheck source=scripts/vm/tap.sh
+# shellcheck source=selftests/tap.sh
 . /lib/xshm/tap.sh
 arg() { sed -n "s/.*xshm\\.$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }
 ID=$(arg id)

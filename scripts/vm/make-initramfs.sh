@@ -11,7 +11,7 @@
 #   -f SRC:DEST    any file at an absolute path DEST in the guest
 #   -d DIR         copy the tree DIR over the guest root
 # Every option but -o may repeat.  Files are owned by root in the guest.
-# Always included: /lib/xshm/tap.sh (scripts/vm/tap.sh), for run scripts.
+# Always included: /lib/xshm/tap.sh (selftests/tap.sh), for run scripts.
 set -eu
 # shellcheck source=scripts/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -49,7 +49,7 @@ cp "$root/bin/busybox" "$stage/bin/busybox"
 ln -sf busybox "$stage/bin/sh"
 put "$init" /init
 chmod +x "$stage/init"
-put "$VM_DIR/tap.sh" /lib/xshm/tap.sh	# result(), for the guests' tests
+put "$VM_TOP/selftests/tap.sh" /lib/xshm/tap.sh	# result(), for the guests' tests
 
 out=$(realpath -m "$out")
 mkdir -p "$(dirname "$out")"

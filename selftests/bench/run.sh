@@ -13,11 +13,8 @@ log=build/bench/selftest.log
 mkdir -p build/bench
 rm -rf "$out"
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
-skip() { n=$((n + 1)); echo "ok $n $* # SKIP"; }
+# shellcheck source=selftests/tap.sh
+. selftests/tap.sh
 echo "TAP version 13"
 
 ncpu=$(python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
@@ -104,8 +101,8 @@ if [ -f "$out/results.csv" ]; then
 			not_ok "results.csv has no ratio to the best peer for xshm_fixed"
 		fi
 	else
-		skip "xshm_seqlock, xshm_latch figures: libxshm not built"
-		skip "libxshm ratios: libxshm not built"
+		skip "xshm_seqlock, xshm_latch figures" "libxshm not built"
+		skip "libxshm ratios" "libxshm not built"
 	fi
 else
 	not_ok "no $out/results.csv"
@@ -142,9 +139,9 @@ if [ "$have_xshm" = 1 ] && [ -f "$out/results.csv" ]; then
 		not_ok "log path: an LTTng session daemon was left running"
 	fi
 else
-	skip "log path: libxshm not built"
-	skip "log path loss counters: libxshm not built"
-	skip "log path LTTng daemon: libxshm not built"
+	skip "log path" "libxshm not built"
+	skip "log path loss counters" "libxshm not built"
+	skip "log path LTTng daemon" "libxshm not built"
 fi
 
 if grep -q '^## Goals' "$out/results.md" 2>/dev/null &&
@@ -206,5 +203,4 @@ else
 	not_ok "could not build the benchmarks with ASan and UBSan (see $log)"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+plan

@@ -12,7 +12,8 @@ set -u
 cd "$(dirname "$0")/../.."
 out=build/selftests/demo
 mkdir -p "$out"
-n=0 failed=0
+# shellcheck source=selftests/tap.sh
+. selftests/tap.sh
 
 # total NAME FILE: the figure of the totals row NAME
 total() { sed -n "s|^  $1 *\([0-9][0-9]*\)\$|\1|p" "$2" | tail -n 1; }
@@ -40,15 +41,13 @@ demo_ok() {
 run_demo() {	# run_demo NAME LOG COMMAND...: one TAP line
 	local name=$1 log=$2 rc=0 start=$SECONDS
 	shift 2
-	n=$((n + 1))
 	"$@" >"$log" 2>&1 || rc=$?
 	sed -n '/^== totals/,$p' "$log" | sed 's/^/# /'
 	if [ "$rc" -eq 0 ] && demo_ok "$log" && "${check_more:-true}" "$log"; then
-		echo "ok $n $name ($((SECONDS - start))s)"
+		ok "$name ($((SECONDS - start))s)"
 	else
 		[ "$rc" -eq 0 ] || { echo "# exit status $rc; the end of $log:"; tail -n 20 "$log" | sed 's/^/#   /'; }
-		echo "not ok $n $name"
-		failed=$((failed + 1))
+		not_ok "$name"
 	fi
 }
 
@@ -57,14 +56,7 @@ make -s tools >"$out/build.log" 2>&1 || { cat "$out/build.log"; }
 
 # The checker of the Xen demo (make demo) on a simulated log and on crafted
 # bad ones; the xen suite runs it again on the real log of that demo.
-python3 selftests/demo/check-rtlog-test.py >"$out/check-rtlog.tap"
-while IFS= read -r line; do
-	case $line in
-	"ok "*) n=$((n + 1)); echo "ok $n ${line#ok [0-9]* }" ;;
-	"not ok "*) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n ${line#not ok [0-9]* }" ;;
-	"#"*) echo "$line" ;;
-	esac
-done <"$out/check-rtlog.tap"
+nested "" < <(python3 selftests/demo/check-rtlog-test.py 2>&1)
 
 # The bare-metal RT domain of make demo: built freestanding; its nm check
 # passes on it and fails an image with a libc function in it; and a call
@@ -94,11 +86,10 @@ rt_case() {	# rt_case NAME WANT C-SOURCE: WANT is "pass" or the error text
 	fi
 }
 rt_test() {
-	n=$((n + 1))
-	if rt_case "$@"; then echo "ok $n $4"; else failed=$((failed + 1)); echo "not ok $n $4"; fi
+	if rt_case "$@"; then ok "$4"; else not_ok "$4"; fi
 }
 if make -s -C rtdomain all >"$out/rtdomain.log" 2>&1; then
-	n=$((n + 1)); echo "ok $n rtdomain built with -ffreestanding -nostdlib (build/rtdomain/rtdomain.img)"
+	ok "rtdomain built with -ffreestanding -nostdlib (build/rtdomain/rtdomain.img)"
 	rt_test image pass "" \
 		"rtdomain nm-check: no undefined symbol, no symbol of libc.so.6 but mem.c's memcpy, memset"
 	rt_test libc "libc symbols: strlen" \
@@ -108,7 +99,7 @@ if make -s -C rtdomain all >"$out/rtdomain.log" 2>&1; then
 		"extern int puts(const char *); int xtra(void) { return puts(\"x\"); }" \
 		"rtdomain: an image that calls puts does not link (no libc)"
 else
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n rtdomain built with -ffreestanding -nostdlib"
+	not_ok "rtdomain built with -ffreestanding -nostdlib"
 	sed 's/^/# /' "$out/rtdomain.log" | tail -n 20
 fi
 
@@ -123,14 +114,13 @@ second_boot() {
 		{ echo "# no second boot of guest rt that resumed the sequence"; return 1; }
 }
 if [ -n "${XSHM_SKIP_VM:-}" ]; then
-	n=$((n + 1)); echo "ok $n # SKIP make demo-qemu: XSHM_SKIP_VM is set"
+	skip "make demo-qemu" "XSHM_SKIP_VM is set"
 elif ! command -v qemu-system-aarch64 >/dev/null; then
-	n=$((n + 1)); echo "ok $n # SKIP make demo-qemu: needs qemu-system-aarch64"
+	skip "make demo-qemu" "needs qemu-system-aarch64"
 else
 	check_more=second_boot run_demo \
 		"make demo-qemu: two arm64 guests, producer's guest reset midway, stored = produced - lost" \
 		"$out/demo-vm.log" scripts/demo/demo-vm.sh
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+plan

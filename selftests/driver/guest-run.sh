@@ -18,6 +18,7 @@ for m in /modules/*.ko; do
 done
 export XSHM_MODULE
 
+# shellcheck source=selftests/tap.sh
 . /lib/xshm/tap.sh
 
 # Oopses, WARNs, slab corruption (slub_debug) and the like.

@@ -51,10 +51,11 @@ LIMIT=${XSHM_VM_TIMEOUT:-180}
 KERNELS=${XSHM_KERNELS:-$VM_KERNELS}
 # Per kernel (use_kernel): OUT=build/vm/<kernel>, its logs, TAG="[<kernel>] ".
 OUT=build/vm LOGS=build/vm/logs TAG=
-STEP_LOG=$LOGS/step.log	# step() of scripts/vm/tap.sh
+STEP_LOG=$LOGS/step.log	# step() of selftests/tap.sh
 mkdir -p "$LOGS"
 
-. scripts/vm/tap.sh
+# shellcheck source=selftests/tap.sh
+. selftests/tap.sh
 
 # use_kernel RELEASE: the following steps are for that kernel.
 use_kernel() {
@@ -149,7 +150,7 @@ boot_tests() {
 	# The benchmark's figure is worth a line of its own.
 	grep -h '^# mmap ratio' "$log" || true
 	[ "$rc" -ne 99 ] || tail -n 30 "$log" | sed 's/^/#   console: /'
-	result "$rc" "${TAG}guest $name ($((SECONDS - start)) s)"
+	result "$rc" "guest $name ($((SECONDS - start)) s)"
 }
 
 # Two guests running at the same time on one backend file, as two Xen
@@ -165,13 +166,13 @@ two_guests() {
 		-i "$OUT/driver-tests.cpio.gz" -t "$LIMIT" \
 		-a XSHM_ROLE=a -b XSHM_ROLE=b -l "$LOGS/pair" >/dev/null 2>&1 || true
 	vm_guest_output "$LOGS/pair-a.log" | sed 's/^/# a: /' || rc_a=$?
-	result "$rc_a" "${TAG}two guests: guest a ($((SECONDS - start)) s for both)"
+	result "$rc_a" "two guests: guest a ($((SECONDS - start)) s for both)"
 	vm_guest_output "$LOGS/pair-b.log" | sed 's/^/# b: /' || rc_b=$?
-	result "$rc_b" "${TAG}two guests: guest b"
+	result "$rc_b" "two guests: guest b"
 	"$BIN/xshm-pattern-host" check "$shm" 0 $half 101 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "${TAG}two guests: host file holds guest a's pattern"
+	result "${PIPESTATUS[0]}" "two guests: host file holds guest a's pattern"
 	"$BIN/xshm-pattern-host" check "$shm" $half $half 202 | sed 's/^/# /'
-	result "${PIPESTATUS[0]}" "${TAG}two guests: host file holds guest b's pattern"
+	result "${PIPESTATUS[0]}" "two guests: host file holds guest b's pattern"
 	rm -f "$shm"
 }
 
@@ -198,7 +199,7 @@ udev_boot() {
 	return "$rc"
 }
 udev_guest() {
-	local what="${TAG}udev rule under systemd-udevd: /dev/xshm/by-name links"
+	local what="udev rule under systemd-udevd: /dev/xshm/by-name links"
 	local tap=$LOGS/udev.tap rc=0 start=$SECONDS
 	if ! command -v qemu-system-aarch64 >/dev/null; then
 		n=$((n + 1))
@@ -214,7 +215,7 @@ udev_guest() {
 	# without the ?* guard an empty XSHM_NAME asks for xshm/by-name/.
 	# This tests the test, not the kernel: on the first kernel only.
 	[ "$UDEV_RULE" = udev/60-xshm.rules ] && [ "$1" = first ] || return 0
-	what="${TAG}the udev test fails on the rule without its XSHM_NAME guard"
+	what="the udev test fails on the rule without its XSHM_NAME guard"
 	sed 's/ENV{XSHM_NAME}=="?\*", //' udev/60-xshm.rules >"$OUT/unguarded.rules"
 	start=$SECONDS rc=0
 	if grep -q 'XSHM_NAME}=="' "$OUT/unguarded.rules"; then
@@ -243,8 +244,7 @@ kernel_tests() {
 		step "device trees" make_trees; then
 		KO=$(scripts/vm/build-module.sh "$OUT/module" 2>/dev/null)
 		if [ -n "${XSHM_SKIP_VM:-}" ]; then
-			n=$((n + 1))
-			echo "ok $n ${TAG}guests: device tests, two guests, udev # SKIP XSHM_SKIP_VM is set"
+			skip "guests: device tests, two guests, udev" "XSHM_SKIP_VM is set"
 		elif step "initramfs" make_initramfs; then
 			boot_tests good good "XSHM_TESTS=xshm_dev_test,xshm_lifecycle_test XSHM_BENCH=1"
 			# Node 1 left out of RAM (mem=), as on Xen 4.17/4.18.

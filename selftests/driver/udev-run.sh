@@ -20,11 +20,8 @@ done
 BYNAME=/dev/xshm/by-name
 UDEVLOG=/tmp/udevd.log
 
+# shellcheck source=selftests/tap.sh
 . /lib/xshm/tap.sh
-skip() { # skip DESCRIPTION REASON
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $2"
-}
 note() { sed 's/^/# /'; }
 
 settle() {

@@ -47,7 +47,10 @@ def find_labels(srcdir):
             m = LABEL.search(text)
             if not m:
                 continue
-            first = last = i + 2    # 1-based number of the next line
+            end = i                 # the label's comment may run on
+            while '*/' not in lines[end]:
+                end += 1
+            first = last = end + 2  # 1-based number of the next line
             while ';' not in lines[last - 1]:
                 last += 1
             if m.group(1) in labels:

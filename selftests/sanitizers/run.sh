@@ -29,23 +29,12 @@ export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 handle_
 export ASAN_OPTIONS="detect_leaks=1 halt_on_error=1 exitcode=66 handle_segv=0"
 export UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1"
 
-n=0 failed=0
 # shellcheck source=selftests/bounded.sh
 . selftests/bounded.sh
-
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
-
-# check <description> <command...>: one TAP line, the output as comments;
-# returns the command's status
-check() {
-	local desc=$1 out rc=0
-	shift
-	out=$("$@" 2>&1) || rc=$?
-	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/# /'
-	if [ "$rc" -eq 0 ]; then ok "$desc"; else not_ok "$desc (exit $rc)"; fi
-	return "$rc"
-}
+# shellcheck source=selftests/tap.sh
+. selftests/tap.sh
+# check: the command's output as comments, pass or fail
+check_verbose=1 check_tail=100000
 
 echo "TAP version 13"
 for san in $sanitizers; do
@@ -68,35 +57,28 @@ for san in $sanitizers; do
 		flags="$flags -Wno-tsan"
 	fi
 
-	if ! check "$tag: build libxshm" make -s -C lib/libxshm CC="$CC" \
-			BUILD="$dir/lib" EXTRA_CFLAGS="$flags" static; then
-		continue
-	fi
+	check "$tag: build libxshm" make -s -C lib/libxshm CC="$CC" \
+		BUILD="$dir/lib" EXTRA_CFLAGS="$flags" static
+	[ "$check_rc" -eq 0 ] || continue
 
 	# unit tests: one line per test executable, its own TAP as comments
-	if check "$tag: build unit tests" make -s -C selftests/lib CC="$CC" \
-			OUT="$dir/unit" LIBDIR="$dir/lib" SANITIZE="$san"; then
+	check "$tag: build unit tests" make -s -C selftests/lib CC="$CC" \
+		OUT="$dir/unit" LIBDIR="$dir/lib" SANITIZE="$san"
+	if [ "$check_rc" -eq 0 ]; then
 		for t in $(make -s -C selftests/lib OUT="$dir/unit" list); do
 			check "$tag: unit $(basename "$t")" \
-				bounded "$TEST_TIMEOUT" "$t" || true
+				bounded "$TEST_TIMEOUT" "$t"
 		done
 	fi
 
 	# stress programs: the stress suite's own tests, renumbered here
-	if check "$tag: build stress programs" make -s -C selftests/stress \
-			CC="$CC" OUT="$dir/stress" LIBDIR="$dir/lib" SANITIZE="$san"; then
+	check "$tag: build stress programs" make -s -C selftests/stress \
+		CC="$CC" OUT="$dir/stress" LIBDIR="$dir/lib" SANITIZE="$san"
+	if [ "$check_rc" -eq 0 ]; then
 		rc=0
 		out=$(env $counts STRESS_BIN="$dir/stress" \
 			selftests/stress/run.sh 2>&1) || rc=$?
-		while IFS= read -r line; do
-			case $line in
-			"ok "[0-9]*) ok "$tag: ${line#ok [0-9]* }" ;;
-			"not ok "[0-9]*) not_ok "$tag: ${line#not ok [0-9]* }" ;;
-			1..*) ;;
-			"#"*) echo "$line" ;;
-			*) echo "# $line" ;;
-			esac
-		done <<<"$out"
+		nested "$tag: " <<<"$out"
 		if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 			not_ok "$tag: stress suite exited with status $rc"
 		fi
@@ -108,17 +90,9 @@ fuzz_secs=${SAN_FUZZ_SECONDS:-60}
 if [ "$fuzz_secs" -gt 0 ]; then
 	rc=0
 	out=$(bounded $((fuzz_secs + 300)) fuzz/run.sh "$fuzz_secs" 2>&1) || rc=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok "[0-9]*) ok "${line#ok [0-9]* }" ;;
-		"not ok "[0-9]*) not_ok "${line#not ok [0-9]* }" ;;
-		1..*) ;;
-		*) echo "# $line" ;;
-		esac
-	done <<<"$out"
+	nested "" <<<"$out"
 	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' <<<"$out"; then
 		not_ok "fuzz: fuzz/run.sh exited with status $rc"
 	fi
 fi
-echo "1..$n"
-[ "$failed" -eq 0 ]
+plan

@@ -4,6 +4,7 @@
 # minute or two.  x86's strong ordering hides missing barriers; this runs
 # the library's arm64 code (ldar/stlr, dmb) on two vCPUs at once.
 # Prints TAP.
+# shellcheck source=selftests/tap.sh
 . /lib/xshm/tap.sh
 # the figures of a pass are the results: show them
 check_verbose=1 check_tail=8

@@ -44,24 +44,23 @@ else
 	make -s -C selftests/stress OUT="$bin" LIBDIR="$bin/lib" >&2
 fi
 
-n=0 failed=0
+# shellcheck source=selftests/tap.sh
+. "$top/selftests/tap.sh"
 # shellcheck source=selftests/bounded.sh
 . "$top/selftests/bounded.sh"
 
 # run_test <name> <timeout s> <program> [args...]: one TAP line, figures as comments
 run_test() {
-	local name=$1 limit=$(( $2 * scale )) out rc start
-	shift 2
-	n=$((n + 1))
+	local name=$1 limit=$(( $2 * scale )) prog=$3 out rc start
+	shift 3
 	start=$(date +%s)
-	out=$(bounded "$limit" "$bin/$@" 2>&1) && rc=0 || rc=$?
+	out=$(bounded "$limit" "$bin/$prog" "$@" 2>&1) && rc=0 || rc=$?
 	printf '%s\n' "$out" | sed -e '/^$/d' -e 's/^\([^#]\)/# \1/'
 	if [ "$rc" -eq 0 ]; then
-		echo "ok $n $name ($(( $(date +%s) - start ))s)"
+		ok "$name ($(( $(date +%s) - start ))s)"
 	else
-		[ "$rc" -eq 124 ] && echo "# timed out after ${limit}s"
-		echo "not ok $n $name (exit $rc)"
-		failed=$((failed + 1))
+		[ "$rc" -ne 124 ] || echo "# timed out after ${limit}s"
+		not_ok "$name (exit $rc)"
 	fi
 }
 
@@ -108,22 +107,19 @@ in_guest() {
 	[ "$rc" = 0 ] && grep -q '^ok ' "$g/tap" && ! grep -q '^not ok' "$g/tap"
 }
 if [ -z "${STRESS_BIN:-}" ]; then
-	n=$((n + 1))
 	if [ -n "${XSHM_SKIP_VM:-}" ]; then
-		echo "ok $n # SKIP arm64 guest: XSHM_SKIP_VM is set"
+		skip "arm64 guest" "XSHM_SKIP_VM is set"
 	elif ! command -v qemu-system-aarch64 >/dev/null ||
 	     ! command -v aarch64-linux-gnu-gcc >/dev/null; then
-		echo "ok $n # SKIP arm64 guest: needs qemu-system-aarch64 and aarch64-linux-gnu-gcc"
+		skip "arm64 guest" "needs qemu-system-aarch64 and aarch64-linux-gnu-gcc"
 	else
 		start=$(date +%s)
 		if in_guest; then
-			echo "ok $n arm64 guest, 2 vCPUs: duplex, lossy, restart, seqlock torture and reinit ($(( $(date +%s) - start ))s)"
+			ok "arm64 guest, 2 vCPUs: duplex, lossy, restart, seqlock torture and reinit ($(( $(date +%s) - start ))s)"
 		else
-			echo "not ok $n arm64 guest, 2 vCPUs: duplex, lossy, restart, seqlock torture and reinit"
-			failed=$((failed + 1))
+			not_ok "arm64 guest, 2 vCPUs: duplex, lossy, restart, seqlock torture and reinit"
 		fi
 	fi
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+plan

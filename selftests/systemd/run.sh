@@ -20,10 +20,11 @@ cd "$(dirname "$0")/../.."
 export XSHM_KERNEL=${XSHM_KERNEL:-6.12.115+deb12-arm64}
 # shellcheck source=scripts/vm/lib.sh
 . scripts/vm/lib.sh
-. scripts/vm/tap.sh
+# shellcheck source=selftests/tap.sh
+. selftests/tap.sh
 
 OUT=$VM_TOP/build/systemd
-STEP_LOG=$OUT/step.log	# step() of scripts/vm/tap.sh
+STEP_LOG=$OUT/step.log	# step() of selftests/tap.sh
 LIMIT=${XSHM_VM_TIMEOUT:-300}
 KVER=$VM_KERNEL
 # The region the logging unit is enabled for: the first one of the good tree.

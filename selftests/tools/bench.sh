@@ -29,6 +29,18 @@ t_bench_local() {	# both sides here, each ring type, its results in JSON
 }
 tap "xshm-bench: both sides in two processes, fixed and var rings, JSON" t_bench_local
 
+t_bench_wait() {	# the receiver sleeps on a doorbell (an eventfd pair) or polls
+	expect_rc 2 "$BENCH" --wait nap x && has "$W/err" 'spin, poll or doorbell' &&
+	expect_rc 0 "$BENCH" -C 4M -n 20000 -l 200 --gap 500 --wait doorbell \
+		--json "$W/bench.shm" &&
+	json "$W/out" "d['wait'] == 'doorbell' and d['throughput']['messages'] == 20000 and d['doorbell']['receiver_sleeps'] > 0 and 0 < d['doorbell']['notifications'] <= d['doorbell']['records']" &&
+	expect_rc 0 "$INFO" -r "$W/bench.shm" &&
+	has "$W/out" '^    doorbell: producer does not ring, notified [1-9][0-9]*, slept [0-9]+; consumer does not ring, notified [0-9]+, slept [1-9]' &&
+	expect_rc 0 "$BENCH" -C 4M -n 5000 -l 50 --wait poll "$W/bench.shm" &&
+	has "$W/out" '^wait poll: 0 notifications for 5053 records'
+}
+tap "xshm-bench --wait doorbell: the receiver sleeps and is rung (xshm-info counts it); --wait poll rings nothing" t_bench_wait
+
 t_bench_roles() {	# one side per process, as in two domains; either first
 	"$BENCH" --role recv -C 1M -t 10000 "$W/roles.shm" >"$W/recv.out" 2>&1 &
 	local recv=$!

@@ -2,6 +2,7 @@
 # /run.sh of the tools suite's arm64 guest (busybox sh): the tools against
 # the real xshm driver, booted with scripts/vm/dt/malformed.dtsi (good
 # regions among every malformed shape).  Prints TAP.
+# shellcheck source=selftests/tap.sh
 . /lib/xshm/tap.sh
 
 lists_sysfs() {

@@ -13,6 +13,26 @@ t_info_region() {
 }
 tap "xshm-info --region: channels with fill and counters; no layout exit 4" t_info_region
 
+t_info_value_doorbell() {	# the words a 3.1 writer and reader leave (wire-format.md)
+	local f=$W/vdb.shm off
+	newregion "$f" cfg:seqlock:8 &&
+	expect_rc 0 "$INFO" -r "$f" && ! has "$W/out" 'doorbell' &&
+	off=$("$INFO" --json -r "$f" | python3 -c 'import json,sys; print(json.load(sys.stdin)["regions"][0]["channels"][0]["offset"])') &&
+	python3 - "$f" "$off" <<'PY' &&
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    base = int(sys.argv[2])
+    for rel, v in ((72, 1), (88, 5), (96, 1), (120, 3)):
+        f.seek(base + rel)
+        f.write(struct.pack('<Q', v))
+PY
+	expect_rc 0 "$INFO" -r "$f" &&
+	has "$W/out" '^    doorbell: writer rings, notified 5; reader has a doorbell, slept 3$' &&
+	expect_rc 0 "$INFO" --json -r "$f" &&
+	json "$W/out" "d['regions'][0]['channels'][0]['doorbell'] == {'writer_rings': True, 'writer_notified': '5', 'reader_doorbell': True, 'reader_sleeps': '3'}"
+}
+tap "xshm-info shows a value channel's doorbell words (writer notifications, reader sleeps)" t_info_value_doorbell
+
 t_info_sysfs() {
 	local s=$W/sysfs
 	mkdir -p "$s/xshm0" "$s/xshm3" "$s/other"

@@ -89,7 +89,7 @@ stop_pid() {	# stop_pid PID SIGNAL: signal and reap, leave exit code in $RC
 }
 # seq numbers: records + announced losses must equal what the ring numbered
 accounted() {	# accounted SUMMARY-JSON PRODUCED
-	json "$1" "d['errors'] == 0 and d['records'] + d['lost'] == $2 and d['last_seq'] == $2 - 1"
+	json "$1" "d['errors'] == 0 and d['records'] + d['lost'] == $2 and d['last_seq'] + d['lost_after_last'] == $2 - 1"
 }
 drained() {	# drained REGION RING: the consumer has released everything
 	"$RING" stat "$1" "$2" --json |

@@ -25,6 +25,10 @@ T=selftests/tools
 . "$T/logd.sh"
 # shellcheck source=selftests/tools/logd-format.sh
 . "$T/logd-format.sh"
+# shellcheck source=selftests/tools/logd-loss.sh
+. "$T/logd-loss.sh"
+# shellcheck source=selftests/tools/logd-rotate.sh
+. "$T/logd-rotate.sh"
 # shellcheck source=selftests/tools/cli.sh
 . "$T/cli.sh"
 # shellcheck source=selftests/tools/json.sh
@@ -37,6 +41,8 @@ T=selftests/tools
 . "$T/messages.sh"
 # shellcheck source=selftests/tools/drops.sh
 . "$T/drops.sh"
+# shellcheck source=selftests/tools/rtsim.sh
+. "$T/rtsim.sh"
 # shellcheck source=selftests/tools/guest.sh
 . "$T/guest.sh"
 

@@ -10,14 +10,8 @@
 DRV=/lib/xshm/xen-static-shm.ko
 FAULT=/lib/xshm/xshm_fault.ko
 BUS=/sys/bus/platform/drivers/xen-static-shm
+# shellcheck source=selftests/tap.sh
 . /lib/xshm/tap.sh
-
-check() { # check DESCRIPTION COMMAND...
-	desc=$1
-	shift
-	"$@" >/dev/null 2>&1
-	result $? "$desc"
-}
 
 hits() {
 	cat /sys/module/xshm_fault/parameters/hits
