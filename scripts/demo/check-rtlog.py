@@ -117,6 +117,7 @@ def check(log_lines, console_lines, stat):
     pending = 0         # losses announced since it
     stored, lost, by_where = 0, 0, {}
     boots_seen = []
+    by_gen = {}         # generation -> records stored
     for ev in events:
         kind, val, no = ev
         if kind == "marker":
@@ -157,6 +158,7 @@ def check(log_lines, console_lines, stat):
         if not boots_seen or boots_seen[-1] != boot:
             boots_seen.append(boot)
         prev, pending, stored = pos, 0, stored + 1
+        by_gen["gen %d" % g] = by_gen.get("gen %d" % g, 0) + 1
     if total - prev - 1 != pending:
         errors.append("%d records missing after the last stored one, %d "
                       "announced" % (total - prev - 1, pending))
@@ -181,6 +183,7 @@ def check(log_lines, console_lines, stat):
     totals = {
         "produced (RT numbered)": total,
         "stored": stored,
+        "stored by generation": by_gen,
         "lost, announced": lost,
         "lost, not announced": total - stored - lost,
         "lost by where": by_where,
