@@ -42,7 +42,7 @@ mkdir -p "$OUT"
 start=$SECONDS
 
 rtdomain() {
-	make -s -C rtdomain all nm-check
+	make -s -C rtdomain all nm-check | tee "$OUT/nm-check.out"
 }
 
 xen_image() {
@@ -73,7 +73,7 @@ if step "rtdomain built freestanding; nm: no undefined and no libc symbol" rtdom
 	step "Xen $SERIES with static shared memory (cached build)" xen_image &&
 	step "Linux domU as deployed: Debian systemd root, module, modules-load.d, xshm-logd@$ID enabled (Linux $XSHM_KERNEL)" linux_guest &&
 	step "host tree: domU1 Linux (owner of $ID), domU-rt bare metal (borrower, vpl011)" host_tree; then
-	sed 's/^/# /' "$STEP_LOG" | grep 'nm-check' || true
+	grep 'nm-check' "$OUT/nm-check.out" | sed 's/^/# /' || true
 	t0=$SECONDS
 	rc=0
 	timeout $((LIMIT + 30)) scripts/xen/boot-dom0less.sh "$(cat "$OUT/xen.path")" "$OUT" \
