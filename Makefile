@@ -4,8 +4,10 @@
 #   make deps        install the Debian packages everything needs (root/sudo)
 #   make             library and tools for this machine
 #   make test        every test suite (native, sanitizers, arm64 guests, Xen)
-#   make demo        the main job: two arm64 guests, RT-style logging, report
-#   make demo-host   the same on a plain file on this machine, in seconds
+#   make demo        the main job on Xen 4.22: the bare-metal RT domain logs
+#                    into a Debian systemd domU's xshm-logd; totals checked
+#   make demo-qemu   lighter: two arm64 guests under QEMU, xshm-rtsim as RT
+#   make demo-host   lighter still: a plain file on this machine, in seconds
 #   make rtdomain    the bare-metal RT domain image (rtdomain/, arm64)
 #   make bench       benchmarks against peer rings and machine limits
 #   make install     library, headers, pkg-config file, tools, man pages,
@@ -25,7 +27,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMSSRCDIR ?= /usr/src/xshm-$(DKMS_VERSION)
 
-.PHONY: all deps lib tools test check demo demo-host rtdomain bench install uninstall \
+.PHONY: all deps lib tools test check demo demo-qemu demo-host rtdomain bench install uninstall \
 	clean module modules_install modules-load_install dkms-source
 
 all: tools
@@ -43,6 +45,9 @@ test check:
 	scripts/run-tests.sh $(SUITES)
 
 demo:
+	scripts/demo/demo-xen.sh
+
+demo-qemu:
 	scripts/demo/demo-vm.sh
 
 rtdomain:

@@ -27,12 +27,10 @@ export XSHM_KERNEL=${XSHM_KERNEL:-6.12.115+deb12-arm64}
 OUT=$VM_TOP/build/systemd
 STEP_LOG=$OUT/step.log	# step() of selftests/tap.sh
 LIMIT=${XSHM_VM_TIMEOUT:-300}
-CROSS=aarch64-linux-gnu-
 KVER=$VM_KERNEL
 # The region the logging unit is enabled for: the first one of the good tree.
 ID=$(sed -n 's/^[[:space:]]*xen,id = "\(.*\)";/\1/p' scripts/vm/dt/good.dtsi | head -n 1)
-rm -rf "$OUT/stage"
-mkdir -p "$OUT/stage"
+mkdir -p "$OUT"
 
 echo "TAP version 13"
 if [ -n "${XSHM_SKIP_VM:-}" ]; then
@@ -43,36 +41,7 @@ fi
 
 # Everything installed into the stage the way it is installed on a board.
 install_stage() {
-	local st=$OUT/stage mod=$OUT/module
-	scripts/vm/build-module.sh "$mod" >/dev/null &&
-	vm_kbuild_make -s -C "$(vm_root)/usr/src/linux-headers-$KVER" M="$mod" ARCH=arm64 \
-		CROSS_COMPILE="$CROSS" INSTALL_MOD_PATH="$st" modules_install &&
-	# The headers tree has no System.map, so kbuild skipped depmod.
-	cp "$(vm_root)/lib/modules/$KVER"/modules.{builtin,builtin.modinfo,order} \
-		"$st/lib/modules/$KVER/" &&
-	depmod -b "$st" "$KVER" &&
-	make -s modules-load_install DESTDIR="$st" &&
-	make -s -C tools install CC="${CROSS}gcc" STATIC=1 BUILD="$OUT/tools-arm64" \
-		LIBDIR="$OUT/lib-arm64" DESTDIR="$st" PREFIX=/usr/local &&
-	install -D -m 0755 "$OUT/tools-arm64/xshm-rtsim" "$st/usr/local/bin/xshm-rtsim" &&
-	install -D -m 0644 udev/60-xshm.rules "$st/usr/local/lib/udev/rules.d/60-xshm.rules" &&
-	# systemctl enable: the [Install] section's WantedBy links.
-	mkdir -p "$st/etc/systemd/system/multi-user.target.wants" &&
-	ln -s /usr/local/lib/systemd/system/xshm-logd@.service \
-		"$st/etc/systemd/system/multi-user.target.wants/xshm-logd@$ID.service" &&
-	# The test's own unit.
-	install -D -m 0644 selftests/systemd/xshm-boot-check.service \
-		"$st/etc/systemd/system/xshm-boot-check.service" &&
-	ln -s ../xshm-boot-check.service \
-		"$st/etc/systemd/system/multi-user.target.wants/xshm-boot-check.service" &&
-	# No login prompt on the console the test prints on.
-	ln -s /dev/null "$st/etc/systemd/system/serial-getty@.service" &&
-	ln -s /dev/null "$st/etc/systemd/system/getty@.service" &&
-	ln -s /dev/null "$st/etc/systemd/system/getty-static.service" &&
-	echo 0123456789abcdef0123456789abcdef >"$st/etc/machine-id" &&
-	# (compressed, .ko.xz, when the kernel's config says so, as on 6.12;
-	# unsigned: Debian's headers carry no signing key)
-	find "$st/lib/modules" -name 'xen-static-shm.ko*' | grep -q .
+	scripts/vm/systemd-stage.sh "$OUT/stage" "$ID" selftests/systemd/xshm-boot-check.service
 }
 
 initramfs() {

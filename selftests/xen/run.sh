@@ -14,15 +14,22 @@
 # On Xen other than 4.17, selftests/xen/doorbell.sh boots two more domUs
 # joined by a static event channel, and the bare-metal RT domain ringing
 # one of them (doorbells; XSHM_XEN_DOORBELL=0 skips).
+# Last, the main job as make demo runs it (scripts/demo/demo-xen.sh): the
+# bare-metal RT domain logs into a Debian systemd domU's xshm-logd on Xen
+# 4.22, its totals asserted, and the log checker fails bad logs crafted
+# from that run's stored log.
 # TAP on stdout; every line of one Xen's run starts with "[xen-<version>]".
 #
-#   XSHM_XENS          Xen series to run          (default "4.17 4.22")
+#   XSHM_XENS          Xen series to run          (default "4.17 4.22";
+#                      empty: only the demo below)
 #   XSHM_XEN_KERNEL_4_17  guest kernel on 4.17 (default 6.1.0-56-arm64)
 #   XSHM_XEN_KERNEL_4_22  guest kernel on 4.22 (default 7.2.13+deb14-arm64)
 #                         (releases as in scripts/vm/fetch-kernel.sh)
 #   XSHM_XEN_RECORDS   records per direction      (default 100000)
 #   XSHM_XEN_TIMEOUT   seconds for the whole boot (default 600)
 #   XSHM_XEN_PROBES    0 skips booting the unsupported shapes in probes/
+#   XSHM_XEN_DEMO      0 skips the main job (scripts/demo/demo-xen.sh, what
+#                      make demo runs) and its checker's bad-log tests
 #   XSHM_SKIP_VM       set: skip the whole suite
 set -eu
 
@@ -371,8 +378,22 @@ run_xen() {
 	note "$xname took $(($(date +%s) - t0))s"
 }
 
-for series in ${XSHM_XENS:-4.17 4.22}; do
+for series in ${XSHM_XENS-4.17 4.22}; do
 	run_xen "$series"
 	TAG=
 done
+
+# ---- The main job, as make demo runs it, with its totals asserted ----
+# The bare-metal RT domain (rtdomain/) beside a Debian systemd domU on Xen
+# 4.22; then the log checker against bad logs crafted from that run's log.
+if [ "${XSHM_XEN_DEMO:-1}" = 1 ]; then
+	demo=$top/build/demo-xen
+	nested "" < <(scripts/demo/demo-xen.sh 2>&1)
+	if [ -s "$demo/stored.log" ]; then
+		nested "[demo] " < <(python3 selftests/demo/check-rtlog-test.py \
+			"$demo/stored.log" "$demo/rt-console.log" "$demo/ring-stat.txt" 2>&1)
+	else
+		not_ok "[demo] the Xen demo stored a log to craft bad logs from"
+	fi
+fi
 plan
