@@ -3,10 +3,10 @@
 # bare-metal RT domain (rtdomain/, no OS, no libc, only xshm-peer.h) logs
 # numbered records through region xshm-rt into a Debian Linux domU that
 # runs as deployed -- systemd as PID 1, the module loaded from
-# modules-load.d, xshm-logd@xshm-rt.service storing the records.  The RT
-# domain creates the layout, writes bursts larger than its ring (drops,
-# counted by the ring), warm-restarts midway (a new generation, new boot
-# id) and writes on.  The Linux guest then stops the unit and prints the
+# modules-load.d, xshm-logd@xshm0.service (started by udev for region
+# xshm-rt) storing the records.  The RT domain creates the layout, writes
+# bursts larger than its ring (drops, counted by the ring), warm-restarts
+# midway (a new generation, new boot id) and writes on.  The Linux guest then stops the unit and prints the
 # stored log and the ring's counters; scripts/demo/check-rtlog.py proves
 # every record stored once in order or announced lost, the announced total
 # equal to the ring's drop counter, and the restart visible; the totals
@@ -51,7 +51,7 @@ xen_image() {
 
 linux_guest() {
 	local root
-	scripts/vm/systemd-stage.sh "$OUT/stage" "$ID" scripts/demo/xshm-demo-check.service &&
+	scripts/vm/systemd-stage.sh "$OUT/stage" scripts/demo/xshm-demo-check.service &&
 		root=$(scripts/vm/fetch-systemd.sh) &&
 		scripts/vm/make-initramfs.sh -o "$OUT/linux.cpio.gz" \
 			-r scripts/demo/xen-guest.sh -d "$root" -d "$OUT/stage" &&
@@ -71,7 +71,7 @@ echo "TAP version 13"
 TAG="[xen-$SERIES] "
 if step "rtdomain built freestanding; nm: no undefined and no libc symbol" rtdomain &&
 	step "Xen $SERIES with static shared memory (cached build)" xen_image &&
-	step "Linux domU as deployed: Debian systemd root, module, modules-load.d, xshm-logd@$ID enabled (Linux $XSHM_KERNEL)" linux_guest &&
+	step "Linux domU as deployed: Debian systemd root, module, modules-load.d, xshm-logd@ started by udev (Linux $XSHM_KERNEL)" linux_guest &&
 	step "host tree: domU1 Linux (owner of $ID), domU-rt bare metal (borrower, vpl011)" host_tree; then
 	grep 'nm-check' "$OUT/nm-check.out" | sed 's/^/# /' || true
 	t0=$SECONDS

@@ -2,7 +2,8 @@
 # /run.sh of the Linux domU of the Xen demo (scripts/demo/demo-xen.sh),
 # started by xshm-demo-check.service under Debian's systemd as PID 1 once
 # the system is up.  Nothing here loads the module or starts xshm-logd:
-# systemd-modules-load and xshm-logd@<xen,id>.service did, as deployed.
+# systemd-modules-load and xshm-logd@<device>.service (started by udev)
+# did, as deployed.
 # It waits until the bare-metal RT domain has produced (or dropped) every
 # record it announced and the ring is drained, stops the unit (SIGTERM:
 # xshm-logd flushes and reports what it lost at exit), then prints the
@@ -19,7 +20,7 @@ arg() { sed -n "s/.*xshm\\.$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }
 ID=$(arg id)
 RECORDS=$(arg records)
 WAIT=$(arg wait)
-UNIT=xshm-logd@$ID.service
+UNIT=xshm-logd@$(basename "$(readlink -f "/dev/xshm/by-name/$ID")").service
 LOG=/var/log/xshm/$ID/log.log
 note() { sed 's/^/# /'; }
 

@@ -3,23 +3,21 @@
 # the module under /lib/modules (kbuild's modules_install, then depmod),
 # the modules-load.d entry and the units by the project's own install
 # rules ("make modules-load_install", "make -C tools install"), the udev
-# rule, xshm-logd@<xen,id>.service enabled as "systemctl enable" would
-# (the unit uses %i: ID must need no escaping), and a check unit that runs /run.sh on
-# the console once the system is up and then powers off.  Used by the
+# rule (which starts xshm-logd@<device>.service for each region: nothing
+# to enable), and a check unit that runs /run.sh on the console once the
+# system is up and then powers off.  Used by the
 # systemd suite and by the Xen demo; the stage goes into an initramfs
 # next to scripts/vm/fetch-systemd.sh's root.
 #
-# usage: systemd-stage.sh STAGE ID CHECK-UNIT
+# usage: systemd-stage.sh STAGE CHECK-UNIT
 #   STAGE       directory to fill (emptied first); build files go next to it
-#   ID          the region's xen,id whose xshm-logd@ instance is enabled
 #   CHECK-UNIT  the unit file installed and enabled to run the check
 # The guest kernel is XSHM_KERNEL's (scripts/vm/lib.sh).
 set -eu -o pipefail
-[ $# -eq 3 ] || { echo "usage: $0 STAGE ID CHECK-UNIT" >&2; exit 2; }
+[ $# -eq 2 ] || { echo "usage: $0 STAGE CHECK-UNIT" >&2; exit 2; }
 cd "$(dirname "$0")/../.."
 st=$(realpath -m "$1")
-id=$2
-unit=$3
+unit=$2
 work=$(dirname "$st")
 CROSS=aarch64-linux-gnu-
 # shellcheck source=scripts/vm/lib.sh
@@ -49,8 +47,6 @@ install -D -m 0644 udev/60-xshm.rules "$st/usr/local/lib/udev/rules.d/60-xshm.ru
 # systemctl enable: the [Install] section's WantedBy links.
 wants=$st/etc/systemd/system/multi-user.target.wants
 mkdir -p "$wants"
-ln -s /usr/local/lib/systemd/system/xshm-logd@.service \
-	"$wants/xshm-logd@$id.service"
 name=$(basename "$unit")
 install -D -m 0644 "$unit" "$st/etc/systemd/system/$name"
 ln -s "../$name" "$wants/$name"
