@@ -162,6 +162,11 @@ static const char *const where_name[] = {
 	[LOGD_EXIT] = "exit",
 };
 
+const char *logd_where_name(enum logd_where where)
+{
+	return where_name[where];
+}
+
 void logd_put_lost(struct logd_batch *b, const char *ring, uint64_t lost,
 		   enum logd_where where, enum logd_seq_key key, uint32_t seq)
 {

@@ -56,6 +56,8 @@ enum logd_seq_key {
 	LOGD_AFTER_SEQ,		/* the last record stored before it */
 };
 
+/* "between", "after-last", "disk-full" or "exit" */
+const char *logd_where_name(enum logd_where where);
 void logd_put_lost(struct logd_batch *b, const char *ring, uint64_t lost,
 		   enum logd_where where, enum logd_seq_key key, uint32_t seq);
 void logd_put_corrupt(struct logd_batch *b, const char *ring, uint64_t total);

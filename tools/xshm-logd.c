@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "logd-doorbell.h"
 #include "logd-format.h"
+#include "logd-journal.h"
 #include "logd-sink.h"
 #include "logd-state.h"
 #include "region-error.h"
@@ -56,6 +57,8 @@ struct lring {
 	struct xshm_chan_info ci;
 	uint64_t generation;
 	struct sink sink;
+	struct logd_journal j;		/* --journal: the batch's entries */
+	bool journal_failing;		/* said once per episode */
 
 	struct logd_batch b;
 	struct logd_state pending;	/* progress once the batch is stored */
@@ -94,7 +97,7 @@ struct opts {
 	uint64_t max_size, batch;
 	unsigned int keep;
 	long long wait_ms, retry_ms, poll_max_us;
-	bool fsync, once, stats, wait_given, per_region, doorbell;
+	bool fsync, once, stats, wait_given, per_region, doorbell, journal;
 	struct xshm_chan_spec specs[XSHM_CHAN_MAX];
 	char names[XSHM_CHAN_MAX][XSHM_NAME_MAX + 1];
 	unsigned int nspecs;
@@ -102,6 +105,7 @@ struct opts {
 
 static volatile sig_atomic_t stop, reopen;
 static bool use_doorbell;	/* --doorbell: each attached ring gets its own */
+static bool use_journal;	/* --journal: a copy of each entry in the journal */
 static const char *region_name;	/* as given, for the file headers */
 
 static void on_signal(int sig)
@@ -153,6 +157,10 @@ static void usage(FILE *f)
 "      --doorbell        sleep on the rings' doorbells while idle (the Xen\n"
 "                        static event channels of /etc/xshm/doorbells)\n"
 "                        instead of polling; without one, poll\n"
+"      --journal         also send each record and marker to systemd's\n"
+"                        journal once it is stored in its log file, with\n"
+"                        fields XSHM_REGION, XSHM_RING, XSHM_GENERATION,\n"
+"                        XSHM_SEQ (see xshm-logd(1))\n"
 "  -s, --stats           counters on stderr every second\n"
 CLI_HELP
 "Here 3 is: stopped with records not yet stored (left in the ring); 5 a ring\n"
@@ -177,6 +185,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "fsync", no_argument, NULL, 'F' },
 		{ "once", no_argument, NULL, 'O' },
 		{ "doorbell", no_argument, NULL, 'D' },
+		{ "journal", no_argument, NULL, 'J' },
 		{ "stats", no_argument, NULL, 's' },
 		CLI_LONGOPTS,
 		{ 0 }
@@ -238,6 +247,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'D':
 			o->doorbell = true;
 			use_doorbell = true;
+			break;
+		case 'J':
+			o->journal = true;
+			use_journal = true;
 			break;
 		case 's':
 			o->stats = true;
@@ -317,9 +330,41 @@ static bool seq_after(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) > 0;
 }
 
+/* the batch's entries: into the log file's text and, with --journal, the journal's */
+static void put_lost(struct lring *lr, uint64_t lost, enum logd_where where,
+		     enum logd_seq_key key, uint32_t seq)
+{
+	logd_put_lost(&lr->b, lr->name, lost, where, key, seq);
+	if (use_journal)
+		journal_put_lost(&lr->j, lr->generation, lost, where, key, seq);
+}
+
+static void put_record(struct lring *lr, const struct xshm_record *rec)
+{
+	logd_put_record(&lr->b, rec->data, rec->len);
+	if (use_journal)
+		journal_put_record(&lr->j, lr->generation, rec->seq, rec->data,
+				   rec->len);
+}
+
+static void put_corrupt(struct lring *lr)
+{
+	logd_put_corrupt(&lr->b, lr->name, lr->pending.corrupt);
+	if (use_journal)
+		journal_put_corrupt(&lr->j, lr->generation, lr->pending.corrupt);
+}
+
+static void put_generation(struct lring *lr)
+{
+	logd_put_generation(&lr->b, lr->name, lr->generation);
+	if (use_journal)
+		journal_put_generation(&lr->j, lr->generation);
+}
+
 static void start_batch(struct lring *lr)
 {
 	lr->b.used = 0;
+	journal_clear(&lr->j);
 	lr->headed = false;
 	lr->nrecs = 0;
 	lr->pending = lr->sink.st;
@@ -361,8 +406,8 @@ static void losses_ahead(struct lring *lr, enum logd_where where)
 	if (lr->after_full)
 		where = LOGD_DISK_FULL;
 	lr->after_full = false;
-	logd_put_lost(&lr->b, lr->name, gap - lr->pending.ahead, where,
-		      LOGD_AFTER_SEQ, lr->pending.seq);
+	put_lost(lr, gap - lr->pending.ahead, where, LOGD_AFTER_SEQ,
+		 lr->pending.seq);
 	lr->lost += gap - lr->pending.ahead;
 	lr->pending.lost += gap - lr->pending.ahead;
 	lr->pending.ahead = gap;
@@ -404,7 +449,7 @@ static int fill(struct lring *lr, uint64_t batch)
 				lr->stuck = true;
 				lr->corrupt++;
 				lr->pending.corrupt++;
-				logd_put_corrupt(&lr->b, lr->name, lr->pending.corrupt);
+				put_corrupt(lr);
 				msg("ring \"%s\": corrupt record or cursor after seq %" PRIu32
 				    "; nothing past it can be read until the layout is re-initialised",
 				    lr->name, lr->pending.seq);
@@ -435,9 +480,9 @@ static int fill(struct lring *lr, uint64_t batch)
 					lr->seq_valid ? 0 : rec.lost;
 
 			if (news) {
-				logd_put_lost(&lr->b, lr->name, news,
-					      lr->after_full ? LOGD_DISK_FULL : LOGD_BETWEEN,
-					      LOGD_BEFORE_SEQ, rec.seq);
+				put_lost(lr, news,
+					 lr->after_full ? LOGD_DISK_FULL : LOGD_BETWEEN,
+					 LOGD_BEFORE_SEQ, rec.seq);
 				lr->lost += news;
 				lr->pending.lost += news;
 				lr->after_full = false;
@@ -446,7 +491,7 @@ static int fill(struct lring *lr, uint64_t batch)
 		lr->idle_seen = false;
 		lr->pending.ahead = 0;
 		lr->seq_valid = true;
-		logd_put_record(&lr->b, rec.data, rec.len);
+		put_record(lr, &rec);
 		lr->nrecs++;
 		lr->pending.seq = rec.seq;
 		lr->pending.have_seq = true;
@@ -536,6 +581,19 @@ static const char *failure_text(const struct lring *lr, bool fsync)
 	return res < 0 ? strerror(-res) : "short write of the progress file";
 }
 
+/* the batch is in its log file: its copy to the journal, failures said once */
+static void journal_copy(struct lring *lr)
+{
+	int err = journal_send(&lr->j);
+
+	if (err && !lr->journal_failing)
+		msg("journal (%s): %s; ring \"%s\" is stored in %s only until sending works again",
+		    LOGD_JOURNAL_SOCKET, strerror(-err), lr->name, lr->sink.path);
+	else if (!err && lr->journal_failing)
+		note("journal: sending ring \"%s\" again", lr->name);
+	lr->journal_failing = err != 0;
+}
+
 /* all ops of the batch completed: commit or roll back */
 static int finish(struct lring *lr, const struct opts *o)
 {
@@ -564,6 +622,8 @@ static int finish(struct lring *lr, const struct opts *o)
 		lr->after_full = true;
 	}
 	lr->failing = false;
+	if (use_journal)
+		journal_copy(lr);
 	lr->sink.st = lr->pending;
 	lr->written += lr->nrecs;
 	lr->bytes += lr->b.used;
@@ -597,7 +657,7 @@ static int reattach(struct xshm_region *r, struct lring *lr, uint64_t batch)
 	note("ring \"%s\": layout re-initialised (generation %" PRIu64 "), re-attached",
 	    lr->name, lr->generation);
 	start_batch(lr);
-	logd_put_generation(&lr->b, lr->name, lr->generation);
+	put_generation(lr);
 	return 0;
 }
 
@@ -646,7 +706,20 @@ static void print_stats(const struct lring *rings, unsigned int n,
 			lr->written, lr->bytes, lr->writes, lr->lost, lr->corrupt,
 			lr->skipped, lr->sink.rotations,
 			lr->have_batch ? " (records not yet stored, kept in ring)" : "");
+		if (use_journal)
+			fprintf(stderr, "%s: %s ring \"%s\" -> journal: sent %" PRIu64
+				" entries, not sent %" PRIu64 "\n", progname, when,
+				lr->name, lr->j.sent, lr->j.failed);
 	}
+}
+
+/* the region's xen,id, or a plain file's base name */
+static const char *region_base_name(struct xshm_region *r)
+{
+	const char *name = xshm_region_name(r);
+	const char *slash = strrchr(name, '/');
+
+	return slash ? slash + 1 : name;
 }
 
 static int open_all(const struct opts *o, struct xshm_region *r,
@@ -688,9 +761,11 @@ static int open_all(const struct opts *o, struct xshm_region *r,
 			msg("out of memory");
 			return EXIT_RUNTIME;
 		}
+		lr->j.region = region_base_name(r);
+		lr->j.ring = lr->name;
 		start_batch(lr);
 		if (!lr->dedup)
-			logd_put_generation(&lr->b, lr->name, lr->generation);
+			put_generation(lr);
 	}
 	return -1;
 }
@@ -702,13 +777,10 @@ static int open_all(const struct opts *o, struct xshm_region *r,
 static int per_region_dir(const struct opts *o, struct xshm_region *r,
 			  struct lring *rings, unsigned int n, char **paths)
 {
-	const char *name = xshm_region_name(r);
-	const char *slash = strrchr(name, '/');
+	const char *name = region_base_name(r);
 	char *dir;
 	int rc = -1;
 
-	if (slash)
-		name = slash + 1;
 	if (!name[0] || !strcmp(name, ".") || !strcmp(name, "..")) {
 		msg("%s: no region name to make a directory of", o->region);
 		return EXIT_RUNTIME;
@@ -1083,6 +1155,7 @@ out:
 		if (rings[i].ring)
 			xshm_ring_detach(rings[i].ring);
 		sink_close(&rings[i].sink);
+		journal_free(&rings[i].j);
 		free(rings[i].b.buf);
 		free(paths[i]);
 	}

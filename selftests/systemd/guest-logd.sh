@@ -120,3 +120,79 @@ elsewhere() {
 	[ "$(systemctl show -P ProtectSystem "$UNIT")" = strict ]
 }
 check "a drop-in (XSHM_LOGD_DIR, ReadWritePaths=) moves the logs to /srv/xshm-logs under ProtectSystem=strict" elsewhere
+
+# jfield FIELD MATCH...: the values of FIELD in this boot's entries of the
+# unit that match, oldest first (journalctl's export format: text fields
+# are FIELD=value lines)
+jfield() {
+	f=$1
+	shift
+	journalctl -b -u "$UNIT" -o export "$@" | sed -n "s/^$f=//p"
+}
+
+# --journal (a drop-in, as a user sets it): the records and markers also
+# go to the journal.  The unit is stopped while xshm-rtsim writes more
+# than the ring holds (drops), then started: the journal must carry every
+# record stored from then on, with the same text, its seq and the layout
+# generation, and loss entries adding up to the file's lost= markers.
+journal() {
+	log=/srv/xshm-logs/$ID/log.log
+	printf '[Service]\nEnvironment=XSHM_LOGD_OPTS=--journal\n' \
+		>/etc/systemd/system/xshm-logd@.service.d/journal.conf &&
+	systemctl daemon-reload && systemctl stop "$UNIT" || return 1
+	before=$(grep -c ' | ' "$log")
+	xshm-rtsim -r 1000000 -n 1000 "$ID" log
+	systemctl start "$UNIT" && wait_state "$UNIT" active &&
+	xshm-rtsim -r 2000 -n 100 "$ID" log || return 1
+	i=0
+	until [ "$(jfield XSHM_SEQ XSHM_KIND=record | tail -n 1)" = 1399 ]; do
+		[ $i -lt 30 ] || { echo "the journal has no record seq 1399"; return 1; }
+		sleep 0.5
+		i=$((i + 1))
+	done
+	awk -f /check-log.awk "$log" >/tmp/sum || return 1
+	cat /tmp/sum
+	stored=$(($(grep -c ' | ' "$log") - before))
+	jrec=$(jfield XSHM_SEQ XSHM_KIND=record | wc -l)
+	jlost=$(jfield XSHM_LOST XSHM_KIND=lost | awk '{ s += $1 } END { print s + 0 }')
+	flost=$(sed -n 's/.*"lost": \([0-9]*\),.*/\1/p' /tmp/sum)
+	gen=$(sed -n 's/.* #xshm-logd ring=log layout-generation=//p' "$log" | tail -n 1)
+	echo "file: $stored records since the restart, lost $flost; journal: $jrec records, lost $jlost; generation $gen"
+	[ "$stored" -gt 100 ] && [ "$jrec" = "$stored" ] &&
+		[ "$flost" -gt 0 ] && [ "$jlost" = "$flost" ] || return 1
+	# the same text, in the same order, as the file's payloads
+	journalctl -b -u "$UNIT" -o cat XSHM_KIND=record >/tmp/jmsg &&
+		grep ' | ' "$log" | tail -n "$stored" | sed 's/^[^|]*| //' >/tmp/fmsg &&
+		cmp /tmp/jmsg /tmp/fmsg || return 1
+	# seqs increasing, ending at 1399; one region, ring and generation
+	jfield XSHM_SEQ XSHM_KIND=record | awk 'NR > 1 && $1 <= p { exit 1 } { p = $1 }' &&
+	[ "$(jfield XSHM_REGION XSHM_KIND=record | sort -u)" = "$ID" ] &&
+	[ "$(jfield SYSLOG_IDENTIFIER XSHM_KIND=record | sort -u)" = "$ID" ] &&
+	[ "$(jfield XSHM_RING XSHM_KIND=record | sort -u)" = log ] &&
+	[ "$(jfield XSHM_GENERATION XSHM_KIND=record | sort -u)" = "$gen" ] &&
+	[ "$(jfield PRIORITY XSHM_KIND=lost | sort -u)" = 4 ] &&
+	journalctl -b -o cat -t "$ID" XSHM_KIND=lost | head -n 3
+}
+check_verbose=1 check "--journal: every record stored since also in the journal (same text, XSHM_SEQ, XSHM_GENERATION, SYSLOG_IDENTIFIER), lost entries = the file's lost= total" journal
+
+# A record too large for a datagram (300000 bytes, 1.2 MB escaped) goes to
+# journald in a sealed memfd; a re-initialised layout shows as a
+# generation entry.
+big() {
+	xshm-ring init --force "$ID" -c log:var:1M:drop:400000 >/dev/null &&
+	{ printf '\340\223\004\000'; head -c 300000 /dev/zero | tr '\0' '\1'; } |
+		xshm-ring send --binary "$ID" log || return 1
+	i=0
+	until jfield XSHM_KIND XSHM_KIND=record XSHM_SEQ=0 | grep -q record; do
+		[ $i -lt 30 ] || { echo "no record seq 0 of the new layout in the journal"; return 1; }
+		sleep 0.5
+		i=$((i + 1))
+	done
+	len=$(journalctl -b -u "$UNIT" --all -o cat XSHM_KIND=record XSHM_SEQ=0 | tail -n 1 | wc -c)
+	gens=$(jfield XSHM_GENERATION XSHM_KIND=generation | sort -u | wc -l)
+	echo "message of $len bytes; $gens layout generations in the journal"
+	[ "$len" = 1200001 ] && [ "$gens" -ge 1 ] &&
+		journalctl -b -u "$UNIT" --all -o cat XSHM_KIND=record XSHM_SEQ=0 | tail -n 1 |
+		grep -qx '\(\\x01\)*'
+}
+check "--journal: a 300000-byte record (1.2 MB escaped) reaches the journal whole (sealed memfd), the new layout as a generation entry" big
