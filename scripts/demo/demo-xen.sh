@@ -52,6 +52,9 @@ xen_image() {
 linux_guest() {
 	local root
 	scripts/vm/systemd-stage.sh "$OUT/stage" scripts/demo/xshm-demo-check.service &&
+		# the integrator's choice: the RT domain's lines in journalctl too
+		mkdir -p "$OUT/stage/etc/default" &&
+		echo 'XSHM_LOGD_OPTS="--journal"' >"$OUT/stage/etc/default/xshm-logd" &&
 		root=$(scripts/vm/fetch-systemd.sh) &&
 		scripts/vm/make-initramfs.sh -o "$OUT/linux.cpio.gz" \
 			-r scripts/demo/xen-guest.sh -d "$root" -d "$OUT/stage" &&
@@ -71,7 +74,7 @@ echo "TAP version 13"
 TAG="[xen-$SERIES] "
 if step "rtdomain built freestanding; nm: no undefined and no libc symbol" rtdomain &&
 	step "Xen $SERIES with static shared memory (cached build)" xen_image &&
-	step "Linux domU as deployed: Debian systemd root, module, modules-load.d, xshm-logd@ started by udev (Linux $XSHM_KERNEL)" linux_guest &&
+	step "Linux domU as deployed: Debian systemd root, module, modules-load.d, xshm-logd@ started by udev, --journal (Linux $XSHM_KERNEL)" linux_guest &&
 	step "host tree: domU1 Linux (owner of $ID), domU-rt bare metal (borrower, vpl011)" host_tree; then
 	grep 'nm-check' "$OUT/nm-check.out" | sed 's/^/# /' || true
 	t0=$SECONDS

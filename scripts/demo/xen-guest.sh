@@ -54,6 +54,12 @@ sleep 2	# xshm-logd's idle check sees the drops after the last record
 systemctl stop "$UNIT"
 result $? "$UNIT stopped (SIGTERM)"
 journalctl -b -o cat -u "$UNIT" | tail -n 8 | note
+# --journal (/etc/default/xshm-logd): the same records in journalctl
+journalctl -b -t "$ID" -o cat XSHM_KIND=record >/tmp/journal.txt
+grep ' | ' "$LOG" | sed 's/^[^|]*| //' >/tmp/file.txt
+[ -s /tmp/file.txt ] && cmp -s /tmp/journal.txt /tmp/file.txt
+result $? "journalctl -t $ID: the $(wc -l </tmp/journal.txt) records of the stored log, same text, same order"
+journalctl -b -t "$ID" -o cat XSHM_KIND=lost | head -n 2 | note
 # (one short line: Xen splits console lines longer than 126 characters)
 echo "XSHM-RING-STAT produced=$(counter produced) dropped=$(counter dropped)"
 echo XSHM-LOG-BEGIN
