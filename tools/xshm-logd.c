@@ -840,12 +840,15 @@ static int wait_layout(const struct opts *o, struct xshm_region *r)
 	err = xshm_layout_check(r);
 	if (err && o->wait_ms) {
 		/* once, and before waiting: a silent wait looks like a hang */
+		const char *why = err == -ENODATA ? "the region holds none" :
+				  xshm_strerror(err);
+
 		if (o->wait_ms < 0)
 			msg("%s: no valid layout yet (%s); waiting for the peer to create one",
-			    o->region, xshm_strerror(err));
+			    o->region, why);
 		else
 			msg("%s: no valid layout yet (%s); waiting up to %lld ms for one",
-			    o->region, xshm_strerror(err), o->wait_ms);
+			    o->region, why, o->wait_ms);
 		/* ready: the records will be stored once the peer writes them */
 		notify_manager("READY=1\nSTATUS=waiting for the peer to create a layout in %s",
 			       o->region);
