@@ -820,6 +820,12 @@ static void notify_totals(const struct lring *rings, unsigned int n)
 		       written, lost, corrupt);
 }
 
+/* the library's -ENODATA text also covers values; here it means no layout */
+static const char *no_layout_why(int err)
+{
+	return err == -ENODATA ? "the region holds none" : xshm_strerror(err);
+}
+
 static int wait_layout(const struct opts *o, struct xshm_region *r)
 {
 	uint64_t deadline = now_ns() + (uint64_t)o->wait_ms * 1000000u;
@@ -840,15 +846,12 @@ static int wait_layout(const struct opts *o, struct xshm_region *r)
 	err = xshm_layout_check(r);
 	if (err && o->wait_ms) {
 		/* once, and before waiting: a silent wait looks like a hang */
-		const char *why = err == -ENODATA ? "the region holds none" :
-				  xshm_strerror(err);
-
 		if (o->wait_ms < 0)
 			msg("%s: no valid layout yet (%s); waiting for the peer to create one",
-			    o->region, why);
+			    o->region, no_layout_why(err));
 		else
 			msg("%s: no valid layout yet (%s); waiting up to %lld ms for one",
-			    o->region, why, o->wait_ms);
+			    o->region, no_layout_why(err), o->wait_ms);
 		/* ready: the records will be stored once the peer writes them */
 		notify_manager("READY=1\nSTATUS=waiting for the peer to create a layout in %s",
 			       o->region);
@@ -929,7 +932,7 @@ static int run(const struct opts *o, struct xshm_region *r, struct lring *rings,
 					/* being re-initialised: poll until it is valid */
 					if (!lr->waiting)
 						msg("ring \"%s\": waiting for a valid layout (%s)",
-						    lr->name, xshm_strerror(err));
+						    lr->name, no_layout_why(err));
 					lr->waiting = true;
 					all_drained = false;
 					continue;
