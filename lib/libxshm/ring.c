@@ -307,6 +307,14 @@ XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
 	oldest = atomic_load_explicit(&ring->prod->oldest,
 				      memory_order_relaxed);
 	if (ring->chan.policy == XSHM_WIRE_FULL_OVERWRITE) {
+		/*
+		 * A running producer may move oldest past the head read
+		 * above: take head and oldest as a pair, as the consumer
+		 * does.  An impossible pair is counted there.
+		 */
+		err = xshm__overwrite_bounds(ring, &head, &oldest);
+		if (err == -EAGAIN)
+			return err;
 		st->overwritten = atomic_load_explicit(&ring->cons->lost,
 						       memory_order_relaxed) +
 				  unnoticed_overwrites(ring, head, tail, oldest);
@@ -314,9 +322,10 @@ XSHM_API int xshm_ring_stats(struct xshm_ring *ring, struct xshm_ring_stats *st)
 			tail = oldest;
 	}
 	fill = head - tail;
-	if (fill > ring->cap) {
+	if (err || fill > ring->cap) {
 		/* not a state an honest peer can produce */
-		ring->corrupt++;
+		if (!err)
+			ring->corrupt++;
 		fill = 0;
 	}
 	st->capacity = ring->cap;
