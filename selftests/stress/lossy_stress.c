@@ -136,6 +136,35 @@ static int take(struct xshm_ring *ring, uint64_t *num, uint64_t *lost)
 	return 1;
 }
 
+/*
+ * Stop taking records until the producer has tried more records than the
+ * ring holds (or has finished): a loss then happens whatever the timing,
+ * even under TSan, where a fixed pause let the consumer keep up.
+ */
+static void stall_until_overflow(struct xshm_ring *ring,
+				 struct xshm_seqlock *done)
+{
+	struct xshm_value_info info;
+	struct xshm_ring_stats st;
+	struct done_msg msg = { 0 };
+	uint64_t start;
+	int ret;
+
+	STRESS_CHECK(xshm_ring_stats(ring, &st));
+	start = st.produced + st.dropped;
+	for (;;) {
+		STRESS_CHECK(xshm_ring_stats(ring, &st));
+		if (st.produced + st.dropped - start > st.capacity)
+			return;
+		ret = xshm_seqlock_read(done, &msg, sizeof(msg), &info, 5000);
+		if (ret != -ENODATA)
+			STRESS_CHECK(ret);
+		if (msg.done == 1)
+			return;
+		stress_sleep_us(5);
+	}
+}
+
 static void consumer(const char *path, uint64_t n)
 {
 	uint64_t num, lost, received = 0, gaps = 0, expect = 0, counted;
@@ -180,7 +209,7 @@ static void consumer(const char *path, uint64_t n)
 		/* a slower consumer, so that the ring really overflows */
 		if ((received & 8191) == 0) {
 			slow++;
-			stress_sleep_us(50);
+			stall_until_overflow(ring, done);
 		}
 	}
 	if (msg.attempts != n)
